@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command (`npm test`). node:test on Node 20 silently runs zero .ts files when given a
+# folder, so the file list is expanded here; and a run that executed no test fails.
+set -euo pipefail
+shopt -s globstar nullglob
+cd "$(dirname "$0")/.."
+
+files=(src/**/*.test.ts test/**/*.test.ts)
+if [ "$#" -gt 0 ]; then files=("$@"); fi
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "test: no test files found" >&2
+  exit 1
+fi
+
+mkdir -p test-artifacts
+tap=test-artifacts/test-results.tap
+status=0
+node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}" || status=$?
+
+ran=$(grep -E '^# tests [0-9]+' "$tap" | tail -n 1 | awk '{print $3}')
+passed=$(grep -E '^# pass [0-9]+' "$tap" | tail -n 1 | awk '{print $3}')
+failed=$(grep -E '^# fail [0-9]+' "$tap" | tail -n 1 | awk '{print $3}')
+echo "${passed:-0} passed, ${failed:-0} failed"
+if [ "${ran:-0}" -eq 0 ]; then
+  echo "test: no test ran" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,94 @@
+/**
+ * App API keys: `cs_sk_<prefix>_<secret>`. Shown once; stored as SHA-256. The prefix (public,
+ * unique) finds the row; the hash is compared in constant time.
+ */
+import { randomBytes } from 'node:crypto';
+import { recordAudit } from '../audit/audit-log.ts';
+import { constantTimeEqual, sha256Hex } from '../crypto/random.ts';
+import type { Db } from '../db/index.ts';
+import { ChartsideError } from '../errors/catalogue.ts';
+import { newId } from '../settings/ids.ts';
+import { getOrganization } from '../settings/organizations.ts';
+
+const KEY_PATTERN = /^cs_sk_([A-Za-z0-9]{12})_([A-Za-z0-9]{40})$/;
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Writing last_used_at on every call would serialize API traffic on one row. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface CreatedApiKey {
+  id: string;
+  orgId: string;
+  prefix: string;
+  /** The whole key: returned once, never stored. */
+  key: string;
+}
+
+export interface ApiKeyPrincipal {
+  keyId: string;
+  orgId: string;
+  prefix: string;
+}
+
+export async function createApiKey(db: Db, orgId: string, actor: string): Promise<CreatedApiKey> {
+  await getOrganization(db, orgId);
+  const prefix = randomAlphanumeric(12);
+  const key = `cs_sk_${prefix}_${randomAlphanumeric(40)}`;
+  const id = newId('key');
+  await db
+    .insertInto('api_key')
+    .values({
+      id,
+      org_id: orgId,
+      prefix,
+      key_hash: sha256Hex(key),
+      created_at: new Date().toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  await recordAudit(db, { action: 'api_key.created', actor, orgId, details: { prefix } });
+  return { id, orgId, prefix, key };
+}
+
+/** Resolve `Authorization: Bearer <key>`; throws missing_api_key / invalid_api_key. */
+export async function authenticateApiKey(
+  db: Db,
+  authorization: string | undefined,
+  now = new Date(),
+): Promise<ApiKeyPrincipal> {
+  if (!authorization) throw new ChartsideError('missing_api_key');
+  const match = /^Bearer[ ]+(\S+)$/i.exec(authorization.trim());
+  const key = match?.[1];
+  const parts = key ? KEY_PATTERN.exec(key) : null;
+  if (!key || !parts) throw new ChartsideError('invalid_api_key');
+  const prefix = parts[1] as string;
+  const row = await db
+    .selectFrom('api_key')
+    .select(['id', 'org_id', 'key_hash', 'revoked_at', 'last_used_at'])
+    .where('prefix', '=', prefix)
+    .executeTakeFirst();
+  // Hash the presented key even when no row matched, so both paths cost the same.
+  const presented = sha256Hex(key);
+  const valid =
+    constantTimeEqual(presented, row?.key_hash ?? sha256Hex('')) && row !== undefined && !row.revoked_at;
+  if (!valid || !row) throw new ChartsideError('invalid_api_key');
+  if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > LAST_USED_RESOLUTION_MS) {
+    await db
+      .updateTable('api_key')
+      .set({ last_used_at: now.toISOString() })
+      .where('id', '=', row.id)
+      .execute();
+  }
+  return { keyId: row.id, orgId: row.org_id, prefix };
+}
+
+function randomAlphanumeric(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      // Reject bytes ≥ 248 so every character is equally likely (248 = 4 × 62).
+      if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * `GET /launch-contexts/:id` — the app backend resolves `mb_launch` to the launch context.
+ * Shape exactly as DESIGN.md: every field present, `null` when unknown.
+ */
+import { recordAudit } from '../audit/audit-log.ts';
+import { ChartsideError } from '../errors/catalogue.ts';
+import { findLaunch } from '../launch/ehr-launches.ts';
+import { isUuid } from '../launch/uuid.ts';
+import type { Services } from '../services.ts';
+import type { ApiKeyPrincipal } from './api-keys.ts';
+
+export interface LaunchContext {
+  id: string;
+  resource_type: 'launch_context';
+  status: string;
+  patient: string | null;
+  encounter: string | null;
+  fhir_user: string | null;
+  scope: string | null;
+  fhir_source: string | null;
+  fhir_base_url: string;
+  created_at: string;
+}
+
+export async function readLaunchContext(
+  services: Services,
+  principal: ApiKeyPrincipal,
+  id: string,
+  requestId: string,
+): Promise<LaunchContext> {
+  // Another org's launch answers exactly like a missing one: no existence oracle.
+  const launch = isUuid(id) ? await findLaunch(services.db, id) : undefined;
+  if (!launch || launch.org_id !== principal.orgId) {
+    throw new ChartsideError('resource_not_found', {
+      param: 'id',
+      message: 'No launch context with this id.',
+    });
+  }
+  await recordAudit(services.db, {
+    action: 'launch_context.read',
+    actor: `api_key:${principal.prefix}`,
+    orgId: principal.orgId,
+    launchId: launch.id,
+    requestId,
+  });
+  return {
+    id: launch.id,
+    resource_type: 'launch_context',
+    status: launch.status,
+    patient: launch.patient_fhir_id && `Patient/${launch.patient_fhir_id}`,
+    encounter: launch.encounter_fhir_id && `Encounter/${launch.encounter_fhir_id}`,
+    fhir_user: launch.fhir_user,
+    scope: launch.scope,
+    fhir_source: launch.fhir_source_id,
+    fhir_base_url: launch.iss,
+    created_at: launch.created_at,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * buildApp(config): the gateway as a Fastify instance, not listening. Opens storage, runs
+ * migrations, loads signing keys, and wires each capability's routes.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { apiRoutes } from './api/routes.ts';
+import type { Config } from './config/index.ts';
+import { createSealer } from './crypto/sealing.ts';
+import { migrateToLatest, openDatabase } from './db/index.ts';
+import { installErrorHandling } from './errors/fastify.ts';
+import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
+import { keysRoutes } from './keys/routes.ts';
+import { ensureSigningKeys, loadKeyRing } from './keys/signing-keys.ts';
+import { launchRoutes } from './launch/routes.ts';
+import { loggerOptions } from './logging.ts';
+import type { Services } from './services.ts';
+import { createJwksCache } from './smart/jwks-cache.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+  interface FastifyContextConfig {
+    /** Which renderer formats this route's errors. Default: the API envelope. */
+    surface?: 'api' | 'html';
+  }
+}
+
+export interface BuildOptions {
+  /** A pino destination stream (tests capture logs with it). */
+  logStream?: NodeJS.WritableStream;
+  /** Replace the outbound wrapper (fault-injection tests). */
+  http?: OutboundHttp;
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const database = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(database);
+    const sealer = createSealer(config.masterKey);
+    await ensureSigningKeys(database.db, sealer);
+    const keyRing = await loadKeyRing(database.db, sealer);
+    const http = options.http ?? createOutboundHttp({ timeoutMs: config.outboundTimeoutMs });
+    const services: Services = {
+      config,
+      db: database.db,
+      engine: database.engine,
+      sealer,
+      http,
+      keyRing,
+      jwks: createJwksCache(http),
+    };
+
+    const app = Fastify({
+      logger: options.logStream
+        ? { ...loggerOptions(config), stream: options.logStream }
+        : loggerOptions(config),
+      genReqId: () => randomUUID(),
+      // Our own ids only: an incoming X-Request-Id is not trusted or echoed.
+      requestIdHeader: false,
+      trustProxy: config.trustProxy,
+      bodyLimit: 1_048_576,
+      requestTimeout: 30_000,
+      connectionTimeout: 60_000,
+      keepAliveTimeout: 72_000,
+      routerOptions: { maxParamLength: 200 },
+    });
+    app.decorate('services', services);
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+    });
+    app.addHook('onClose', async () => database.close());
+    installErrorHandling(app);
+
+    keysRoutes(app, keyRing);
+    launchRoutes(app, services);
+    apiRoutes(app, services);
+    return app;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,165 @@
+/** `org create`, `source add`, `connection set`, `apikey create`. */
+import { parseArgs } from 'node:util';
+import { createApiKey } from '../api/api-keys.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { loadConfig } from '../config/index.ts';
+import { createSealer } from '../crypto/sealing.ts';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '../db/index.ts';
+import { launchUrl } from '../launch/urls.ts';
+import { type ConnectionChanges, setConnection } from '../settings/connections.ts';
+import { addFhirSource } from '../settings/fhir-sources.ts';
+import { createOrganization } from '../settings/organizations.ts';
+import { CliUsageError } from './cli-errors.ts';
+
+type Flags = Record<string, string | boolean | undefined>;
+type Output = { json: Record<string, unknown>; text: string };
+
+const COMMANDS = {
+  'org create': { options: { name: { type: 'string' } } },
+  'source add': {
+    options: {
+      iss: { type: 'string' },
+      vendor: { type: 'string' },
+      environment: { type: 'string' },
+      name: { type: 'string' },
+    },
+  },
+  'connection set': {
+    options: {
+      org: { type: 'string' },
+      vendor: { type: 'string' },
+      'app-launch-url': { type: 'string' },
+      'custom-credentials': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'auth-method': { type: 'string' },
+      scopes: { type: 'string' },
+      'cds-endpoint': { type: 'string' },
+      'cds-caching': { type: 'string' },
+    },
+  },
+  'apikey create': { options: { org: { type: 'string' } } },
+} as const;
+
+export function isAdminCommand(command: string, sub: string): boolean {
+  return `${command} ${sub}` in COMMANDS;
+}
+
+export async function adminCommand(
+  command: string,
+  sub: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const name = `${command} ${sub}` as keyof typeof COMMANDS;
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMANDS[name].options, json: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const config = loadConfig(env);
+  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
+  try {
+    await migrateToLatest(database);
+    const output = await run(name, values as Flags, database, config);
+    console.log(values.json ? JSON.stringify(output.json) : output.text);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function run(
+  name: keyof typeof COMMANDS,
+  flags: Flags,
+  { db }: DatabaseHandle,
+  config: ReturnType<typeof loadConfig>,
+): Promise<Output> {
+  const str = (flag: string) => (typeof flags[flag] === 'string' ? (flags[flag] as string) : undefined);
+  switch (name) {
+    case 'org create': {
+      const org = await createOrganization(db, { name: str('name') });
+      await recordAudit(db, { action: 'org.created', actor: 'cli', orgId: org.id });
+      return {
+        json: { id: org.id, name: org.name },
+        text: `Created organization ${org.id} (${org.name})\nSMART Launch URI: ${launchUrl(config, org.id)}`,
+      };
+    }
+    case 'source add': {
+      const source = await addFhirSource(db, {
+        iss: str('iss'),
+        vendor: str('vendor'),
+        environment: str('environment'),
+        name: str('name'),
+      });
+      await recordAudit(db, {
+        action: 'fhir_source.added',
+        actor: 'cli',
+        details: { id: source.id, iss: source.fhir_base_url },
+      });
+      return {
+        json: {
+          id: source.id,
+          fhir_base_url: source.fhir_base_url,
+          vendor: source.vendor,
+          environment: source.environment,
+        },
+        text: `Added FHIR source ${source.id} (${source.vendor}, ${source.environment}): ${source.fhir_base_url}`,
+      };
+    }
+    case 'connection set': {
+      const orgId = str('org');
+      if (!orgId) throw new CliUsageError('--org is required');
+      const changes: ConnectionChanges = {
+        appLaunchUrl: str('app-launch-url'),
+        cdsEndpoint: str('cds-endpoint'),
+        cdsCaching: onOff(str('cds-caching'), '--cds-caching'),
+        useCustomCredentials: onOff(str('custom-credentials'), '--custom-credentials'),
+        clientId: str('client-id'),
+        clientSecret: str('client-secret'),
+        authMethod: str('auth-method'),
+        scopes: str('scopes'),
+      };
+      const connection = await setConnection(
+        db,
+        createSealer(config.masterKey),
+        config,
+        orgId,
+        str('vendor'),
+        changes,
+      );
+      await recordAudit(db, {
+        action: 'connection.updated',
+        actor: 'cli',
+        orgId,
+        details: {
+          vendor: connection.vendor,
+          fields: Object.keys(changes)
+            .filter((k) => changes[k as keyof ConnectionChanges] !== undefined)
+            .join(','),
+        },
+      });
+      return {
+        json: { id: connection.id, org: orgId, vendor: connection.vendor, scopes: connection.scopes },
+        text: `Saved ${connection.vendor} connection ${connection.id} for ${orgId}\nScopes: ${connection.scopes}`,
+      };
+    }
+    case 'apikey create': {
+      const orgId = str('org');
+      if (!orgId) throw new CliUsageError('--org is required');
+      const key = await createApiKey(db, orgId, 'cli');
+      return {
+        json: { id: key.id, org: orgId, prefix: key.prefix, key: key.key },
+        text: `Created API key ${key.id} for ${orgId}. Copy it now; it is not shown again:\n${key.key}`,
+      };
+    }
+  }
+}
+
+function onOff(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new CliUsageError(`${flag} must be on or off`);
+}

@@ -1,0 +1,156 @@
+/**
+ * `chartside dev` (= `npm start`): the gateway on SQLite and the local Cerner sandbox on two
+ * local ports, seeded idempotently so a person can do the guide's "Test in the Cerner Code
+ * Sandbox" part offline. The CLI is the composition root: it starts both systems, which still
+ * talk to each other only over HTTP.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApiKey } from '../api/api-keys.ts';
+import { type Config, ConfigError, loadConfig } from '../config/index.ts';
+import { createSealer } from '../crypto/sealing.ts';
+import { migrateToLatest, openDatabase } from '../db/index.ts';
+import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
+import { startSandbox } from '../sandbox/index.ts';
+import { closeOnSignals, startGateway } from '../server.ts';
+import { findConnection, setConnection } from '../settings/connections.ts';
+import { addFhirSource, findFhirSourceByIss } from '../settings/fhir-sources.ts';
+import { createOrganization, findOrganization } from '../settings/organizations.ts';
+
+const SANDBOX_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
+
+/** What the dev seed remembers between runs (data/dev-seed.json, mode 0600). */
+interface DevSeed {
+  orgId: string;
+  apiKey: string;
+  applicationId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
+  const config = loadConfig(env, { mode: 'development' });
+  const sandboxPort = parsePort(env.SANDBOX_PORT, 4000);
+  const sandboxOrigin = (env.SANDBOX_PUBLIC_URL ?? `http://localhost:${sandboxPort}`).replace(/\/+$/, '');
+  const seedFile = join(config.dataDir, 'dev-seed.json');
+  const seed = readSeed(seedFile);
+
+  const seeded = await seedGateway(config, seed, `${sandboxOrigin}/r4/${SANDBOX_TENANT}`);
+  writeSeed(seedFile, seeded);
+
+  const sandbox = await startSandbox({
+    port: sandboxPort,
+    host: config.host,
+    publicOrigin: sandboxOrigin,
+    tenant: SANDBOX_TENANT,
+    apps: [
+      {
+        name: 'Chartside demo',
+        applicationId: seeded.applicationId,
+        clientId: seeded.clientId,
+        secret: seeded.clientSecret,
+        jwksUrl: jwksUrl(config),
+        redirectUris: [callbackUrl(config)],
+        launchUri: launchUrl(config, seeded.orgId),
+        accessType: 'offline',
+        scopes: [
+          'openid',
+          'fhirUser',
+          'profile',
+          'launch',
+          'online_access',
+          'offline_access',
+          'user/Patient.read',
+          'user/Encounter.read',
+          'user/Observation.read',
+          'user/Practitioner.read',
+        ],
+      },
+    ],
+  });
+  const gateway = await startGateway(config);
+  closeOnSignals(async () => {
+    await gateway.close();
+    await sandbox.close();
+  });
+
+  const consoleUrl = `${sandbox.origin}/developer/smart-on-fhir/apps/${seeded.applicationId}`;
+  console.log(`
+Chartside is running (development mode, ${config.databaseUrl}).
+
+  Gateway            ${config.publicUrl}
+  Cerner sandbox     ${sandbox.origin}   (FHIR base / iss: ${sandbox.fhirBaseUrl})
+  Organization       ${seeded.orgId}
+  SMART Launch URI   ${launchUrl(config, seeded.orgId)}
+  API key            ${seeded.apiKey}
+
+Open this page, click "Test Sandbox", pick a patient, sign in as portal / portal and approve:
+
+  ${consoleUrl}
+
+Then resolve the handle your app receives:
+  curl -H "Authorization: Bearer ${seeded.apiKey}" ${config.publicUrl}/launch-contexts/<mb_launch>
+`);
+  return -1;
+}
+
+/** Org, sandbox FHIR source, Cerner connection (custom credentials, private_key_jwt), API key. */
+async function seedGateway(config: Config, seed: StoredSeed, iss: string): Promise<DevSeed> {
+  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
+  try {
+    await migrateToLatest(database);
+    const { db } = database;
+    const sealer = createSealer(config.masterKey);
+    let orgId = seed.orgId && (await findOrganization(db, seed.orgId)) ? seed.orgId : null;
+    let apiKey = orgId ? seed.apiKey : null;
+    if (!orgId) orgId = (await createOrganization(db, { name: 'Demo Clinic' })).id;
+    if (!(await findFhirSourceByIss(db, iss))) {
+      await addFhirSource(db, {
+        iss,
+        vendor: 'cerner',
+        environment: 'sandbox',
+        name: 'Cerner code sandbox (local)',
+      });
+    }
+    if (!(await findConnection(db, orgId, 'cerner'))) {
+      await setConnection(db, sealer, config, orgId, 'cerner', {
+        appLaunchUrl: `${config.publicUrl}/launch-debug`,
+        useCustomCredentials: true,
+        clientId: seed.clientId,
+        clientSecret: seed.clientSecret,
+        authMethod: 'private_key_jwt',
+      });
+    }
+    if (!apiKey) apiKey = (await createApiKey(db, orgId, 'dev-seed')).key;
+    return { ...seed, orgId, apiKey };
+  } finally {
+    await database.close();
+  }
+}
+
+type StoredSeed = Omit<DevSeed, 'orgId' | 'apiKey'> & { orgId: string | null; apiKey: string | null };
+
+function readSeed(file: string): StoredSeed {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSeed;
+  return {
+    orgId: null,
+    apiKey: null,
+    applicationId: randomUUID(),
+    clientId: randomUUID(),
+    clientSecret: randomBytes(24).toString('base64url'),
+  };
+}
+
+function writeSeed(file: string, seed: DevSeed): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(seed, null, 2)}\n`, { mode: 0o600 });
+}
+
+function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ConfigError('SANDBOX_PORT must be a port number');
+  return port;
+}

@@ -1,0 +1,199 @@
+/**
+ * Environment → one validated, frozen {@link Config}. Read once at start-up and passed into
+ * `buildApp(config)`; nothing else in the gateway reads `process.env`.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from './config-error.ts';
+
+export { ConfigError } from './config-error.ts';
+
+export type RunMode = 'development' | 'production' | 'test';
+export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
+
+/** The platform's own registered client for a vendor, used when an org has no custom credentials. */
+export interface PlatformClient {
+  readonly clientId: string;
+  readonly clientSecret: string | null;
+  readonly authMethod: ClientAuthMethod;
+}
+
+export interface Config {
+  readonly mode: RunMode;
+  /** Listen address. */
+  readonly host: string;
+  readonly port: number;
+  /** Public origin the EHR and browsers reach us at, no trailing slash (redirect URI and JWKS URL derive from it). */
+  readonly publicUrl: string;
+  /** `sqlite:<file>` | `sqlite::memory:` | `postgres://…`. */
+  readonly databaseUrl: string;
+  /** Folder for the SQLite file and, in development, the generated master key. */
+  readonly dataDir: string;
+  /** 32-byte key that seals tokens and secrets at rest (AES-256-GCM). */
+  readonly masterKey: Buffer;
+  /** Every outbound call (discovery, JWKS, token endpoint) is aborted after this long. */
+  readonly outboundTimeoutMs: number;
+  /** How long a source's discovered SMART configuration is trusted before it is fetched again. */
+  readonly discoveryTtlSeconds: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Trust `X-Forwarded-*` from a reverse proxy. */
+  readonly trustProxy: boolean;
+  /** Platform credentials per vendor (`CHARTSIDE_CERNER_CLIENT_ID` …). */
+  readonly platformClients: Readonly<Partial<Record<'cerner' | 'epic' | 'smart', PlatformClient>>>;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const VENDORS = ['cerner', 'epic', 'smart'] as const;
+
+/**
+ * Build the Config from an environment. Throws {@link ConfigError} with a one-line reason.
+ * In development the master key is generated into the data folder (mode 0600) on first use;
+ * in production it must be given.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode } = {}): Config {
+  const mode = overrides.mode ?? parseMode(env.CHARTSIDE_ENV ?? env.NODE_ENV);
+  const port = parsePort(env.PORT, 3000, 'PORT');
+  const host = env.HOST ?? (mode === 'production' ? '0.0.0.0' : '127.0.0.1');
+  const publicUrl = parsePublicUrl(env.PUBLIC_URL, mode, port);
+  const dataDir = resolve(env.CHARTSIDE_DATA_DIR ?? 'data');
+  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL ?? 'sqlite:data/chartside.db');
+  const masterKey = loadMasterKey(env.CHARTSIDE_MASTER_KEY, mode, dataDir);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const platformClients: Partial<Record<(typeof VENDORS)[number], PlatformClient>> = {};
+  for (const vendor of VENDORS) {
+    const prefix = `CHARTSIDE_${vendor.toUpperCase()}_`;
+    const clientId = env[`${prefix}CLIENT_ID`];
+    if (!clientId) continue;
+    const authMethod = parseAuthMethod(
+      env[`${prefix}AUTH_METHOD`] ?? 'client_secret_basic',
+      `${prefix}AUTH_METHOD`,
+    );
+    const clientSecret = env[`${prefix}CLIENT_SECRET`] ?? null;
+    if (authMethod === 'client_secret_basic' && !clientSecret) {
+      throw new ConfigError(
+        `${prefix}CLIENT_SECRET is required when ${prefix}AUTH_METHOD is client_secret_basic`,
+      );
+    }
+    platformClients[vendor] = Object.freeze({ clientId, clientSecret, authMethod });
+  }
+
+  return Object.freeze({
+    mode,
+    host,
+    port,
+    publicUrl,
+    databaseUrl,
+    dataDir,
+    masterKey,
+    outboundTimeoutMs: parseInteger(
+      env.CHARTSIDE_HTTP_TIMEOUT_MS,
+      10_000,
+      'CHARTSIDE_HTTP_TIMEOUT_MS',
+      100,
+      120_000,
+    ),
+    discoveryTtlSeconds: parseInteger(
+      env.CHARTSIDE_DISCOVERY_TTL_SECONDS,
+      3600,
+      'CHARTSIDE_DISCOVERY_TTL_SECONDS',
+      0,
+      604_800,
+    ),
+    logLevel,
+    trustProxy: parseBoolean(env.TRUST_PROXY, false, 'TRUST_PROXY'),
+    platformClients: Object.freeze(platformClients),
+  });
+}
+
+function parseMode(value: string | undefined): RunMode {
+  if (value === undefined || value === '' || value === 'development' || value === 'dev') return 'development';
+  if (value === 'production' || value === 'test') return value;
+  throw new ConfigError(`CHARTSIDE_ENV must be development, production or test (got "${value}")`);
+}
+
+function parsePort(value: string | undefined, fallback: number, name: string): number {
+  return parseInteger(value, fallback, name, 0, 65_535);
+}
+
+function parseInteger(
+  value: string | undefined,
+  fallback: number,
+  name: string,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}`);
+  return n;
+}
+
+function parseBoolean(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'off', 'no'].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false`);
+}
+
+export function parseAuthMethod(value: string, name = 'auth method'): ClientAuthMethod {
+  if (value === 'client_secret_basic' || value === 'private_key_jwt') return value;
+  throw new ConfigError(`${name} must be client_secret_basic or private_key_jwt`);
+}
+
+function parsePublicUrl(value: string | undefined, mode: RunMode, port: number): string {
+  if (!value) {
+    if (mode === 'production') throw new ConfigError('PUBLIC_URL is required in production');
+    return `http://localhost:${port}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('PUBLIC_URL must be an absolute URL such as https://chartside.example.org');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && mode !== 'production')) {
+    throw new ConfigError('PUBLIC_URL must use https in production');
+  }
+  if (url.search || url.hash) throw new ConfigError('PUBLIC_URL must not have a query or fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+function parseDatabaseUrl(value: string): string {
+  if (value.startsWith('sqlite:') || value.startsWith('postgres://') || value.startsWith('postgresql://'))
+    return value;
+  throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+}
+
+function loadMasterKey(value: string | undefined, mode: RunMode, dataDir: string): Buffer {
+  if (value) return decodeMasterKey(value);
+  if (mode === 'production') {
+    throw new ConfigError(
+      'CHARTSIDE_MASTER_KEY is required in production (32 bytes, base64; `openssl rand -base64 32`)',
+    );
+  }
+  const file = join(dataDir, 'master.key');
+  if (existsSync(file)) return decodeMasterKey(readFileSync(file, 'utf8').trim());
+  mkdirSync(dirname(file), { recursive: true });
+  const key = randomBytes(32);
+  try {
+    writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process started at the same moment and wrote it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      return decodeMasterKey(readFileSync(file, 'utf8').trim());
+    throw error;
+  }
+  chmodSync(file, 0o600);
+  return key;
+}
+
+function decodeMasterKey(value: string): Buffer {
+  const key = Buffer.from(value, 'base64');
+  if (key.length !== 32) throw new ConfigError('CHARTSIDE_MASTER_KEY must be 32 bytes encoded as base64');
+  return key;
+}

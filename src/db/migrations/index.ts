@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Engine } from '../engine.ts';
+import * as initial from './0001-initial.ts';
+
+/**
+ * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
+ * Each migration gets the engine for the rare column type that differs.
+ */
+export function migrationProvider(engine: Engine): MigrationProvider {
+  const all: Record<string, Migration> = {
+    '0001-initial': { up: (db) => initial.up(db, engine) },
+  };
+  return { getMigrations: async () => all };
+}

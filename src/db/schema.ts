@@ -1,0 +1,138 @@
+/**
+ * Table shapes as Kysely sees them. Portable across SQLite and PostgreSQL: text ids, ISO-8601
+ * text timestamps, 0/1 integers for booleans, JSON as text (parsed in code).
+ */
+import type { Generated } from 'kysely';
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface FhirSourceTable {
+  id: string;
+  vendor: string;
+  name: string;
+  fhir_base_url: string;
+  environment: string;
+  /** JSON of the last discovered SMART configuration (see smart/discovery.ts). */
+  discovery: string | null;
+  discovered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An org's Clinical Workflow connection to one EHR vendor (the guide's Settings → Connections page). */
+export interface ConnectionTable {
+  id: string;
+  org_id: string;
+  vendor: string;
+  app_launch_url: string | null;
+  cds_endpoint: string | null;
+  cds_caching: number;
+  use_custom_credentials: number;
+  client_id: string | null;
+  client_secret: string | null;
+  auth_method: string;
+  scopes: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LaunchStateTable {
+  /** SHA-256 of the `state` value: a database reader cannot replay it. */
+  state_hash: string;
+  launch_id: string;
+  org_id: string;
+  fhir_source_id: string;
+  code_verifier: string;
+  redirect_uri: string;
+  client_id: string;
+  expires_at: string;
+  consumed_at: string | null;
+  created_at: string;
+}
+
+export interface EhrLaunchTable {
+  id: string;
+  org_id: string;
+  fhir_source_id: string | null;
+  iss: string;
+  status: string;
+  client_id: string;
+  access_token: string | null;
+  refresh_token: string | null;
+  token_expires_at: string | null;
+  scope: string | null;
+  requested_scope: string;
+  patient_fhir_id: string | null;
+  encounter_fhir_id: string | null;
+  fhir_user: string | null;
+  id_token_claims: string | null;
+  need_patient_banner: number | null;
+  smart_style_url: string | null;
+  tenant: string | null;
+  error_code: string | null;
+  ehr_error: string | null;
+  ehr_error_uri: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface ScopedAccountTable {
+  id: string;
+  org_id: string;
+  fhir_source_id: string;
+  patient_fhir_id: string;
+  first_launch_id: string;
+  last_launch_id: string;
+  launch_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  org_id: string;
+  /** The public part of the key, shown in lists. */
+  prefix: string;
+  /** SHA-256 of the whole key (hex). */
+  key_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk: string;
+  status: string;
+  created_at: string;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: string;
+  org_id: string | null;
+  actor: string;
+  action: string;
+  launch_id: string | null;
+  request_id: string | null;
+  details: string | null;
+}
+
+export interface Database {
+  organization: OrganizationTable;
+  fhir_source: FhirSourceTable;
+  connection: ConnectionTable;
+  launch_state: LaunchStateTable;
+  ehr_launch: EhrLaunchTable;
+  scoped_account: ScopedAccountTable;
+  api_key: ApiKeyTable;
+  signing_key: SigningKeyTable;
+  audit_event: AuditEventTable;
+}

@@ -1,0 +1,135 @@
+/**
+ * The one error catalogue. Handlers throw {@link ChartsideError}; a renderer per surface
+ * (API envelope, HTML page, …) turns it into a body. Codes are stable: scripts branch on them.
+ *
+ * Types and statuses follow DESIGN.md "Every API error uses one envelope".
+ */
+export type ErrorType =
+  | 'authentication_error'
+  | 'permission_error'
+  | 'invalid_request_error'
+  | 'not_found_error'
+  | 'conflict_error'
+  | 'rate_limit_error'
+  | 'ehr_error'
+  | 'api_error';
+
+const STATUS_OF_TYPE: Record<ErrorType, number> = {
+  authentication_error: 401,
+  permission_error: 403,
+  invalid_request_error: 400,
+  not_found_error: 404,
+  conflict_error: 409,
+  rate_limit_error: 429,
+  ehr_error: 502,
+  api_error: 500,
+};
+
+interface Entry {
+  readonly type: ErrorType;
+  readonly message: string;
+  readonly status?: number;
+}
+
+/** Every code we emit, with its type and default public message. */
+export const ERRORS = {
+  missing_api_key: {
+    type: 'authentication_error',
+    message: 'An API key is required: send Authorization: Bearer <key>.',
+  },
+  invalid_api_key: { type: 'authentication_error', message: 'The API key is not valid.' },
+  resource_not_found: { type: 'not_found_error', message: 'No such resource.' },
+  route_not_found: { type: 'not_found_error', message: 'No such endpoint.' },
+  bad_request: { type: 'invalid_request_error', message: 'The request is not valid.' },
+  unsupported_api_version: { type: 'invalid_request_error', message: 'Unsupported API version.' },
+  payload_too_large: {
+    type: 'invalid_request_error',
+    status: 413,
+    message: 'The request body is too large.',
+  },
+  method_not_allowed: { type: 'invalid_request_error', status: 405, message: 'Method not allowed.' },
+  // Launch (browser-facing)
+  org_not_found: {
+    type: 'not_found_error',
+    message: 'This launch link names an organization that does not exist.',
+  },
+  connection_not_configured: {
+    type: 'not_found_error',
+    message: 'This organization has no EHR connection configured for launches yet.',
+  },
+  fhir_source_not_found: { type: 'invalid_request_error', message: 'FHIR source not found for iss' },
+  invalid_launch_request: { type: 'invalid_request_error', message: 'The launch request is not valid.' },
+  discovery_failed: { type: 'ehr_error', message: 'Could not read the EHR’s SMART configuration.' },
+  insecure_endpoint: { type: 'ehr_error', message: 'The EHR advertised an endpoint that is not allowed.' },
+  // Callback
+  invalid_state: {
+    type: 'invalid_request_error',
+    message:
+      'This sign-in link is unknown, has already been used, or has expired. Launch the app again from the EHR.',
+  },
+  oauth_error: { type: 'ehr_error', message: 'The EHR did not authorize the launch.' },
+  token_exchange_failed: {
+    type: 'ehr_error',
+    message: 'The EHR’s token endpoint did not complete the launch.',
+  },
+  fhir_error: { type: 'ehr_error', message: 'The EHR’s FHIR server returned an error.' },
+  token_unavailable: { type: 'ehr_error', message: 'No usable EHR token is held for this launch.' },
+  // Admin input (CLI and, later, the console)
+  invalid_data: { type: 'invalid_request_error', message: 'The input is not valid.' },
+  resource_conflict: {
+    type: 'conflict_error',
+    message: 'That conflicts with something that already exists.',
+  },
+  rate_limited: { type: 'rate_limit_error', message: 'Too many requests.' },
+  internal_error: { type: 'api_error', message: 'Something went wrong on our side.' },
+} as const satisfies Record<string, Entry>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ChartsideErrorOptions {
+  /** Public message that replaces the catalogue's default. Never put secrets or raw upstream bodies here. */
+  message?: string;
+  /** The request field at fault. */
+  param?: string | null;
+  /** Extra public facts a renderer may show (for example the EHR's `error` and `error_uri`). */
+  details?: Readonly<Record<string, string | null>>;
+  /** Private cause, logged but never rendered. */
+  cause?: unknown;
+}
+
+export class ChartsideError extends Error {
+  override readonly name = 'ChartsideError';
+  readonly code: ErrorCode;
+  readonly type: ErrorType;
+  readonly status: number;
+  readonly param: string | null;
+  readonly details: Readonly<Record<string, string | null>>;
+
+  constructor(code: ErrorCode, options: ChartsideErrorOptions = {}) {
+    const entry: Entry = ERRORS[code];
+    super(options.message ?? entry.message, { cause: options.cause });
+    this.code = code;
+    this.type = entry.type;
+    this.status = entry.status ?? STATUS_OF_TYPE[entry.type];
+    this.param = options.param ?? null;
+    this.details = options.details ?? {};
+  }
+}
+
+/** Anything that is not a deliberate ChartsideError becomes a generic 500 that exposes nothing. */
+export function toChartsideError(error: unknown): ChartsideError {
+  if (error instanceof ChartsideError) return error;
+  const fastifyCode = (error as { code?: string; statusCode?: number } | null)?.code;
+  const statusCode = (error as { statusCode?: number } | null)?.statusCode;
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
+    return new ChartsideError('payload_too_large', { cause: error });
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    // Framework-level client errors (malformed JSON, bad content type, validation): a 400 with a
+    // fixed message, because framework messages can echo input.
+    if (statusCode === 404) return new ChartsideError('route_not_found', { cause: error });
+    if (statusCode === 405) return new ChartsideError('method_not_allowed', { cause: error });
+    return new ChartsideError('bad_request', { cause: error });
+  }
+  return new ChartsideError('internal_error', { cause: error });
+}

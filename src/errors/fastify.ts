@@ -1,0 +1,48 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { summarizeError } from '../logging.ts';
+import { toChartsideError } from './catalogue.ts';
+import { renderApiError, renderHtmlError, type Surface } from './render.ts';
+
+/** Browser-facing paths whose unknown routes also get an HTML page. */
+const HTML_PREFIXES = ['/api/auth/smart/', '/launch-debug'];
+
+/** Route handlers throw; this turns every error into the right surface's body. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = toChartsideError(thrown);
+    const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
+    if (error.status >= 500) request.log.error(log, 'request failed');
+    else request.log.info(log, 'request refused');
+    send(reply, request, error.status, surfaceOf(request), error);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const surface: Surface = HTML_PREFIXES.some((prefix) => request.url.startsWith(prefix)) ? 'html' : 'api';
+    send(reply, request, 404, surface, toChartsideError({ statusCode: 404 }));
+  });
+}
+
+function surfaceOf(request: FastifyRequest): Surface {
+  return request.routeOptions.config?.surface ?? 'api';
+}
+
+function send(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  surface: Surface,
+  error: ReturnType<typeof toChartsideError>,
+): void {
+  reply.status(status).header('cache-control', 'no-store');
+  if (error.status === 429) reply.header('retry-after', '60');
+  if (surface === 'html') {
+    reply
+      .type('text/html; charset=utf-8')
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'",
+      )
+      .send(renderHtmlError(error, request.id));
+  } else {
+    reply.type('application/json; charset=utf-8').send(renderApiError(error, request.id));
+  }
+}

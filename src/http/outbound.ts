@@ -1,0 +1,125 @@
+/**
+ * The one outbound HTTP wrapper. Every call to an EHR (discovery, JWKS, token endpoint, FHIR)
+ * goes through {@link OutboundHttp.fetch}: it sets a timeout, never follows redirects silently,
+ * refuses URLs the caller's policy forbids, and caps how much of a body we read.
+ */
+import { ChartsideError } from '../errors/catalogue.ts';
+
+export interface UrlPolicy {
+  /** Allow `http:` on loopback hosts (sandbox sources and tests only). */
+  readonly allowLoopbackHttp: boolean;
+}
+
+export interface OutboundHttp {
+  fetch(url: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
+  readonly timeoutMs: number;
+}
+
+const USER_AGENT = 'Chartside/0.1 (+https://github.com/chartside/chartside)';
+
+export class OutboundError extends Error {
+  override readonly name = 'OutboundError';
+  constructor(
+    message: string,
+    readonly kind: 'timeout' | 'network' | 'redirect' | 'too_large' | 'bad_json',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function createOutboundHttp(options: { timeoutMs: number; fetchImpl?: typeof fetch }): OutboundHttp {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  return {
+    timeoutMs: options.timeoutMs,
+    async fetch(url, init = {}) {
+      const { timeoutMs = options.timeoutMs, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (!headers.has('user-agent')) headers.set('user-agent', USER_AGENT);
+      const signal = rest.signal
+        ? AbortSignal.any([rest.signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs);
+      let response: Response;
+      try {
+        response = await fetchImpl(url, { ...rest, headers, redirect: 'manual', signal });
+      } catch (error) {
+        const name = (error as Error | undefined)?.name;
+        if (name === 'TimeoutError' || name === 'AbortError') {
+          throw new OutboundError(`no answer from ${originOf(url)} within ${timeoutMs} ms`, 'timeout', {
+            cause: error,
+          });
+        }
+        throw new OutboundError(`could not reach ${originOf(url)}`, 'network', { cause: error });
+      }
+      if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
+        // An EHR endpoint that redirects is treated as a failure: following it silently could
+        // send credentials somewhere nobody configured.
+        await response.body?.cancel();
+        throw new OutboundError(`${originOf(url)} answered with a redirect`, 'redirect');
+      }
+      return response;
+    },
+  };
+}
+
+/** Read a JSON body, refusing more than `maxBytes`. */
+export async function readJsonBody(response: Response, maxBytes = 1_000_000): Promise<unknown> {
+  const text = await readTextBody(response, maxBytes);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new OutboundError('the response body is not valid JSON', 'bad_json', { cause: error });
+  }
+}
+
+export async function readTextBody(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new OutboundError('the response body is too large', 'too_large');
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new OutboundError('the response body is too large', 'too_large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Check a URL that came from the network or an admin (an `iss`, a discovered endpoint) before
+ * we call it: absolute, https (or loopback http when the policy allows), no credentials.
+ * Throws `insecure_endpoint`.
+ */
+export function assertAllowedUrl(value: string, policy: UrlPolicy, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ChartsideError('insecure_endpoint', { message: `The EHR’s ${what} is not an absolute URL.` });
+  }
+  if (url.username || url.password) {
+    throw new ChartsideError('insecure_endpoint', {
+      message: `The EHR’s ${what} must not contain credentials.`,
+    });
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && policy.allowLoopbackHttp && isLoopbackHost(url.hostname)) return url;
+  throw new ChartsideError('insecure_endpoint', { message: `The EHR’s ${what} must use https.` });
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function originOf(url: string | URL): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the EHR';
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * `GET /api/auth/smart/launch-callback` — the Redirect URI. Takes the state for good, then either
+ * records the EHR's refusal or exchanges the code, and sends the clinician on to the app with
+ * `mb_launch`. Every failure leaves the launch `failed` with a reason; nothing is half-written.
+ */
+import * as oauth from 'oauth4webapi';
+import { ChartsideError } from '../errors/catalogue.ts';
+import type { Services } from '../services.ts';
+import { findConnection, resolveClient } from '../settings/connections.ts';
+import type { Vendor } from '../settings/fhir-sources.ts';
+import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
+import { smartConfigurationFor, urlPolicyFor } from '../smart/discovery-cache.ts';
+import { completeLaunch, failLaunch } from './ehr-launches.ts';
+import { consumeLaunchState, type PendingLaunchState } from './launch-state.ts';
+import { appLaunchRedirect } from './urls.ts';
+
+const MAX_PARAM_LENGTH = 4096;
+
+export interface CallbackQuery {
+  state?: unknown;
+  code?: unknown;
+  error?: unknown;
+  error_uri?: unknown;
+}
+
+/** Returns the app launch URL (with `mb_launch`) to redirect the browser to. */
+export async function finishLaunch(
+  services: Services,
+  query: CallbackQuery,
+  callbackUrl: URL,
+  requestId: string,
+): Promise<string> {
+  const { db, sealer } = services;
+  const state = param(query.state);
+  const pending = state ? await consumeLaunchState(db, sealer, state) : null;
+  if (!pending) throw new ChartsideError('invalid_state');
+
+  const ehrError = param(query.error);
+  if (ehrError) {
+    // Cerner sends `error` and `error_uri`, never `error_description` (cerner-smart.md §3).
+    const ehrErrorUri = param(query.error_uri);
+    await failLaunch(db, pending.launchId, { code: 'oauth_error', ehrError, ehrErrorUri, requestId });
+    throw new ChartsideError('oauth_error', {
+      message: ehrError === 'access_denied' ? 'The launch was not approved in the EHR.' : undefined,
+      details: { 'EHR error': ehrError, 'EHR error URI': ehrErrorUri },
+    });
+  }
+  if (!param(query.code)) {
+    await failLaunch(db, pending.launchId, {
+      code: 'oauth_error',
+      reason: 'callback without code',
+      requestId,
+    });
+    throw new ChartsideError('oauth_error', { message: 'The EHR returned neither a code nor an error.' });
+  }
+
+  try {
+    const { appLaunchUrl, tokens } = await exchange(services, pending, callbackUrl);
+    const completed = await completeLaunch(
+      db,
+      sealer,
+      { id: pending.launchId, orgId: pending.orgId, fhirSourceId: pending.fhirSourceId },
+      { ...tokens, fhirUser: tokens.fhirUser && fhirUserReference(tokens.fhirUser) },
+      requestId,
+    );
+    if (!completed) throw new ChartsideError('invalid_state');
+    return appLaunchRedirect(appLaunchUrl, pending.launchId);
+  } catch (error) {
+    if (error instanceof ChartsideError && error.code === 'invalid_state') throw error;
+    const body = error instanceof TokenExchangeError ? oauthErrorBody(error.cause) : null;
+    await failLaunch(db, pending.launchId, {
+      code: 'token_exchange_failed',
+      ehrError: body?.error ?? null,
+      ehrErrorUri: body?.errorUri ?? null,
+      reason: error instanceof Error ? error.message : 'unknown',
+      requestId,
+    });
+    throw new ChartsideError('token_exchange_failed', {
+      details: { 'EHR error': body?.error ?? null, 'EHR error URI': body?.errorUri ?? null },
+      cause: error,
+    });
+  }
+}
+
+async function exchange(services: Services, pending: PendingLaunchState, callbackUrl: URL) {
+  const { db, sealer, config, http, keyRing, jwks } = services;
+  const source = await db
+    .selectFrom('fhir_source')
+    .selectAll()
+    .where('id', '=', pending.fhirSourceId)
+    .executeTakeFirst();
+  if (!source) throw new Error('the FHIR source was removed during the launch');
+  const connection = await findConnection(db, pending.orgId, source.vendor as Vendor);
+  const client = connection && (await resolveClient(db, sealer, config, connection));
+  // The code was issued to the client that started the launch; credentials changed since → fail.
+  if (!connection?.appLaunchUrl || !client || client.clientId !== pending.clientId) {
+    throw new Error('the connection changed during the launch');
+  }
+  const smart = await smartConfigurationFor(db, http, source, config.discoveryTtlSeconds);
+  const tokens = await exchangeCode(
+    { http, keyRing, jwks },
+    {
+      smart,
+      client,
+      callbackUrl,
+      redirectUri: pending.redirectUri,
+      codeVerifier: pending.codeVerifier,
+      policy: urlPolicyFor(source),
+    },
+  );
+  return { appLaunchUrl: connection.appLaunchUrl, tokens };
+}
+
+/** `https://…/r4/<tenant>/Practitioner/123` → `Practitioner/123` (the shape apps get). */
+export function fhirUserReference(fhirUser: string): string {
+  const match =
+    /(?:^|\/)((?:Practitioner|Patient|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(
+      fhirUser,
+    );
+  return match?.[1] ?? fhirUser;
+}
+
+function oauthErrorBody(cause: unknown): { error: string; errorUri: string | null } | null {
+  if (!(cause instanceof oauth.ResponseBodyError)) return null;
+  const errorUri = typeof cause.cause.error_uri === 'string' ? cause.cause.error_uri : null;
+  return { error: cause.error, errorUri };
+}
+
+function param(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' && value.length <= MAX_PARAM_LENGTH ? value : null;
+}

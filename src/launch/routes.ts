@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { finishLaunch } from './finish-launch.ts';
+import { showLaunchDebug } from './launch-debug.ts';
+import { startLaunch } from './start-launch.ts';
+
+/** Browser-facing routes: errors render as HTML pages (route config `surface: 'html'`). */
+export function launchRoutes(app: FastifyInstance, services: Services): void {
+  const html = { config: { surface: 'html' as const } };
+
+  app.get<{ Params: { orgId: string }; Querystring: Record<string, unknown> }>(
+    '/api/auth/smart/launch/:orgId',
+    html,
+    async (request, reply) => {
+      const target = await startLaunch(services, request.params.orgId, request.query, request.id);
+      return reply.redirect(target.href, 302);
+    },
+  );
+
+  app.get<{ Querystring: Record<string, unknown> }>(
+    '/api/auth/smart/launch-callback',
+    html,
+    async (request, reply) => {
+      const callbackUrl = new URL(request.url, services.config.publicUrl);
+      const target = await finishLaunch(services, request.query, callbackUrl, request.id);
+      return reply.redirect(target, 302);
+    },
+  );
+
+  app.get<{ Querystring: Record<string, unknown> }>('/launch-debug', html, async (request, reply) => {
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(await showLaunchDebug(services, request.query.mb_launch));
+  });
+}

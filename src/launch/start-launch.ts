@@ -1,0 +1,133 @@
+/**
+ * `GET /api/auth/smart/launch/:orgId?iss=…&launch=…` — the SMART Launch URI the EHR opens.
+ * Checks run in a visible order; the first that fails throws, and the HTML renderer shows it.
+ * No outbound request happens before `iss` is known to be a registered FHIR source (SSRF).
+ */
+import { ChartsideError } from '../errors/catalogue.ts';
+import type { Services } from '../services.ts';
+import { findConnection, resolveClient } from '../settings/connections.ts';
+import { findFhirSourceByIss, type Vendor } from '../settings/fhir-sources.ts';
+import { findOrganization } from '../settings/organizations.ts';
+import { authorizeUrl, codeChallengeFor, newCodeVerifier } from '../smart/authorize-request.ts';
+import { smartConfigurationFor } from '../smart/discovery-cache.ts';
+import { createPendingLaunch } from './ehr-launches.ts';
+import { newState } from './launch-state.ts';
+import { callbackUrl } from './urls.ts';
+
+const MAX_ISS_LENGTH = 2048;
+/** Epic's launch parameter can be a long JWT (cerner-smart.md §11). */
+const MAX_LAUNCH_LENGTH = 4096;
+
+export interface LaunchQuery {
+  iss?: unknown;
+  launch?: unknown;
+}
+
+/** Returns the EHR authorize URL to redirect the browser to. */
+export async function startLaunch(
+  services: Services,
+  orgId: string,
+  query: LaunchQuery,
+  requestId: string,
+): Promise<URL> {
+  const { iss, launch } = readLaunchQuery(query);
+  const { db, sealer, http, config } = services;
+
+  const org = await findOrganization(db, orgId);
+  if (!org) throw new ChartsideError('org_not_found', { details: { Organization: orgId } });
+
+  const source = await findFhirSourceByIss(db, iss);
+  if (!source) throw new ChartsideError('fhir_source_not_found', { details: { iss } });
+
+  const connection = await findConnection(db, org.id, source.vendor as Vendor);
+  if (!connection) {
+    throw new ChartsideError('connection_not_configured', {
+      message: `This organization has no ${vendorName(source.vendor)} connection configured yet.`,
+      details: { Organization: org.name },
+    });
+  }
+  const client = await resolveClient(db, sealer, config, connection);
+  if (!client) {
+    throw new ChartsideError('connection_not_configured', {
+      message: `The ${vendorName(source.vendor)} connection has no client credentials: turn on “Use custom credentials” and enter the Client ID.`,
+      details: { Organization: org.name },
+    });
+  }
+  if (client.authMethod === 'client_secret_basic' && !client.clientSecret) {
+    throw new ChartsideError('connection_not_configured', {
+      message: `The ${vendorName(source.vendor)} connection uses client_secret_basic but has no client secret.`,
+      details: { Organization: org.name },
+    });
+  }
+  if (!connection.appLaunchUrl) {
+    throw new ChartsideError('connection_not_configured', {
+      message: `The ${vendorName(source.vendor)} connection has no App launch URL to send the clinician to.`,
+      details: { Organization: org.name },
+    });
+  }
+
+  const smart = await smartConfigurationFor(db, http, source, config.discoveryTtlSeconds);
+
+  const state = newState();
+  const codeVerifier = newCodeVerifier();
+  const redirectUri = callbackUrl(config);
+  await createPendingLaunch(
+    db,
+    sealer,
+    {
+      orgId: org.id,
+      fhirSourceId: source.id,
+      iss,
+      clientId: client.clientId,
+      requestedScope: connection.scopes,
+      codeVerifier,
+      redirectUri,
+      requestId,
+    },
+    state,
+  );
+  return authorizeUrl({
+    authorizationEndpoint: smart.authorizationEndpoint,
+    clientId: client.clientId,
+    redirectUri,
+    scope: connection.scopes,
+    state,
+    aud: iss,
+    launch,
+    codeChallenge: await codeChallengeFor(codeVerifier),
+  });
+}
+
+function readLaunchQuery(query: LaunchQuery): { iss: string; launch: string } {
+  const iss = query.iss;
+  const launch = query.launch;
+  if (typeof iss !== 'string' || iss === '') {
+    throw new ChartsideError('invalid_launch_request', {
+      param: 'iss',
+      message: 'The launch is missing the iss parameter.',
+    });
+  }
+  if (iss.length > MAX_ISS_LENGTH) {
+    throw new ChartsideError('invalid_launch_request', {
+      param: 'iss',
+      message: 'The iss parameter is too long.',
+    });
+  }
+  if (typeof launch !== 'string' || launch === '') {
+    throw new ChartsideError('invalid_launch_request', {
+      param: 'launch',
+      message: 'The launch is missing the launch parameter.',
+    });
+  }
+  if (launch.length > MAX_LAUNCH_LENGTH) {
+    throw new ChartsideError('invalid_launch_request', {
+      param: 'launch',
+      message: 'The launch parameter is too long.',
+    });
+  }
+  return { iss, launch };
+}
+
+function vendorName(vendor: string): string {
+  return vendor === 'cerner' ? 'Cerner' : vendor === 'epic' ? 'Epic' : 'SMART';
+}

@@ -1,0 +1,239 @@
+/**
+ * Configuration of the local Cerner sandbox: the public option types, their defaults, and the
+ * validation of a JSON config file. Mirrors the "Simulator spec" S1 configuration model of
+ * docs/research/cerner-smart.md, reduced to what a Code Console registration carries.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Cerner's public code-sandbox tenant (research section 1). */
+export const DEFAULT_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
+export const DEFAULT_PORT = 4000;
+export const DEFAULT_HOST = '127.0.0.1';
+/** Cerner access tokens live 600 s (JWT exp - iat); expires_in reports 30 s less (section 4.3). */
+export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 600;
+export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
+
+/** One app as registered in Code Console plus its Cerner Central system account. */
+export interface SandboxAppRegistration {
+  /** Shown on the consent page ("Cerner practitioner app <name>"). */
+  name: string;
+  /** Code Console Application ID, used in the launcher URL /smart/{tenant}/apps/{applicationId}. */
+  applicationId: string;
+  /** OAuth client_id (= Cerner Central system account id). */
+  clientId: string;
+  /** Secret for client_secret_basic. */
+  secret?: string;
+  /** private_key_jwt: JWKS URL fetched to verify client assertions. */
+  jwksUrl?: string;
+  /** The first one is the default; matched strictly (S4.3). */
+  redirectUris: string[];
+  /** SMART Launch URI the launcher redirects to with ?iss=&launch=. */
+  launchUri: string;
+  accessType: 'online' | 'offline';
+  /** Default v1. */
+  smartVersion?: 'v1' | 'v2';
+  /** Default provider. */
+  persona?: 'provider' | 'patient';
+  /** Registered scopes (the Code Console "API Access" ticks). */
+  scopes: string[];
+}
+
+export interface SandboxOptions {
+  /** Default 4000; 0 = ephemeral. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default `http://localhost:<actual port>`; every advertised URL uses it. */
+  publicOrigin?: string;
+  /** Default Cerner's public sandbox tenant. */
+  tenant?: string;
+  apps: SandboxAppRegistration[];
+  /** Default 600; expires_in reported = lifetime - 30. */
+  accessTokenLifetimeSeconds?: number;
+  /** Enables /_test/* (default false). */
+  testControls?: boolean;
+  /** Fastify logger, default false. */
+  logger?: boolean;
+  /** Timeout of JWKS fetches, default 5000. */
+  fetchTimeoutMs?: number;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An absolute URI: a scheme plus a host or a path. `app://` is not absolute, `app://callback`
+ * is (research section 3, redirect_uri row).
+ */
+export function isAbsoluteUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.host !== '' || url.pathname.replace(/^\/+/, '') !== '';
+  } catch {
+    return false;
+  }
+}
+
+function httpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+class OptionReader {
+  constructor(private readonly where: string) {}
+
+  fail(field: string, problem: string): never {
+    throw new Error(`${this.where}: "${field}" ${problem}`);
+  }
+
+  string(obj: Json, field: string, required: true): string;
+  string(obj: Json, field: string, required: false): string | undefined;
+  string(obj: Json, field: string, required: boolean): string | undefined {
+    const value = obj[field];
+    if (value === undefined || value === null) {
+      if (required) this.fail(field, 'is required');
+      return undefined;
+    }
+    if (typeof value !== 'string' || value.trim() === '') this.fail(field, 'must be a non-empty string');
+    return value;
+  }
+
+  stringList(obj: Json, field: string): string[] {
+    const value = obj[field];
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item.trim() === '')) {
+      this.fail(field, 'must be an array of non-empty strings');
+    }
+    return value as string[];
+  }
+
+  integer(obj: Json, field: string, min: number, max: number): number | undefined {
+    const value = obj[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.fail(field, `must be an integer from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  boolean(obj: Json, field: string): boolean | undefined {
+    const value = obj[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'boolean') this.fail(field, 'must be true or false');
+    return value;
+  }
+
+  oneOf<T extends string>(obj: Json, field: string, allowed: readonly T[]): T | undefined {
+    const value = obj[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      this.fail(field, `must be one of ${allowed.join(', ')}`);
+    }
+    return value as T;
+  }
+}
+
+function validateApp(raw: unknown, where: string): SandboxAppRegistration {
+  if (!isObject(raw)) throw new Error(`${where}: must be an object`);
+  const read: OptionReader = new OptionReader(where);
+  const redirectUris = read.stringList(raw, 'redirectUris');
+  if (redirectUris.length === 0) read.fail('redirectUris', 'needs at least one URI');
+  for (const uri of redirectUris) {
+    // Cerner requires absolute redirect URIs (research section 3, redirect_uri row).
+    if (!isAbsoluteUrl(uri)) read.fail('redirectUris', `contains a URI that is not absolute: ${uri}`);
+  }
+  const launchUri = read.string(raw, 'launchUri', true);
+  if (!httpUrl(launchUri)) read.fail('launchUri', 'must be an http(s) URL');
+  const jwksUrl = read.string(raw, 'jwksUrl', false);
+  if (jwksUrl !== undefined && !httpUrl(jwksUrl)) read.fail('jwksUrl', 'must be an http(s) URL');
+  const accessType = read.oneOf(raw, 'accessType', ['online', 'offline'] as const);
+  if (accessType === undefined) read.fail('accessType', 'is required (online or offline)');
+  const app: SandboxAppRegistration = {
+    name: read.string(raw, 'name', true),
+    applicationId: read.string(raw, 'applicationId', true),
+    clientId: read.string(raw, 'clientId', true),
+    redirectUris,
+    launchUri,
+    accessType,
+    scopes: read.stringList(raw, 'scopes'),
+  };
+  const secret = read.string(raw, 'secret', false);
+  if (secret !== undefined) app.secret = secret;
+  if (jwksUrl !== undefined) app.jwksUrl = jwksUrl;
+  const smartVersion = read.oneOf(raw, 'smartVersion', ['v1', 'v2'] as const);
+  if (smartVersion !== undefined) app.smartVersion = smartVersion;
+  const persona = read.oneOf(raw, 'persona', ['provider', 'patient'] as const);
+  if (persona !== undefined) app.persona = persona;
+  return app;
+}
+
+/**
+ * Checks an options object (typically parsed JSON) and returns it typed. Throws an Error whose
+ * one-line message names the offending field.
+ */
+export function validateSandboxOptions(raw: unknown, where = 'sandbox options'): SandboxOptions {
+  if (!isObject(raw)) throw new Error(`${where}: must be a JSON object`);
+  const read: OptionReader = new OptionReader(where);
+  if (!Array.isArray(raw.apps)) read.fail('apps', 'must be an array of app registrations');
+  const apps = raw.apps.map((app, index) => validateApp(app, `${where}: apps[${index}]`));
+  for (const key of ['clientId', 'applicationId'] as const) {
+    const seen = new Set<string>();
+    for (const app of apps) {
+      if (seen.has(app[key])) read.fail('apps', `has two apps with ${key} ${app[key]}`);
+      seen.add(app[key]);
+    }
+  }
+  const options: SandboxOptions = { apps };
+  const port = read.integer(raw, 'port', 0, 65535);
+  if (port !== undefined) options.port = port;
+  const host = read.string(raw, 'host', false);
+  if (host !== undefined) options.host = host;
+  const publicOrigin = read.string(raw, 'publicOrigin', false);
+  if (publicOrigin !== undefined) {
+    if (!httpUrl(publicOrigin)) read.fail('publicOrigin', 'must be an http(s) origin');
+    const { pathname, search, hash } = new URL(publicOrigin);
+    // Every sandbox path hangs off the origin root, so the origin cannot carry a path prefix.
+    if (pathname !== '/' || search !== '' || hash !== '') {
+      read.fail('publicOrigin', 'must be an origin without a path, like http://localhost:4000');
+    }
+    options.publicOrigin = publicOrigin;
+  }
+  const tenant = read.string(raw, 'tenant', false);
+  if (tenant !== undefined) {
+    if (!/^[A-Za-z0-9-]+$/.test(tenant)) read.fail('tenant', 'may contain only letters, digits and dashes');
+    options.tenant = tenant;
+  }
+  const lifetime = read.integer(raw, 'accessTokenLifetimeSeconds', 31, 86_400);
+  if (lifetime !== undefined) options.accessTokenLifetimeSeconds = lifetime;
+  const testControls = read.boolean(raw, 'testControls');
+  if (testControls !== undefined) options.testControls = testControls;
+  const logger = read.boolean(raw, 'logger');
+  if (logger !== undefined) options.logger = logger;
+  const fetchTimeoutMs = read.integer(raw, 'fetchTimeoutMs', 1, 120_000);
+  if (fetchTimeoutMs !== undefined) options.fetchTimeoutMs = fetchTimeoutMs;
+  return options;
+}
+
+/** Reads and validates a JSON config file with the SandboxOptions shape. */
+export function loadSandboxConfigFile(path: string): SandboxOptions {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new Error(`cannot read sandbox config file ${path} (${code})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`sandbox config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return validateSandboxOptions(parsed, `sandbox config file ${path}`);
+}

@@ -1,0 +1,77 @@
+/**
+ * Everything the sandbox's handlers share: resolved settings, clock, URLs, keys, state, fault
+ * switches and the request log. One instance per running sandbox; nothing is global.
+ */
+import { ClientJwksCache } from './client-jwks.ts';
+import { SandboxClock } from './clock.ts';
+import {
+  DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_TENANT,
+  type SandboxAppRegistration,
+  type SandboxOptions,
+} from './config.ts';
+import { buildErrorUri, ErrorInstances } from './errors.ts';
+import { FaultSwitches, HeldRequests } from './faults.ts';
+import { SandboxKeys } from './keys.ts';
+import { RequestLog } from './request-log.ts';
+import { SandboxState } from './state.ts';
+import { TokenMinter } from './tokens.ts';
+import { SandboxUrls } from './urls.ts';
+
+export interface SandboxContext {
+  tenant: string;
+  apps: readonly SandboxAppRegistration[];
+  accessTokenLifetimeSeconds: number;
+  testControls: boolean;
+  clock: SandboxClock;
+  urls: SandboxUrls;
+  keys: SandboxKeys;
+  state: SandboxState;
+  minter: TokenMinter;
+  faults: FaultSwitches;
+  held: HeldRequests;
+  requestLog: RequestLog;
+  errorInstances: ErrorInstances;
+  clientJwks: ClientJwksCache;
+  appByClientId(clientId: string | undefined): SandboxAppRegistration | undefined;
+  appByApplicationId(applicationId: string): SandboxAppRegistration | undefined;
+  /** error_uri for an `urn:cerner:error:…`, remembering `detail` for the error page. */
+  errorUri(urn: string, detail: string, query: [string, string][]): string;
+}
+
+export async function createSandboxContext(
+  options: SandboxOptions,
+  originOf: () => string,
+): Promise<SandboxContext> {
+  const tenant = options.tenant ?? DEFAULT_TENANT;
+  const clock = new SandboxClock();
+  const urls = new SandboxUrls(originOf, tenant);
+  const keys = await SandboxKeys.generate(clock.now());
+  const state = new SandboxState(clock);
+  const accessTokenLifetimeSeconds =
+    options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS;
+  const testControls = options.testControls ?? false;
+  const errorInstances = new ErrorInstances();
+  const apps = [...options.apps];
+  return {
+    tenant,
+    apps,
+    accessTokenLifetimeSeconds,
+    testControls,
+    clock,
+    urls,
+    keys,
+    state,
+    minter: new TokenMinter({ clock, keys, urls, state, accessTokenLifetimeSeconds }),
+    faults: new FaultSwitches(),
+    held: new HeldRequests(),
+    requestLog: new RequestLog(testControls, clock),
+    errorInstances,
+    clientJwks: new ClientJwksCache(options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS),
+    appByClientId: (clientId) => (clientId ? apps.find((app) => app.clientId === clientId) : undefined),
+    appByApplicationId: (applicationId) => apps.find((app) => app.applicationId === applicationId),
+    errorUri: (urn, detail, query) =>
+      buildErrorUri(urls.origin, urn, errorInstances.record(urn, detail), query),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Tiny HTML templating: every interpolated value is escaped unless it is a `SafeHtml` fragment
+ * produced by this module, so a page cannot be broken (or scripted) through a query parameter.
+ */
+
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`]/g, (char) => ESCAPES[char] ?? char);
+}
+
+type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
+
+function render(value: Interpolation): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escapeHtml(String(value));
+}
+
+/** Tagged template: `html\`<p>${userInput}</p>\`` escapes userInput. */
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((value, index) => {
+    out += render(value) + (strings[index + 1] ?? '');
+  });
+  return new SafeHtml(out);
+}
+
+/** Which look a page takes: Code Console, the Oracle Health sign-in, or the bare authorization server. */
+export type PageTheme = 'console' | 'login' | 'plain';
+
+const BASE_CSS = `
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;background:#f4f6f8}
+a{color:#0b5cad}
+header.bar{background:#1b2a3a;color:#fff;padding:12px 24px;font-weight:600;letter-spacing:.2px}
+header.bar span{font-weight:400;opacity:.75;margin-left:12px}
+main{max-width:960px;margin:32px auto;padding:0 20px}
+.card{background:#fff;border:1px solid #d9dee3;border-radius:8px;padding:24px;margin-bottom:20px}
+.narrow{max-width:440px;margin:48px auto}
+h1{font-size:22px;margin:0 0 16px}
+h2{font-size:17px;margin:0 0 12px}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #e5e9ed;vertical-align:top}
+th{font-size:13px;text-transform:uppercase;letter-spacing:.4px;color:#52606d}
+dl{display:grid;grid-template-columns:220px 1fr;gap:6px 16px;margin:0}
+dt{color:#52606d}dd{margin:0;word-break:break-all}
+label{display:block;margin:12px 0 4px;font-weight:500}
+input[type=text],input[type=password]{width:100%;padding:8px 10px;border:1px solid #bcc5ce;border-radius:4px;font:inherit}
+.button,button{display:inline-block;padding:8px 18px;border-radius:4px;border:1px solid #0b5cad;background:#0b5cad;color:#fff;font:inherit;text-decoration:none;cursor:pointer}
+.button.secondary,button.secondary{background:#fff;color:#0b5cad}
+button[disabled]{opacity:.5;cursor:not-allowed}
+.actions{display:flex;gap:12px;justify-content:flex-end;margin-top:20px}
+.error{background:#fdecea;border:1px solid #f5c2bd;color:#8a1c13;padding:10px 12px;border-radius:4px;margin-bottom:12px}
+.muted{color:#52606d;font-size:13px}
+code{background:#eef1f4;padding:1px 5px;border-radius:3px}
+.panel-title{display:flex;justify-content:space-between;align-items:center}
+`;
+
+const THEME_HEADERS: Record<PageTheme, SafeHtml> = {
+  console: html`<header class="bar">Cerner Code Console<span>Local sandbox</span></header>`,
+  login: html`<header class="bar">Oracle Health<span>Sign in</span></header>`,
+  plain: html`<header class="bar">Cerner Authorization Server<span>Local sandbox</span></header>`,
+};
+
+/** A whole HTML document. */
+export function page(title: string, theme: PageTheme, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${new SafeHtml(BASE_CSS)}</style>
+</head>
+<body>
+${THEME_HEADERS[theme]}
+<main>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}

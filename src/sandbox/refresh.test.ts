@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RunningSandbox } from './index.ts';
+import {
+  assertTokenError,
+  basicAuth,
+  CLIENT_ID,
+  codeForm,
+  exchange,
+  issueCode,
+  PATIENT_WILMA,
+  postForm,
+  SECRET,
+  startTestSandbox,
+  TOKEN_URN,
+} from './test-support.ts';
+
+describe('refresh and revocation (section 4.5, S5 refresh_token, S6)', () => {
+  let sandbox: RunningSandbox;
+
+  before(async () => {
+    sandbox = await startTestSandbox();
+  });
+  after(() => sandbox.close());
+
+  it('refreshes without issuing a new refresh token, keeping the scope (section 4.5)', async () => {
+    const { code, verifier } = await issueCode(sandbox);
+    const first = await exchange(sandbox, codeForm(code, verifier));
+    const refreshed = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assert.equal(refreshed.response.status, 200);
+    assert.equal(refreshed.body.refresh_token, undefined);
+    assert.equal(refreshed.body.scope, first.body.scope);
+    assert.equal(refreshed.body.patient, PATIENT_WILMA);
+    assert.equal(refreshed.body.expires_in, 570);
+    assert.notEqual(refreshed.body.access_token, first.body.access_token);
+    // The original refresh token keeps working.
+    const again = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assert.equal(again.response.status, 200);
+  });
+
+  it('fails an online refresh with session-invalid once the user session ended', async () => {
+    const { code, verifier } = await issueCode(sandbox);
+    const first = await exchange(sandbox, codeForm(code, verifier));
+    await fetch(`${sandbox.origin}/_test/sessions/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'portal' }),
+    });
+    const result = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}refresh-token:session-invalid`);
+  });
+
+  it('keeps an offline refresh token working after the session ended', async () => {
+    const { code, verifier } = await issueCode(
+      sandbox,
+      {},
+      { scope: 'launch offline_access user/Patient.read' },
+    );
+    const first = await exchange(sandbox, codeForm(code, verifier));
+    await fetch(`${sandbox.origin}/_test/sessions/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const result = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assert.equal(result.response.status, 200);
+  });
+
+  it('revokes a refresh token (RFC 7009), after which refresh fails with token-invalid', async () => {
+    const { code, verifier } = await issueCode(sandbox);
+    const first = await exchange(sandbox, codeForm(code, verifier));
+    const revoke = await postForm(
+      `${sandbox.origin}/tenants/${sandbox.tenant}/protocols/oauth2/profiles/smart-v1/token/revoke`,
+      { token: String(first.body.refresh_token) },
+      { authorization: basicAuth(CLIENT_ID, SECRET) },
+    );
+    assert.equal(revoke.status, 200);
+    assert.equal(await revoke.text(), '');
+    const result = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}refresh-token:token-invalid`);
+  });
+});

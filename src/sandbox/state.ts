@@ -1,0 +1,203 @@
+/**
+ * In-memory state of the sandbox EHR: sign-in sessions, launch contexts, authorization codes,
+ * refresh grants, issued access tokens and seen client-assertion `jti`s. Lifetimes follow the
+ * Simulator spec: launch 300 s (S2), code 60 s (S4.13), offline refresh unused 90 days (S5).
+ */
+import { randomUUID } from 'node:crypto';
+import type { SandboxClock } from './clock.ts';
+
+export const LAUNCH_LIFETIME_MS = 300_000;
+export const CODE_LIFETIME_MS = 60_000;
+export const OFFLINE_IDLE_LIMIT_MS = 90 * 24 * 3_600_000;
+
+/** The EHR sign-in ("SSO") session behind the sandbox session cookie. */
+export interface Session {
+  id: string;
+  username: string;
+  createdAt: number;
+  ended: boolean;
+}
+
+/** What the clinician was looking at when the app was launched. */
+export interface ClinicalContext {
+  patientId?: string;
+  encounterId?: string;
+  needPatientBanner: boolean;
+}
+
+/** A consent prompt shown by the launcher, waiting for Approve Connection or Cancel. */
+export interface PendingConsent extends ClinicalContext {
+  id: string;
+  sessionId: string;
+  applicationId: string;
+}
+
+/** The opaque `launch` handed to the app: single use, bound to user and client (S2, S4.9). */
+export interface LaunchContext extends ClinicalContext {
+  id: string;
+  clientId: string;
+  username: string;
+  createdAt: number;
+  used: boolean;
+}
+
+/** Everything an authorization code or refresh token stands for. */
+export interface GrantContext extends ClinicalContext {
+  clientId: string;
+  username: string;
+  sessionId: string;
+  scopes: string[];
+  nonce?: string;
+}
+
+export interface AuthorizationCode extends GrantContext {
+  code: string;
+  tenant: string;
+  /** redirect_uri as sent at authorize, or undefined when it was omitted (section 4.2). */
+  redirectUri: string | undefined;
+  codeChallenge?: string;
+  createdAt: number;
+  used: boolean;
+}
+
+export interface RefreshGrant extends GrantContext {
+  token: string;
+  offline: boolean;
+  lastUsedAt: number;
+  revoked: boolean;
+}
+
+/** Server-side facts about an access token, looked up by its `jti` (the JWT carries no patient). */
+export interface IssuedAccessToken extends ClinicalContext {
+  jti: string;
+  clientId: string;
+  scopes: string[];
+  expiresAt: number;
+}
+
+export class SandboxState {
+  private readonly sessions = new Map<string, Session>();
+  private readonly consents = new Map<string, PendingConsent>();
+  private readonly launches = new Map<string, LaunchContext>();
+  private readonly codes = new Map<string, AuthorizationCode>();
+  private readonly refreshGrants = new Map<string, RefreshGrant>();
+  private readonly accessTokens = new Map<string, IssuedAccessToken>();
+  private readonly assertionIds = new Map<string, number>();
+
+  constructor(private readonly clock: SandboxClock) {}
+
+  createSession(username: string): Session {
+    const session: Session = { id: randomUUID(), username, createdAt: this.clock.nowMs(), ended: false };
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  activeSession(id: string | undefined): Session | undefined {
+    if (!id) return undefined;
+    const session = this.sessions.get(id);
+    return session && !session.ended ? session : undefined;
+  }
+
+  /** Ends sessions (all, or one user's): online refresh tokens bound to them stop working. */
+  endSessions(username?: string): number {
+    let ended = 0;
+    for (const session of this.sessions.values()) {
+      if (!session.ended && (username === undefined || session.username === username)) {
+        session.ended = true;
+        ended += 1;
+      }
+    }
+    return ended;
+  }
+
+  createConsent(input: Omit<PendingConsent, 'id'>): PendingConsent {
+    const consent = { ...input, id: randomUUID() };
+    this.consents.set(consent.id, consent);
+    return consent;
+  }
+
+  /** Removes and returns a consent prompt, but only to the session it was shown to. */
+  takeConsent(id: string, sessionId: string): PendingConsent | undefined {
+    const consent = this.consents.get(id);
+    if (!consent || consent.sessionId !== sessionId) return undefined;
+    this.consents.delete(id);
+    return consent;
+  }
+
+  createLaunch(input: Omit<LaunchContext, 'id' | 'createdAt' | 'used'>): LaunchContext {
+    const launch: LaunchContext = { ...input, id: randomUUID(), createdAt: this.clock.nowMs(), used: false };
+    this.launches.set(launch.id, launch);
+    return launch;
+  }
+
+  /** A launch that can still be used: known, unused and younger than 300 s. */
+  usableLaunch(id: string): LaunchContext | undefined {
+    const launch = this.launches.get(id);
+    if (!launch || launch.used) return undefined;
+    if (this.clock.nowMs() - launch.createdAt > LAUNCH_LIFETIME_MS) return undefined;
+    return launch;
+  }
+
+  issueCode(input: Omit<AuthorizationCode, 'code' | 'createdAt' | 'used'>): AuthorizationCode {
+    const code: AuthorizationCode = {
+      ...input,
+      code: randomUUID(),
+      createdAt: this.clock.nowMs(),
+      used: false,
+    };
+    this.codes.set(code.code, code);
+    return code;
+  }
+
+  /** Marks the code used and returns it, or undefined when unknown, used or older than 60 s. */
+  redeemCode(value: string): AuthorizationCode | undefined {
+    const code = this.codes.get(value);
+    if (!code || code.used) return undefined;
+    code.used = true;
+    if (this.clock.nowMs() - code.createdAt > CODE_LIFETIME_MS) return undefined;
+    return code;
+  }
+
+  createRefreshGrant(grant: GrantContext, offline: boolean): RefreshGrant {
+    const refresh: RefreshGrant = {
+      ...grant,
+      token: randomUUID(),
+      offline,
+      lastUsedAt: this.clock.nowMs(),
+      revoked: false,
+    };
+    this.refreshGrants.set(refresh.token, refresh);
+    return refresh;
+  }
+
+  refreshGrant(token: string): RefreshGrant | undefined {
+    return this.refreshGrants.get(token);
+  }
+
+  rememberAccessToken(token: IssuedAccessToken): void {
+    const now = this.clock.nowMs();
+    for (const [jti, known] of this.accessTokens) {
+      if (known.expiresAt < now) this.accessTokens.delete(jti);
+    }
+    this.accessTokens.set(token.jti, token);
+  }
+
+  accessToken(jti: string): IssuedAccessToken | undefined {
+    return this.accessTokens.get(jti);
+  }
+
+  /**
+   * Records a client-assertion `jti` until its `exp`; returns false when it was already seen
+   * (S5 "jti … has not been seen before its exp").
+   */
+  rememberAssertionId(clientId: string, jti: string, expiresAtMs: number): boolean {
+    const now = this.clock.nowMs();
+    for (const [key, expiry] of this.assertionIds) {
+      if (expiry < now) this.assertionIds.delete(key);
+    }
+    const key = `${clientId}\u0000${jti}`;
+    if (this.assertionIds.has(key)) return false;
+    this.assertionIds.set(key, expiresAtMs);
+    return true;
+  }
+}

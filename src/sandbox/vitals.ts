@@ -1,0 +1,191 @@
+/**
+ * Vital-sign Observations of the sandbox patients. Cerner prefixes vital-sign Observation ids
+ * with `VS-` (research section 6); codes are LOINC, category `vital-signs`. A blood pressure is
+ * one panel (85354-9) with systolic/diastolic components, which Cerner's `code` search matches
+ * only by the panel code (section 7).
+ */
+import type { Observation } from 'fhir/r4.js';
+import { FIXTURE_LAST_UPDATED, FIXTURE_VERSION, PATIENTS, type SandboxPatient } from './data.ts';
+
+type VitalKind = 'bp' | 'hr' | 'rr' | 'temp' | 'spo2' | 'weight' | 'height';
+
+interface VitalDefinition {
+  code: string;
+  display: string;
+  text: string;
+  unit: string;
+  ucum: string;
+}
+
+const LOINC = 'http://loinc.org';
+const UCUM = 'http://unitsofmeasure.org';
+
+const VITALS: Record<VitalKind, VitalDefinition> = {
+  bp: {
+    code: '85354-9',
+    display: 'Blood pressure panel',
+    text: 'Blood Pressure',
+    unit: 'mmHg',
+    ucum: 'mm[Hg]',
+  },
+  hr: { code: '8867-4', display: 'Heart rate', text: 'Heart Rate', unit: 'bpm', ucum: '/min' },
+  rr: { code: '9279-1', display: 'Respiratory rate', text: 'Respiratory Rate', unit: 'br/min', ucum: '/min' },
+  temp: { code: '8310-5', display: 'Body temperature', text: 'Temperature', unit: 'DegC', ucum: 'Cel' },
+  spo2: {
+    code: '59408-5',
+    display: 'Oxygen saturation in Arterial blood by Pulse oximetry',
+    text: 'SpO2',
+    unit: '%',
+    ucum: '%',
+  },
+  weight: { code: '29463-7', display: 'Body weight', text: 'Weight Measured', unit: 'kg', ucum: 'kg' },
+  height: { code: '8302-2', display: 'Body height', text: 'Height/Length Measured', unit: 'cm', ucum: 'cm' },
+};
+
+/** [hours after the encounter start, kind, value ([systolic, diastolic] for bp)]. */
+type Reading = readonly [number, VitalKind, number | readonly [number, number]];
+
+const READINGS: Record<string, readonly Reading[]> = {
+  '12724065': [
+    [0, 'bp', [152, 94]],
+    [0, 'hr', 78],
+    [0, 'weight', 71.2],
+    [0.5, 'bp', [146, 90]],
+  ],
+  '12724066': [
+    [0, 'bp', [118, 76]],
+    [0, 'hr', 84],
+    [0, 'weight', 68.4],
+  ],
+  '12724067': [
+    [0, 'bp', [124, 80]],
+    [0, 'hr', 66],
+    [0, 'rr', 14],
+    [0, 'temp', 36.8],
+    [0, 'spo2', 98],
+    [0, 'weight', 84.1],
+    [0, 'height', 180.3],
+  ],
+  '12724068': [
+    [0, 'height', 165.1],
+    [0, 'weight', 58.0],
+    [0, 'hr', 58],
+  ],
+  '12724069': [
+    [0, 'rr', 32],
+    [0, 'spo2', 91],
+    [1, 'rr', 26],
+    [1, 'spo2', 95],
+  ],
+  '12724070': [
+    [0, 'bp', [98, 58]],
+    [0, 'hr', 112],
+    [0, 'rr', 24],
+    [0, 'temp', 38.4],
+    [0, 'spo2', 92],
+    [4, 'hr', 104],
+    [4, 'spo2', 94],
+    [4, 'temp', 37.9],
+  ],
+  '12724071': [
+    [0, 'temp', 39.1],
+    [0, 'hr', 102],
+    [2, 'temp', 38.3],
+  ],
+  '12742399': [
+    [0, 'height', 102.4],
+    [0, 'weight', 16.3],
+    [0, 'temp', 36.7],
+  ],
+  '12742397': [
+    [0, 'weight', 14.2],
+    [0, 'height', 96.5],
+    [0, 'hr', 104],
+    [0, 'temp', 36.9],
+  ],
+  '12742400': [
+    [0, 'bp', [136, 88]],
+    [0, 'hr', 88],
+    [0, 'rr', 18],
+    [0, 'temp', 37.2],
+    [0, 'spo2', 96],
+    [8, 'bp', [130, 84]],
+    [8, 'hr', 82],
+    [8, 'temp', 37.0],
+    [24, 'bp', [128, 82]],
+    [24, 'hr', 76],
+    [24, 'spo2', 97],
+    [32, 'temp', 36.8],
+  ],
+};
+
+/** Ids are sequential; VS-197292857 (a documented Cerner sandbox id) falls inside the range. */
+const FIRST_ID = 197292820;
+
+function quantity(value: number, vital: VitalDefinition) {
+  return { value, unit: vital.unit, system: UCUM, code: vital.ucum };
+}
+
+function observation(id: number, patient: SandboxPatient, reading: Reading): Observation {
+  const [hours, kind, value] = reading;
+  const vital = VITALS[kind];
+  const effective = new Date(Date.parse(patient.encounterStart) + hours * 3_600_000).toISOString();
+  const resource: Observation = {
+    resourceType: 'Observation',
+    id: `VS-${id}`,
+    meta: { versionId: FIXTURE_VERSION, lastUpdated: FIXTURE_LAST_UPDATED },
+    status: 'final',
+    category: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+            code: 'vital-signs',
+            display: 'Vital Signs',
+          },
+        ],
+        text: 'Vital Signs',
+      },
+    ],
+    code: { coding: [{ system: LOINC, code: vital.code, display: vital.display }], text: vital.text },
+    subject: { reference: `Patient/${patient.id}`, display: `${patient.family}, ${patient.given}` },
+    encounter: { reference: `Encounter/${patient.encounterId}` },
+    effectiveDateTime: effective,
+    issued: effective,
+  };
+  if (typeof value === 'number') {
+    resource.valueQuantity = quantity(value, vital);
+  } else {
+    resource.component = [
+      {
+        code: {
+          coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }],
+          text: 'Systolic',
+        },
+        valueQuantity: quantity(value[0], vital),
+      },
+      {
+        code: {
+          coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }],
+          text: 'Diastolic',
+        },
+        valueQuantity: quantity(value[1], vital),
+      },
+    ];
+  }
+  return resource;
+}
+
+function buildObservations(): Observation[] {
+  const out: Observation[] = [];
+  let id = FIRST_ID;
+  for (const patient of PATIENTS) {
+    for (const reading of READINGS[patient.id] ?? []) {
+      out.push(observation(id, patient, reading));
+      id += 1;
+    }
+  }
+  return out;
+}
+
+export const OBSERVATION_RESOURCES: readonly Observation[] = buildObservations();

@@ -1,0 +1,17 @@
+import type { Config } from './config/index.ts';
+import type { Sealer } from './crypto/sealing.ts';
+import type { Db, Engine } from './db/index.ts';
+import type { OutboundHttp } from './http/outbound.ts';
+import type { KeyRing } from './keys/signing-keys.ts';
+import type { JwksCache } from './smart/jwks-cache.ts';
+
+/** What handlers get: built once in buildApp, passed explicitly (no globals, no environment reads). */
+export interface Services {
+  readonly config: Config;
+  readonly db: Db;
+  readonly engine: Engine;
+  readonly sealer: Sealer;
+  readonly http: OutboundHttp;
+  readonly keyRing: KeyRing;
+  readonly jwks: JwksCache;
+}

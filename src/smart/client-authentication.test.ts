@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import type { KeyRing } from '../keys/signing-keys.ts';
+import { clientAuthentication, MissingClientSecretError } from './client-authentication.ts';
+
+const tokenEndpoint =
+  'https://authorization.example/tenants/t/hosts/fhir.example/protocols/oauth2/profiles/smart-v1/token';
+const as = { issuer: 'https://authorization.example/tenants/t', token_endpoint: tokenEndpoint };
+
+async function testKeyRing() {
+  const { publicKey, privateKey } = await generateKeyPair('RS384', { extractable: true });
+  const keyRing: KeyRing = {
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'kid-1', alg: 'RS384', use: 'sig' }] },
+    signingKey: () => ({ kid: 'kid-1', alg: 'RS384', privateKey }),
+  };
+  return { keyRing, publicKey };
+}
+
+async function authenticate(auth: ReturnType<typeof clientAuthentication>) {
+  const body = new URLSearchParams();
+  const headers = new Headers();
+  await auth(as, { client_id: 'client-1' }, body, headers);
+  return { body, headers };
+}
+
+describe('client authentication at the token endpoint', () => {
+  it('private_key_jwt: SMART asymmetric assertion claims and header', async () => {
+    const { keyRing, publicKey } = await testKeyRing();
+    const auth = clientAuthentication(
+      { clientId: 'client-1', clientSecret: null, authMethod: 'private_key_jwt' },
+      keyRing,
+      tokenEndpoint,
+    );
+    const first = await authenticate(auth);
+    assert.equal(
+      first.body.get('client_assertion_type'),
+      'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    );
+    const assertion = first.body.get('client_assertion') as string;
+    const header = decodeProtectedHeader(assertion);
+    assert.deepEqual(
+      { alg: header.alg, typ: header.typ, kid: header.kid },
+      { alg: 'RS384', typ: 'JWT', kid: 'kid-1' },
+    );
+    const { payload } = await jwtVerify(assertion, publicKey, { audience: tokenEndpoint });
+    assert.equal(payload.iss, 'client-1');
+    assert.equal(payload.sub, 'client-1');
+    assert.equal(payload.aud, tokenEndpoint, 'aud is the token endpoint URL, not the issuer');
+    assert.ok(typeof payload.jti === 'string' && payload.jti.length >= 16);
+    const lifetime = (payload.exp as number) - (payload.iat as number);
+    assert.ok(lifetime > 0 && lifetime <= 300, `exp at most five minutes ahead (got ${lifetime}s)`);
+    assert.equal(first.headers.get('authorization'), null);
+
+    const second = await authenticate(auth);
+    const secondPayload = (await jwtVerify(second.body.get('client_assertion') as string, publicKey)).payload;
+    assert.notEqual(secondPayload.jti, payload.jti, 'every assertion has a new jti');
+  });
+
+  it('client_secret_basic: RFC 6749 form-encoded id and secret in the Basic header', async () => {
+    const { keyRing } = await testKeyRing();
+    const auth = clientAuthentication(
+      { clientId: 'client-1', clientSecret: 'a+b/c=', authMethod: 'client_secret_basic' },
+      keyRing,
+      tokenEndpoint,
+    );
+    const { body, headers } = await authenticate(auth);
+    assert.equal(
+      headers.get('authorization'),
+      `Basic ${Buffer.from('client-1:a%2Bb%2Fc%3D').toString('base64')}`,
+    );
+    assert.equal(body.get('client_secret'), null, 'the secret never goes in the body');
+  });
+
+  it('client_secret_basic without a secret is refused before any request', async () => {
+    const { keyRing } = await testKeyRing();
+    assert.throws(
+      () =>
+        clientAuthentication(
+          { clientId: 'c', clientSecret: null, authMethod: 'client_secret_basic' },
+          keyRing,
+          tokenEndpoint,
+        ),
+      MissingClientSecretError,
+    );
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The authorization-code exchange and its validation, over oauth4webapi.
+ *
+ * SMART adjustments (peers-and-libs.md §C.2): the AS metadata is built from the SMART
+ * configuration (no OIDC discovery); the id_token issuer is checked against the EHR's own
+ * origin because Cerner's id_token `iss` is not its advertised `issuer`; and the id_token
+ * signature is verified against the EHR's JWKS (oauth4webapi only checks claims for id_tokens
+ * from the token endpoint).
+ */
+import { decodeJwt, jwtVerify } from 'jose';
+import * as oauth from 'oauth4webapi';
+import type { OutboundHttp, UrlPolicy } from '../http/outbound.ts';
+import type { KeyRing } from '../keys/signing-keys.ts';
+import type { ResolvedClient } from '../settings/connections.ts';
+import { clientAuthentication } from './client-authentication.ts';
+import type { SmartConfiguration } from './discovery.ts';
+import { type IdTokenKeys, isTrustedIdTokenIssuer, resolveIdTokenJwksUri } from './id-token.ts';
+import type { JwksCache } from './jwks-cache.ts';
+
+/** The EHR's token response, with SMART's launch context, in our words. */
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly refreshToken: string | null;
+  readonly expiresIn: number | null;
+  /** Scopes as granted, which may be fewer than requested (cerner-smart.md §10.6). */
+  readonly scope: string | null;
+  readonly patient: string | null;
+  readonly encounter: string | null;
+  readonly needPatientBanner: boolean | null;
+  readonly smartStyleUrl: string | null;
+  readonly tenant: string | null;
+  readonly idTokenClaims: Readonly<Record<string, unknown>> | null;
+  /** `fhirUser` (or the older `profile`) from the verified id_token. */
+  readonly fhirUser: string | null;
+}
+
+export interface CodeExchange {
+  readonly smart: SmartConfiguration;
+  readonly client: ResolvedClient;
+  readonly callbackUrl: URL;
+  readonly redirectUri: string;
+  readonly codeVerifier: string;
+  readonly policy: UrlPolicy;
+}
+
+export interface CodeExchangeDeps {
+  readonly http: OutboundHttp;
+  readonly keyRing: KeyRing;
+  readonly jwks: JwksCache;
+}
+
+/** Thrown for every way the exchange can fail; `reason` is for logs only. */
+export class TokenExchangeError extends Error {
+  override readonly name = 'TokenExchangeError';
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+  }
+}
+
+export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchange): Promise<TokenSet> {
+  const { smart, client } = exchange;
+  const as: { -readonly [K in keyof oauth.AuthorizationServer]: oauth.AuthorizationServer[K] } = {
+    issuer: smart.issuer ?? new URL(smart.tokenEndpoint).origin,
+    authorization_endpoint: smart.authorizationEndpoint,
+    token_endpoint: smart.tokenEndpoint,
+  };
+  const oauthClient: oauth.Client = { client_id: client.clientId };
+  const options = {
+    [oauth.customFetch]: (url: string, init: RequestInit) => deps.http.fetch(url, init),
+    [oauth.allowInsecureRequests]: exchange.policy.allowLoopbackHttp,
+  };
+
+  let response: Response;
+  try {
+    const params = oauth.validateAuthResponse(as, oauthClient, exchange.callbackUrl, oauth.skipStateCheck);
+    response = await oauth.authorizationCodeGrantRequest(
+      as,
+      oauthClient,
+      clientAuthentication(client, deps.keyRing, smart.tokenEndpoint),
+      params,
+      exchange.redirectUri,
+      exchange.codeVerifier,
+      options,
+    );
+  } catch (error) {
+    throw new TokenExchangeError('token request failed', { cause: error });
+  }
+
+  let result: oauth.TokenEndpointResponse;
+  try {
+    const idTokenIssuer = await peekIdTokenIssuer(response);
+    // oauth4webapi requires id_token `iss` to equal `as.issuer`; Cerner's differs from its
+    // advertised issuer, so use the id_token's own issuer when it is one we trust.
+    if (idTokenIssuer && isTrustedIdTokenIssuer(idTokenIssuer, smart)) as.issuer = idTokenIssuer;
+    result = await oauth.processAuthorizationCodeResponse(as, oauthClient, response);
+  } catch (error) {
+    throw new TokenExchangeError(describeOauthFailure(error), { cause: error });
+  }
+  if (result.token_type !== 'bearer')
+    throw new TokenExchangeError(`unsupported token_type ${result.token_type}`);
+
+  let idTokenClaims: Record<string, unknown> | null = null;
+  if (typeof result.id_token === 'string') {
+    idTokenClaims = await verifyIdTokenSignature(deps, result.id_token, client.clientId, smart);
+  }
+  return toTokenSet(result, idTokenClaims);
+}
+
+async function verifyIdTokenSignature(
+  deps: CodeExchangeDeps,
+  idToken: string,
+  clientId: string,
+  smart: SmartConfiguration,
+): Promise<Record<string, unknown>> {
+  const keys: IdTokenKeys = await resolveIdTokenJwksUri(deps.http, idToken, smart).catch((error: unknown) => {
+    throw new TokenExchangeError('could not find the id_token signing keys', { cause: error });
+  });
+  try {
+    const { payload } = await jwtVerify(idToken, deps.jwks.resolverFor(keys.jwksUri), {
+      audience: clientId,
+      issuer: keys.issuer,
+      algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256', 'PS384'],
+      clockTolerance: 30,
+      requiredClaims: ['exp', 'iat', 'sub'],
+    });
+    return payload;
+  } catch (error) {
+    throw new TokenExchangeError('id_token signature or claims did not verify', { cause: error });
+  }
+}
+
+async function peekIdTokenIssuer(response: Response): Promise<string | null> {
+  if (!response.ok) return null;
+  try {
+    const body = (await response.clone().json()) as { id_token?: unknown };
+    if (typeof body.id_token !== 'string') return null;
+    const { iss } = decodeJwt(body.id_token);
+    return typeof iss === 'string' ? iss : null;
+  } catch {
+    return null; // oauth4webapi reports the malformed body
+  }
+}
+
+function toTokenSet(
+  result: oauth.TokenEndpointResponse,
+  idTokenClaims: Record<string, unknown> | null,
+): TokenSet {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+  // Epic sends need_patient_banner as a string (cerner-smart.md §11); Cerner as a boolean.
+  const banner = result.need_patient_banner;
+  const fhirUser = idTokenClaims ? (text(idTokenClaims.fhirUser) ?? text(idTokenClaims.profile)) : null;
+  return {
+    accessToken: result.access_token,
+    refreshToken: text(result.refresh_token),
+    expiresIn: typeof result.expires_in === 'number' ? result.expires_in : null,
+    scope: text(result.scope),
+    patient: text(result.patient),
+    encounter: text(result.encounter),
+    needPatientBanner:
+      typeof banner === 'boolean' ? banner : banner === 'true' ? true : banner === 'false' ? false : null,
+    smartStyleUrl: text(result.smart_style_url),
+    tenant: text(result.tenant),
+    idTokenClaims,
+    fhirUser,
+  };
+}
+
+function describeOauthFailure(error: unknown): string {
+  if (error instanceof oauth.ResponseBodyError)
+    return `token endpoint error ${error.error} (HTTP ${error.status})`;
+  if (error instanceof oauth.OperationProcessingError) return `invalid token response: ${error.message}`;
+  return error instanceof Error ? error.message : 'token response could not be processed';
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
+import { createOutboundHttp } from '../http/outbound.ts';
+import { createJwksCache } from './jwks-cache.ts';
+
+async function key(kid: string) {
+  const pair = await generateKeyPair('RS256');
+  return { kid, privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid } as JWK };
+}
+
+describe('remote JWKS cache', async () => {
+  const a = await key('a');
+  const b = await key('b');
+  let published: JWK[] = [a.jwk];
+  let fetches = 0;
+  const server = createServer((_req, res) => {
+    fetches++;
+    res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: published }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwk`;
+  const http = createOutboundHttp({ timeoutMs: 2000 });
+  const sign = (k: typeof a) =>
+    new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: k.kid }).sign(k.privateKey);
+
+  it('fetches once and reuses the keys', async () => {
+    const cache = createJwksCache(http);
+    fetches = 0;
+    await jwtVerify(await sign(a), cache.resolverFor(url));
+    await jwtVerify(await sign(a), cache.resolverFor(url));
+    assert.equal(fetches, 1);
+  });
+
+  it('refetches once on an unknown kid (rotation) and then verifies', async () => {
+    const cache = createJwksCache(http, { cooldownMs: 0 });
+    fetches = 0;
+    await jwtVerify(await sign(a), cache.resolverFor(url));
+    published = [a.jwk, b.jwk];
+    await jwtVerify(await sign(b), cache.resolverFor(url));
+    assert.equal(fetches, 2);
+    published = [a.jwk];
+  });
+
+  it('does not refetch within the cooldown, so unknown kids fail fast', async () => {
+    const cache = createJwksCache(http, { cooldownMs: 60_000 });
+    fetches = 0;
+    await jwtVerify(await sign(a), cache.resolverFor(url));
+    await assert.rejects(jwtVerify(await sign(b), cache.resolverFor(url)), /no applicable key/i);
+    assert.equal(fetches, 1);
+  });
+});

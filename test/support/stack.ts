@@ -1,0 +1,129 @@
+/**
+ * A whole test stack: the local Cerner sandbox and a gateway on real ports, seeded the way an
+ * operator would (org, sandbox FHIR source, Cerner connection with custom credentials, API key).
+ * Tests import both systems here; the systems themselves never import each other.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { createApiKey } from '../../src/api/api-keys.ts';
+import { buildApp } from '../../src/app.ts';
+import { type ClientAuthMethod, loadConfig } from '../../src/config/index.ts';
+import { callbackUrl, jwksUrl, launchUrl } from '../../src/launch/urls.ts';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { setConnection } from '../../src/settings/connections.ts';
+import { addFhirSource } from '../../src/settings/fhir-sources.ts';
+import { createOrganization } from '../../src/settings/organizations.ts';
+import { createTestDatabase, type TestDatabase, type TestEngine } from './databases.ts';
+import { freePort } from './ports.ts';
+
+export interface StackOptions {
+  engine?: TestEngine;
+  authMethod?: ClientAuthMethod;
+  /** Outbound timeout of the gateway (the "hang" fault waits longer than this). */
+  timeoutMs?: number;
+  appLaunchUrl?: string;
+}
+
+export interface Stack {
+  readonly gateway: FastifyInstance;
+  readonly gatewayUrl: string;
+  readonly sandbox: RunningSandbox;
+  readonly database: TestDatabase;
+  readonly orgId: string;
+  readonly apiKey: string;
+  readonly clientId: string;
+  readonly appLaunchUrl: string;
+  /** Every log line the gateway wrote. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const database = await createTestDatabase(options.engine ?? 'sqlite');
+  const port = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    CHARTSIDE_ENV: 'test',
+    PORT: String(port),
+    PUBLIC_URL: gatewayUrl,
+    DATABASE_URL: database.url,
+    CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
+    CHARTSIDE_HTTP_TIMEOUT_MS: String(options.timeoutMs ?? 2000),
+    LOG_LEVEL: 'info',
+  });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const gateway = await buildApp(config, { logStream });
+  await gateway.listen({ host: '127.0.0.1', port });
+
+  const { db, sealer } = gateway.services;
+  const org = await createOrganization(db, { name: 'Test Clinic' });
+  const clientId = randomUUID();
+  const clientSecret = randomBytes(24).toString('base64url');
+  const appLaunchUrl = options.appLaunchUrl ?? 'https://app.example.org/launch?tenant=demo';
+
+  const sandbox = await startSandbox({
+    port: 0,
+    testControls: true,
+    apps: [
+      {
+        name: 'Chartside test',
+        applicationId: randomUUID(),
+        clientId,
+        secret: clientSecret,
+        jwksUrl: jwksUrl(config),
+        redirectUris: [callbackUrl(config)],
+        launchUri: launchUrl(config, org.id),
+        accessType: 'offline',
+        scopes: [
+          'openid',
+          'fhirUser',
+          'profile',
+          'launch',
+          'online_access',
+          'offline_access',
+          'user/Patient.read',
+          'user/Encounter.read',
+          'user/Observation.read',
+        ],
+      },
+    ],
+  });
+  await addFhirSource(db, {
+    iss: sandbox.fhirBaseUrl,
+    vendor: 'cerner',
+    environment: 'sandbox',
+    name: 'Local Cerner sandbox',
+  });
+  await setConnection(db, sealer, config, org.id, 'cerner', {
+    appLaunchUrl,
+    useCustomCredentials: true,
+    clientId,
+    clientSecret,
+    authMethod: options.authMethod ?? 'client_secret_basic',
+  });
+  const { key } = await createApiKey(db, org.id, 'test');
+
+  return {
+    gateway,
+    gatewayUrl,
+    sandbox,
+    database,
+    orgId: org.id,
+    apiKey: key,
+    clientId,
+    appLaunchUrl,
+    logs,
+    async close() {
+      await gateway.close();
+      await sandbox.close();
+      await database.drop();
+    },
+  };
+}
