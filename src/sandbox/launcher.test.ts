@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningSandbox } from './index.ts';
+import { safeReturnTo } from './session.ts';
 import {
   APPLICATION_ID,
   authorizeUrl,
@@ -264,5 +265,19 @@ describe('EHR launcher (S2): login, consent, redirect to the SMART Launch URI', 
     assert.ok(!page.includes('<script>x</script>'));
     assert.ok(page.includes('&quot;&gt;&lt;script&gt;'));
     assert.equal(inputValue(page, 'return_to'), '/');
+  });
+
+  it('only returns to same-origin paths after sign-in', () => {
+    assert.equal(safeReturnTo('/smart/t/apps/a/?PAT_PersonId=1'), '/smart/t/apps/a/?PAT_PersonId=1');
+    for (const unsafe of [
+      '//evil.example/',
+      '/\\evil.example',
+      '/\t/evil.example',
+      'https://evil.example/',
+      '',
+      undefined,
+    ]) {
+      assert.equal(safeReturnTo(unsafe), '/', String(unsafe));
+    }
   });
 });

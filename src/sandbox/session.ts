@@ -19,10 +19,14 @@ export function currentSession(ctx: SandboxContext, request: FastifyRequest): Se
   return ctx.state.activeSession(request.cookies[SESSION_COOKIE]);
 }
 
-/** Only same-origin paths may be returned to after sign-in (no open redirect). */
+/**
+ * Only same-origin paths may be returned to after sign-in (no open redirect). Browsers drop tabs
+ * and newlines and treat a backslash like a slash, so those are refused too.
+ */
 export function safeReturnTo(value: string | undefined): string {
-  const local = value?.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\');
-  return local && value ? value : '/';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  const local = value !== undefined && /^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/.test(value);
+  return local ? value : '/';
 }
 
 /** Sends the browser to the login page; after sign-in it comes back to `returnTo`. */

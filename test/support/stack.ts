@@ -22,7 +22,8 @@ export interface StackOptions {
   authMethod?: ClientAuthMethod;
   /** Outbound timeout of the gateway (the "hang" fault waits longer than this). */
   timeoutMs?: number;
-  appLaunchUrl?: string;
+  /** The app launch URL, or a function of the gateway's URL (for the built-in /launch-debug). */
+  appLaunchUrl?: string | ((gatewayUrl: string) => string);
 }
 
 export interface Stack {
@@ -66,7 +67,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const org = await createOrganization(db, { name: 'Test Clinic' });
   const clientId = randomUUID();
   const clientSecret = randomBytes(24).toString('base64url');
-  const appLaunchUrl = options.appLaunchUrl ?? 'https://app.example.org/launch?tenant=demo';
+  const appLaunchUrl =
+    typeof options.appLaunchUrl === 'function'
+      ? options.appLaunchUrl(gatewayUrl)
+      : (options.appLaunchUrl ?? 'https://app.example.org/launch?tenant=demo');
 
   const sandbox = await startSandbox({
     port: 0,
