@@ -70,6 +70,7 @@ button[disabled]{opacity:.5;cursor:not-allowed}
 .muted{color:#52606d;font-size:13px}
 code{background:#eef1f4;padding:1px 5px;border-radius:3px}
 .panel-title{display:flex;justify-content:space-between;align-items:center}
+.nowrap{white-space:nowrap}
 `;
 
 const THEME_HEADERS: Record<PageTheme, SafeHtml> = {

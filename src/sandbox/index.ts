@@ -76,7 +76,12 @@ export async function buildSandbox(options: SandboxOptions): Promise<FastifyInst
 /** Builds and starts the sandbox. */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const app = await buildSandbox(options);
-  await app.listen({ port: options.port ?? DEFAULT_PORT, host: options.host ?? DEFAULT_HOST });
+  try {
+    await app.listen({ port: options.port ?? DEFAULT_PORT, host: options.host ?? DEFAULT_HOST });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const port = listeningPort(app) ?? options.port ?? DEFAULT_PORT;
   const origin = options.publicOrigin?.replace(/\/+$/, '') ?? `http://localhost:${port}`;
   const tenant = options.tenant ?? DEFAULT_TENANT;

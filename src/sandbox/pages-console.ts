@@ -130,9 +130,9 @@ export function selectPatientPage(input: SelectPatientInput): string {
   const rows = input.patients.map(
     (patient) => html`<tr>
 <td><input type="radio" name="patient" id="patient-${patient.id}" value="${patient.id}" required${input.selected === patient.id ? html` checked` : ''}></td>
-<td><label for="patient-${patient.id}" style="margin:0;font-weight:500">${patient.given} ${patient.family}</label></td>
+<td class="nowrap"><label for="patient-${patient.id}" style="margin:0;font-weight:500">${patient.given} ${patient.family}</label></td>
 <td>${patient.gender === 'female' ? 'Female' : 'Male'}</td>
-<td>${patient.birthDate}</td>
+<td class="nowrap">${patient.birthDate}</td>
 <td>${patient.description}</td>
 </tr>`,
   );
