@@ -4,11 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { adminRoutes } from './admin/routes.ts';
 import { apiRoutes } from './api/routes.ts';
 import type { Config } from './config/index.ts';
 import { createSealer } from './crypto/sealing.ts';
 import { migrateToLatest, openDatabase } from './db/index.ts';
 import { installErrorHandling } from './errors/fastify.ts';
+import { fhirProxyRoutes } from './fhir-proxy/routes.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { keysRoutes } from './keys/routes.ts';
 import { ensureSigningKeys, loadKeyRing } from './keys/signing-keys.ts';
@@ -78,6 +80,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     keysRoutes(app, keyRing);
     launchRoutes(app, services);
     apiRoutes(app, services);
+    await fhirProxyRoutes(app, services);
+    await adminRoutes(app, services);
     return app;
   } catch (error) {
     await database.close();

@@ -3,15 +3,11 @@
  */
 import type { Db } from '../db/index.ts';
 
-export type AuditAction =
-  | 'launch.started'
-  | 'launch.ready'
-  | 'launch.failed'
-  | 'launch_context.read'
-  | 'org.created'
-  | 'fhir_source.added'
-  | 'connection.updated'
-  | 'api_key.created';
+/**
+ * `noun.verb` in the domain's words, e.g. `launch.ready`, `api_key.created`. The list of actions
+ * we emit is docs/events.md.
+ */
+export type AuditAction = `${string}.${string}`;
 
 export interface AuditEvent {
   action: AuditAction;

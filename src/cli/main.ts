@@ -3,8 +3,10 @@
  * call these. Exit 0 on success, 2 on bad input with a one-line reason, 1 on anything else.
  */
 import { adminCommand, isAdminCommand } from './admin-commands.ts';
+import { auditCommand } from './audit-command.ts';
 import { CliUsageError, exitCodeFor, reasonFor } from './cli-errors.ts';
 import { runDev } from './dev.ts';
+import { operatorCommand } from './operator-commands.ts';
 import { runSandbox, runServe } from './run-commands.ts';
 
 const USAGE = `Usage: chartside <command>
@@ -18,6 +20,8 @@ const USAGE = `Usage: chartside <command>
       [--client-id ID] [--client-secret S] [--auth-method private_key_jwt|client_secret_basic]
       [--scopes "…"] [--cds-endpoint URL] [--cds-caching on|off]
   apikey create --org ID
+  admin create --email E --password-stdin   an operator of the admin console
+  audit --org ID [--launch ID] [--since ISO] [--json]
 
 Admin commands accept --json and then print one JSON object.`;
 
@@ -30,7 +34,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') return runServe(process.env);
   if (command === 'dev') return runDev(process.env);
   if (command === 'sandbox') return runSandbox(rest, process.env);
+  if (command === 'audit') return auditCommand(rest, process.env);
   const sub = rest[0];
+  if (command === 'admin' && sub) return operatorCommand(sub, rest.slice(1), process.env);
   if (sub && isAdminCommand(command, sub)) return adminCommand(command, sub, rest.slice(1), process.env);
   throw new CliUsageError(
     `unknown command "${[command, sub].filter(Boolean).join(' ')}" (see chartside --help)`,

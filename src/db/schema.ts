@@ -3,6 +3,8 @@
  * text timestamps, 0/1 integers for booleans, JSON as text (parsed in code).
  */
 import type { Generated } from 'kysely';
+import type { AdminTables } from './schema-admin.ts';
+import type { FhirProxyTables } from './schema-fhir-proxy.ts';
 
 export interface OrganizationTable {
   id: string;
@@ -125,7 +127,7 @@ export interface AuditEventTable {
   details: string | null;
 }
 
-export interface Database {
+export interface Database extends AdminTables, FhirProxyTables {
   organization: OrganizationTable;
   fhir_source: FhirSourceTable;
   connection: ConnectionTable;

@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Engine } from '../engine.ts';
 import * as initial from './0001-initial.ts';
+import * as admin from './0002-admin.ts';
+import * as fhirProxy from './0003-fhir-proxy.ts';
 
 /**
  * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
@@ -9,6 +11,8 @@ import * as initial from './0001-initial.ts';
 export function migrationProvider(engine: Engine): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001-initial': { up: (db) => initial.up(db, engine) },
+    '0002-admin': { up: (db) => admin.up(db, engine) },
+    '0003-fhir-proxy': { up: (db) => fhirProxy.up(db, engine) },
   };
   return { getMigrations: async () => all };
 }
