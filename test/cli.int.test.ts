@@ -241,5 +241,10 @@ describe('chartside admin commands', () => {
       env: { ...env, CHARTSIDE_ENV: 'production', PUBLIC_URL: '', CHARTSIDE_MASTER_KEY: '' },
     }).catch((error: { code: number; stderr: string }) => error);
     assertBadInput(result as { code: number; stderr: string }, /PUBLIC_URL is required in production/);
+    assertBadInput(await chartside('sandbox', '--client-id', 'c', '--launch-uri', 'http://localhost/x'), /redirect-uri/);
+    const serve = await run(process.execPath, [bin, 'serve'], { env: { ...env, PORT: 'eighty' } }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    assertBadInput(serve as { code: number; stderr: string }, /PORT must be a whole number/);
   });
 });
