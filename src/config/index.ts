@@ -57,7 +57,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
   const host = env.HOST ?? (mode === 'production' ? '0.0.0.0' : '127.0.0.1');
   const publicUrl = parsePublicUrl(env.PUBLIC_URL, mode, port);
   const dataDir = resolve(env.CHARTSIDE_DATA_DIR ?? 'data');
-  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL ?? 'sqlite:data/chartside.db');
+  // The embedded default lives in the data folder: sqlite:data/chartside.db unless moved.
+  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL || `sqlite:${join(env.CHARTSIDE_DATA_DIR ?? 'data', 'chartside.db')}`);
   const masterKey = loadMasterKey(env.CHARTSIDE_MASTER_KEY, mode, dataDir);
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
