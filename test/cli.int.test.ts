@@ -159,34 +159,18 @@ describe('chartside admin commands', () => {
       ),
       /must use https/,
     );
-    assert.equal(
-      (
-        await chartside(
-          'source',
-          'add',
-          '--iss',
-          'https://dup.example/fhir',
-          '--vendor',
-          'cerner',
-          '--environment',
-          'production',
-        )
-      ).code,
-      0,
-    );
-    assertBadInput(
-      await chartside(
-        'source',
-        'add',
-        '--iss',
-        'https://dup.example/fhir',
-        '--vendor',
-        'cerner',
-        '--environment',
-        'production',
-      ),
-      /already exists/,
-    );
+    const addDuplicate = [
+      'source',
+      'add',
+      '--iss',
+      'https://dup.example/fhir',
+      '--vendor',
+      'cerner',
+      '--environment',
+      'production',
+    ];
+    assert.equal((await chartside(...addDuplicate)).code, 0);
+    assertBadInput(await chartside(...addDuplicate), /already exists/);
     assertBadInput(
       await chartside(
         'connection',
@@ -241,7 +225,10 @@ describe('chartside admin commands', () => {
       env: { ...env, CHARTSIDE_ENV: 'production', PUBLIC_URL: '', CHARTSIDE_MASTER_KEY: '' },
     }).catch((error: { code: number; stderr: string }) => error);
     assertBadInput(result as { code: number; stderr: string }, /PUBLIC_URL is required in production/);
-    assertBadInput(await chartside('sandbox', '--client-id', 'c', '--launch-uri', 'http://localhost/x'), /redirect-uri/);
+    assertBadInput(
+      await chartside('sandbox', '--client-id', 'c', '--launch-uri', 'http://localhost/x'),
+      /redirect-uri/,
+    );
     const serve = await run(process.execPath, [bin, 'serve'], { env: { ...env, PORT: 'eighty' } }).catch(
       (error: { code: number; stderr: string }) => error,
     );

@@ -14,17 +14,21 @@ describe('granted scopes may be fewer than requested (cerner-smart.md §10.6)', 
 
   it('requests the configured scopes and stores only the granted ones', async () => {
     const { db, sealer, config } = stack.gateway.services;
-    const requested = 'openid fhirUser launch user/Patient.read user/Practitioner.read offline_access';
+    const requested = 'openid fhirUser launch user/Patient.read user/Condition.read offline_access';
     await setConnection(db, sealer, config, stack.orgId, 'cerner', { scopes: requested });
     const { authorizeUrl, callbackResponse } = await driveLaunch(stack);
     assert.equal(authorizeUrl.searchParams.get('scope'), requested);
     const id = launchIdFrom(callbackResponse);
     const { body } = await readContext(stack, id);
     const granted = String(body.scope).split(' ');
-    assert.ok(!granted.includes('user/Practitioner.read'), 'the sandbox app is not registered for Practitioner');
+    assert.ok(!granted.includes('user/Condition.read'), 'the sandbox app is not registered for Condition');
     assert.ok(granted.includes('user/Patient.read'));
     assert.ok(granted.includes('offline_access'));
-    const row = await db.selectFrom('ehr_launch').select(['requested_scope', 'scope']).where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('ehr_launch')
+      .select(['requested_scope', 'scope'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.requested_scope, requested);
     assert.equal(row.scope, body.scope);
   });

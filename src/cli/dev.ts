@@ -13,6 +13,7 @@ import { createSealer } from '../crypto/sealing.ts';
 import { migrateToLatest, openDatabase } from '../db/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
 import { startSandbox } from '../sandbox/index.ts';
+import { DEFAULT_FLAG_SCOPES } from '../sandbox/main.ts';
 import { closeOnSignals, startGateway } from '../server.ts';
 import { findConnection, setConnection } from '../settings/connections.ts';
 import { addFhirSource, findFhirSourceByIss } from '../settings/fhir-sources.ts';
@@ -54,18 +55,7 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
         redirectUris: [callbackUrl(config)],
         launchUri: launchUrl(config, seeded.orgId),
         accessType: 'offline',
-        scopes: [
-          'openid',
-          'fhirUser',
-          'profile',
-          'launch',
-          'online_access',
-          'offline_access',
-          'user/Patient.read',
-          'user/Encounter.read',
-          'user/Observation.read',
-          'user/Practitioner.read',
-        ],
+        scopes: DEFAULT_FLAG_SCOPES,
       },
     ],
   });

@@ -17,7 +17,7 @@ import { type RunningSandbox, startSandbox } from './index.ts';
 import { appPath, CONSOLE_APPS_PATH } from './pages-console.ts';
 
 /** What a Code Console registration gets when made from flags: the guide's provider scopes. */
-const DEFAULT_FLAG_SCOPES = [
+export const DEFAULT_FLAG_SCOPES = [
   'openid',
   'fhirUser',
   'profile',

@@ -11,6 +11,7 @@ import { buildApp } from '../../src/app.ts';
 import { type ClientAuthMethod, loadConfig } from '../../src/config/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../../src/launch/urls.ts';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { DEFAULT_FLAG_SCOPES } from '../../src/sandbox/main.ts';
 import { setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
@@ -85,17 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         redirectUris: [callbackUrl(config)],
         launchUri: launchUrl(config, org.id),
         accessType: 'offline',
-        scopes: [
-          'openid',
-          'fhirUser',
-          'profile',
-          'launch',
-          'online_access',
-          'offline_access',
-          'user/Patient.read',
-          'user/Encounter.read',
-          'user/Observation.read',
-        ],
+        scopes: DEFAULT_FLAG_SCOPES,
       },
     ],
   });
