@@ -15,6 +15,7 @@ import type { SmartConfiguration } from './discovery.ts';
 import { createJwksCache } from './jwks-cache.ts';
 
 type Answer = { status?: number; body: unknown };
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 describe('authorization-code exchange', () => {
   let origin: string;
@@ -54,7 +55,7 @@ describe('authorization-code exchange', () => {
     source: 'smart-configuration',
   });
 
-  function idToken(overrides: { aud?: string; iss?: string; exp?: number; key?: CryptoKey; kid?: string } = {}) {
+  function idToken(overrides: { aud?: string; iss?: string; exp?: number; key?: PrivateKey; kid?: string } = {}) {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ fhirUser: `${origin}/r4/t/Practitioner/12742069`, name: 'Portal, Portal' })
       .setProtectedHeader({ alg: 'RS256', kid: overrides.kid ?? 'ehr-1' })
@@ -63,7 +64,7 @@ describe('authorization-code exchange', () => {
       .setIssuer(overrides.iss ?? `${origin}/tenants/t/oidc/idsps/t/`)
       .setIssuedAt(now)
       .setExpirationTime(overrides.exp ?? now + 600)
-      .sign(overrides.key ?? (ehrKey.privateKey as CryptoKey));
+      .sign(overrides.key ?? ehrKey.privateKey);
   }
 
   async function tokenResponse(overrides: Record<string, unknown> = {}) {
@@ -138,7 +139,7 @@ describe('authorization-code exchange', () => {
   });
 
   it('refuses an id_token signed by a key the EHR does not publish', async () => {
-    const forged = await idToken({ key: strangerKey.privateKey as CryptoKey, kid: 'ehr-1' });
+    const forged = await idToken({ key: strangerKey.privateKey, kid: 'ehr-1' });
     answer = { body: await tokenResponse({ id_token: forged }) };
     await assertRefused(/signature/);
   });
