@@ -1,5 +1,84 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * The admin console under /admin (server-rendered; htmx only enhances). Wiring only: form and
+ * cookie parsing, error pages and the session guard are registered in this encapsulated scope,
+ * so none of it reaches the rest of the gateway.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
+import { activityHandlers } from './activity.ts';
+import { type Asset, consoleAssets } from './assets.ts';
+import { connectionHandlers } from './connections.ts';
+import { installConsoleErrorPages } from './error-pages.ts';
+import { fhirSourceHandlers } from './fhir-sources.ts';
+import { keyHandlers } from './keys.ts';
+import { requireSession } from './session-guard.ts';
+import { signInHandlers } from './sign-in.ts';
 
-/** The admin console (server-rendered). */
-export async function adminRoutes(_app: FastifyInstance, _services: Services): Promise<void> {}
+type Id = { Params: { id: string } };
+type VendorParam = { Params: { vendor: string } };
+
+export async function adminRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const assets = consoleAssets();
+  await app.register(
+    async (scope) => {
+      await scope.register(formbody, { bodyLimit: 64 * 1024 });
+      await scope.register(cookie);
+      scope.decorateRequest('consoleSession', null);
+      installConsoleErrorPages(scope);
+      const page = { config: { surface: 'html' as const } };
+
+      for (const asset of [assets.css, assets.js, assets.htmx, assets.icon]) {
+        scope.get(asset.path.slice('/admin'.length).split('?')[0] as string, serve(asset));
+      }
+
+      const signIn = signInHandlers(services);
+      scope.get('/sign-in', page, signIn.show);
+      scope.post('/sign-in', page, signIn.submit);
+
+      await scope.register(async (signedIn) => {
+        signedIn.addHook('preHandler', requireSession(services.db, services.config));
+        const connections = connectionHandlers(services);
+        const sources = fhirSourceHandlers(services);
+        const activity = activityHandlers(services);
+        const keys = keyHandlers(services);
+
+        signedIn.get('/', page, async (_request, reply) => reply.redirect('/admin/launches', 302));
+        signedIn.post('/sign-out', page, signIn.signOut);
+
+        signedIn.get('/launches', page, activity.launches);
+        signedIn.get('/audit', page, activity.audit);
+
+        signedIn.get('/settings', page, connections.settings);
+        signedIn.get('/settings/connections', page, connections.list);
+        signedIn.get<VendorParam>('/settings/connections/:vendor', page, connections.show);
+        signedIn.post<VendorParam>('/settings/connections/:vendor', page, connections.save);
+
+        signedIn.get('/settings/fhir-sources', page, sources.list);
+        signedIn.get('/settings/fhir-sources/new', page, sources.showNew);
+        signedIn.post('/settings/fhir-sources', page, sources.add);
+        signedIn.get<Id>('/settings/fhir-sources/:id', page, sources.show);
+        signedIn.post<Id>('/settings/fhir-sources/:id', page, sources.update);
+        signedIn.post<Id>('/settings/fhir-sources/:id/discover', page, sources.discover);
+
+        signedIn.get('/settings/api-keys', page, keys.apiKeys);
+        signedIn.post('/settings/api-keys', page, keys.createApiKey);
+        signedIn.get<Id>('/settings/api-keys/:id/revoke', page, keys.confirmRevoke);
+        signedIn.post<Id>('/settings/api-keys/:id/revoke', page, keys.revoke);
+
+        signedIn.get('/settings/signing-keys', page, keys.signingKeys);
+      });
+    },
+    { prefix: '/admin' },
+  );
+}
+
+function serve(asset: Asset) {
+  return async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .type(asset.type)
+      // The URL carries a hash of the content, so a new version gets a new URL.
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(asset.body);
+}

@@ -50,6 +50,86 @@ export async function createApiKey(db: Db, orgId: string, actor: string): Promis
   return { id, orgId, prefix, key };
 }
 
+export interface ApiKeySummary {
+  id: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** An org's keys, newest first: the public prefix and dates only (the hash never leaves here). */
+export async function listApiKeys(db: Db, orgId: string): Promise<ApiKeySummary[]> {
+  const rows = await db
+    .selectFrom('api_key')
+    .select(['id', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('org_id', '=', orgId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map(toSummary);
+}
+
+export async function findApiKey(db: Db, orgId: string, id: string): Promise<ApiKeySummary | undefined> {
+  const row = await db
+    .selectFrom('api_key')
+    .select(['id', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && toSummary(row);
+}
+
+/**
+ * Revoke one of an org's keys; it stops working on the next request. Revoking a revoked key
+ * changes nothing. Another org's key is `resource_not_found`, like a key that does not exist.
+ */
+export async function revokeApiKey(
+  db: Db,
+  orgId: string,
+  id: string,
+  actor: string,
+  requestId?: string,
+): Promise<ApiKeySummary> {
+  const key = await findApiKey(db, orgId, id);
+  if (!key) throw new ChartsideError('resource_not_found', { message: 'There is no such API key.' });
+  if (key.revokedAt) return key;
+  const revokedAt = new Date().toISOString();
+  const updated = await db
+    .updateTable('api_key')
+    .set({ revoked_at: revokedAt })
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  // Revoked by a parallel request in the meantime: that one wrote the audit event.
+  if (Number(updated.numUpdatedRows) !== 1) return (await findApiKey(db, orgId, id)) ?? key;
+  await recordAudit(db, {
+    action: 'api_key.revoked',
+    actor,
+    orgId,
+    requestId: requestId ?? null,
+    details: { prefix: key.prefix },
+  });
+  return { ...key, revokedAt };
+}
+
+function toSummary(row: {
+  id: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}): ApiKeySummary {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
 /** Resolve `Authorization: Bearer <key>`; throws missing_api_key / invalid_api_key. */
 export async function authenticateApiKey(
   db: Db,

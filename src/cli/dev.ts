@@ -7,7 +7,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createOperator, findOperatorByEmail, setOperatorPassword } from '../admin/operators.ts';
+import { verifyPassword } from '../admin/passwords.ts';
 import { createApiKey } from '../api/api-keys.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 import { type Config, ConfigError, loadConfig } from '../config/index.ts';
 import { createSealer } from '../crypto/sealing.ts';
 import { migrateToLatest, openDatabase } from '../db/index.ts';
@@ -20,6 +23,8 @@ import { addFhirSource, findFhirSourceByIss } from '../settings/fhir-sources.ts'
 import { createOrganization, findOrganization } from '../settings/organizations.ts';
 
 const SANDBOX_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
+/** The demo org's console operator (its password is generated once and kept in dev-seed.json). */
+const DEV_OPERATOR_EMAIL = 'admin@demo-clinic.example';
 
 /** What the dev seed remembers between runs (data/dev-seed.json, mode 0600). */
 interface DevSeed {
@@ -28,6 +33,8 @@ interface DevSeed {
   applicationId: string;
   clientId: string;
   clientSecret: string;
+  operatorEmail: string;
+  operatorPassword: string;
 }
 
 export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
@@ -75,6 +82,10 @@ Chartside is running (development mode, ${config.databaseUrl}).
   SMART Launch URI   ${launchUrl(config, seeded.orgId)}
   API key            ${seeded.apiKey}
 
+  Admin console      ${config.publicUrl}/admin/sign-in
+    email            ${seeded.operatorEmail}
+    password         ${seeded.operatorPassword}
+
 Open this page, click "Test Sandbox", pick a patient, sign in as portal / portal and approve:
 
   ${consoleUrl}
@@ -113,22 +124,61 @@ async function seedGateway(config: Config, seed: StoredSeed, iss: string): Promi
       });
     }
     if (!apiKey) apiKey = (await createApiKey(db, orgId, 'dev-seed')).key;
+    await seedOperator(db, orgId, seed.operatorEmail, seed.operatorPassword);
     return { ...seed, orgId, apiKey };
   } finally {
     await database.close();
   }
 }
 
+/**
+ * The demo org's operator, idempotently: created once; if it exists with another password (a
+ * seed file from before, or someone changed it), the seed's password is set again so what
+ * `chartside dev` prints always works.
+ */
+async function seedOperator(
+  db: Parameters<typeof createOperator>[0],
+  orgId: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  const existing = await findOperatorByEmail(db, email);
+  if (!existing) {
+    const operator = await createOperator(db, { orgId, email, password });
+    await recordAudit(db, {
+      action: 'operator.created',
+      actor: 'dev-seed',
+      orgId,
+      details: { id: operator.id, email },
+    });
+    return;
+  }
+  if (!(await verifyPassword(password, existing.password_hash))) {
+    await setOperatorPassword(db, existing.id, password);
+    await recordAudit(db, {
+      action: 'operator.password_set',
+      actor: 'dev-seed',
+      orgId: existing.org_id,
+      details: { id: existing.id },
+    });
+  }
+}
+
 type StoredSeed = Omit<DevSeed, 'orgId' | 'apiKey'> & { orgId: string | null; apiKey: string | null };
 
 function readSeed(file: string): StoredSeed {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSeed;
+  const stored: Partial<DevSeed> = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as DevSeed)
+    : {};
   return {
-    orgId: null,
-    apiKey: null,
-    applicationId: randomUUID(),
-    clientId: randomUUID(),
-    clientSecret: randomBytes(24).toString('base64url'),
+    orgId: stored.orgId ?? null,
+    apiKey: stored.apiKey ?? null,
+    applicationId: stored.applicationId ?? randomUUID(),
+    clientId: stored.clientId ?? randomUUID(),
+    clientSecret: stored.clientSecret ?? randomBytes(24).toString('base64url'),
+    // Seed files written before the console existed have no operator yet.
+    operatorEmail: stored.operatorEmail ?? DEV_OPERATOR_EMAIL,
+    operatorPassword: stored.operatorPassword ?? randomBytes(15).toString('base64url'),
   };
 }
 

@@ -1,8 +1,89 @@
-/** `chartside admin create --email E --password-stdin` (admin console operators). */
+/**
+ * `chartside admin create --email E --password-stdin [--org ID] [--json]`: an operator of the
+ * admin console. The password is read from standard input (never a flag: flags end up in shell
+ * history and `ps`). Without --org, the gateway's only organization is used.
+ */
+import { parseArgs } from 'node:util';
+import { createOperator } from '../admin/operators.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { loadConfig } from '../config/index.ts';
+import { migrateToLatest, openDatabase } from '../db/index.ts';
+import { CliUsageError } from './cli-errors.ts';
+
+/** Reads at most this much from stdin (a password, not a file). */
+const MAX_STDIN_BYTES = 4096;
+
 export async function operatorCommand(
-  _sub: string,
-  _args: string[],
-  _env: NodeJS.ProcessEnv,
+  sub: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
-  throw new Error('not implemented yet');
+  if (sub !== 'create') throw new CliUsageError(`unknown command "admin ${sub}" (see chartside --help)`);
+  const { values } = parseArgs({
+    args,
+    options: {
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      org: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.email) throw new CliUsageError('--email is required');
+  if (!values['password-stdin']) {
+    throw new CliUsageError('--password-stdin is required: pipe the password on standard input');
+  }
+  const password = await readPassword(stdin);
+  if (!password) throw new CliUsageError('no password on standard input');
+
+  const config = loadConfig(env);
+  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
+  try {
+    await migrateToLatest(database);
+    const { db } = database;
+    let orgId = values.org;
+    if (!orgId) {
+      const orgs = await db.selectFrom('organization').select('id').limit(2).execute();
+      if (orgs.length !== 1) {
+        throw new CliUsageError(
+          orgs.length === 0
+            ? 'there is no organization yet: run chartside org create first'
+            : '--org is required when there is more than one organization',
+        );
+      }
+      orgId = (orgs[0] as { id: string }).id;
+    }
+    const operator = await createOperator(db, { orgId, email: values.email, password });
+    await recordAudit(db, {
+      action: 'operator.created',
+      actor: 'cli',
+      orgId,
+      details: { id: operator.id, email: operator.email },
+    });
+    const signIn = `${config.publicUrl}/admin/sign-in`;
+    console.log(
+      values.json
+        ? JSON.stringify({ id: operator.id, email: operator.email, org: orgId, sign_in_url: signIn })
+        : `Created operator ${operator.id} (${operator.email}) for ${orgId}\nSign in at ${signIn}`,
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+/** The first line of stdin, without its line ending. */
+async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > MAX_STDIN_BYTES) throw new CliUsageError('standard input is too long for a password');
+    chunks.push(buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.split(/\r?\n/)[0] ?? '';
 }

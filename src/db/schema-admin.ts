@@ -1,3 +1,44 @@
 /** Tables of the admin console (migration 0002-admin). */
-// biome-ignore lint/suspicious/noEmptyInterface: filled by the admin console
-export interface AdminTables {}
+
+/** A person who signs in to the console. Belongs to one organization. */
+export interface OperatorTable {
+  /** `op_…` */
+  id: string;
+  org_id: string;
+  /** Lower-cased; unique across the gateway. */
+  email: string;
+  /** `$scrypt$ln=…,r=…,p=…$<salt>$<hash>` (see admin/passwords.ts). */
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+  last_sign_in_at: string | null;
+}
+
+/** A signed-in browser. Kept in the database so any gateway process can serve the console. */
+export interface ConsoleSessionTable {
+  /** SHA-256 of the cookie value: a database reader cannot take over a session. */
+  id_hash: string;
+  operator_id: string;
+  /** The synchronizer token every console form carries. */
+  csrf_token: string;
+  /** A one-time message for the next page (sealed: it may hold a new API key). */
+  flash: string | null;
+  created_at: string;
+  last_seen_at: string;
+  /** Absolute end of the session, whatever the activity. */
+  expires_at: string;
+}
+
+/** Failed sign-ins per email (known or not), for lockout with backoff. */
+export interface SignInThrottleTable {
+  email: string;
+  failures: number;
+  last_failure_at: string;
+  locked_until: string | null;
+}
+
+export interface AdminTables {
+  operator: OperatorTable;
+  console_session: ConsoleSessionTable;
+  sign_in_throttle: SignInThrottleTable;
+}

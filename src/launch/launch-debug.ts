@@ -10,6 +10,8 @@ import type { Services } from '../services.ts';
 import { findLaunch } from './ehr-launches.ts';
 import { isUuid } from './uuid.ts';
 
+type Row = [string, string | null];
+
 export async function showLaunchDebug(services: Services, mbLaunch: unknown): Promise<string> {
   if (typeof mbLaunch !== 'string' || !isUuid(mbLaunch)) {
     throw new ChartsideError('bad_request', {
@@ -19,7 +21,7 @@ export async function showLaunchDebug(services: Services, mbLaunch: unknown): Pr
   }
   const launch = await findLaunch(services.db, mbLaunch);
   if (!launch) throw new ChartsideError('resource_not_found', { message: 'No launch with this id.' });
-  const rows: [string, string | null][] = [
+  const context: Row[] = [
     ['mb_launch', launch.id],
     ['Status', launch.status],
     ['Patient', launch.patient_fhir_id && `Patient/${launch.patient_fhir_id}`],
@@ -32,19 +34,30 @@ export async function showLaunchDebug(services: Services, mbLaunch: unknown): Pr
       'Patient banner needed',
       launch.need_patient_banner === null ? null : launch.need_patient_banner ? 'yes' : 'no',
     ],
-    ['Access token held', launch.access_token ? 'yes (sealed)' : 'no'],
-    ['Refresh token held', launch.refresh_token ? 'yes (sealed)' : 'no'],
-    ['Token expires', launch.token_expires_at],
     ['Created', launch.created_at],
     ['Error', launch.error_code && `${launch.error_code}${launch.ehr_error ? ` (${launch.ehr_error})` : ''}`],
   ];
+  const tokens: Row[] = [
+    ['Access token held', launch.access_token ? 'yes (sealed)' : 'no'],
+    ['Refresh token held', launch.refresh_token ? 'yes (sealed)' : 'no'],
+    ['Token expires', launch.token_expires_at],
+  ];
+  const facts = (rows: Row[]) =>
+    html`<dl>${rows.filter(([, value]) => value !== null).map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
+  const ok = launch.status === 'ready';
   return page(
     'Launch debug',
-    html`<div class="card">
-  <h1>${launch.status === 'ready' ? 'Launch succeeded' : `Launch ${launch.status}`}</h1>
+    html`<p class="eyebrow">Launch debug</p>
+<div class="card">
+  <h1 class="${ok ? 'status-ok' : launch.status === 'failed' ? 'status-bad' : ''}">${ok ? 'Launch succeeded' : `Launch ${launch.status}`}</h1>
   <p class="muted">This is Chartside’s built-in launch-debug page. Your app resolves the same handle with
   <code>GET /launch-contexts/${launch.id}</code> and its API key.</p>
-  <dl>${rows.filter(([, value]) => value !== null).map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
+  ${facts(context)}
+</div>
+<div class="card">
+  <h2>Tokens</h2>
+  <p class="muted">Chartside keeps the EHR’s tokens sealed; apps read FHIR data through Chartside and never see them.</p>
+  ${facts(tokens)}
 </div>`,
   );
 }

@@ -65,3 +65,70 @@ export async function addFhirSource(db: Db, input: NewFhirSource): Promise<FhirS
 export async function findFhirSourceByIss(db: Db, iss: string): Promise<FhirSource | undefined> {
   return db.selectFrom('fhir_source').selectAll().where('fhir_base_url', '=', iss).executeTakeFirst();
 }
+
+export async function findFhirSource(db: Db, id: string): Promise<FhirSource | undefined> {
+  return db.selectFrom('fhir_source').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Every registered source, by name. Sources are shared by all organizations of the gateway. */
+export async function listFhirSources(db: Db): Promise<FhirSource[]> {
+  return db.selectFrom('fhir_source').selectAll().orderBy('name').orderBy('id').execute();
+}
+
+export interface FhirSourceChanges {
+  iss: string | undefined;
+  vendor: string | undefined;
+  environment: string | undefined;
+  name: string | undefined;
+}
+
+/**
+ * Edit a source with the same rules as {@link addFhirSource}. A new base URL or environment
+ * drops the cached discovery, so the next launch (or check) discovers again.
+ */
+export async function updateFhirSource(db: Db, id: string, input: FhirSourceChanges): Promise<FhirSource> {
+  const existing = await findFhirSource(db, id);
+  if (!existing) throw new ChartsideError('resource_not_found', { message: `No FHIR source ${id}.` });
+  const vendor = oneOf(input.vendor, VENDORS, 'vendor');
+  const environment = oneOf(input.environment, ENVIRONMENTS, 'environment');
+  if (!input.iss) throw new ChartsideError('invalid_data', { param: 'iss', message: 'iss is required.' });
+  const iss = validateAdminUrl(input.iss, 'iss', environment === 'sandbox');
+  if (iss.length > 2048)
+    throw new ChartsideError('invalid_data', { param: 'iss', message: 'iss is too long.' });
+  const name = input.name?.trim() || new URL(iss).host;
+  if (name.length > 200)
+    throw new ChartsideError('invalid_data', {
+      param: 'name',
+      message: 'name must be at most 200 characters.',
+    });
+  const other = await findFhirSourceByIss(db, iss);
+  if (other && other.id !== id) {
+    throw new ChartsideError('resource_conflict', {
+      param: 'iss',
+      message: `A FHIR source with this iss already exists (${other.id}).`,
+    });
+  }
+  const rediscover = iss !== existing.fhir_base_url || environment !== existing.environment;
+  const next: FhirSource = {
+    ...existing,
+    vendor,
+    name,
+    fhir_base_url: iss,
+    environment,
+    discovery: rediscover ? null : existing.discovery,
+    discovered_at: rediscover ? null : existing.discovered_at,
+    updated_at: new Date().toISOString(),
+  };
+  try {
+    await db.updateTable('fhir_source').set(next).where('id', '=', id).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ChartsideError('resource_conflict', {
+        param: 'iss',
+        message: 'A FHIR source with this iss already exists.',
+      });
+    }
+    throw error;
+  }
+  return next;
+}

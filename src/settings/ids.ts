@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Prefixed random ids (`org_…`, `fhirsrc_…`), 22 base62 characters ≈ 131 bits. */
-export function newId(prefix: 'org' | 'fhirsrc' | 'conn' | 'acct' | 'key'): string {
+export function newId(prefix: 'org' | 'fhirsrc' | 'conn' | 'acct' | 'key' | 'op'): string {
   const bytes = randomBytes(22);
   let out = '';
   for (const byte of bytes) out += ALPHABET[byte % 62];

@@ -1,0 +1,46 @@
+/** The org's audit events for the Audit page, newest first, optionally for one launch. */
+import type { Db } from '../db/index.ts';
+import { type Page, type PageRequest, shapePage } from './paging.ts';
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  launch_id: string | null;
+  request_id: string | null;
+  details: string | null;
+}
+
+export function decodeAuditCursor(value: string | undefined): number | null {
+  if (!value || !/^\d{1,18}$/.test(value)) return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+export async function listAuditEvents(
+  db: Db,
+  orgId: string,
+  filter: { launchId: string | null },
+  request: PageRequest<number>,
+  size: number,
+): Promise<Page<AuditRow, number>> {
+  let query = db
+    .selectFrom('audit_event')
+    .select(['id', 'at', 'actor', 'action', 'launch_id', 'request_id', 'details'])
+    .where('org_id', '=', orgId);
+  if (filter.launchId) query = query.where('launch_id', '=', filter.launchId);
+  if (request.direction === 'first') {
+    query = query.orderBy('id', 'desc');
+  } else if (request.direction === 'older') {
+    query = query.where('id', '<', request.cursor).orderBy('id', 'desc');
+  } else {
+    query = query.where('id', '>', request.cursor).orderBy('id', 'asc');
+  }
+  const fetched = (await query.limit(size + 1).execute()).map((row) => ({
+    ...row,
+    // PostgreSQL returns bigint identity values as strings.
+    id: Number(row.id),
+  }));
+  return shapePage(fetched, request, size, (row) => row.id);
+}

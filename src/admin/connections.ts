@@ -1,0 +1,155 @@
+/** Settings, Settings → Connections, and each vendor's Clinical Workflow page. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { recordAudit } from '../audit/audit-log.ts';
+import { ChartsideError } from '../errors/catalogue.ts';
+import type { Services } from '../services.ts';
+import { findConnection, setConnection } from '../settings/connections.ts';
+import { VENDORS, type Vendor } from '../settings/fhir-sources.ts';
+import {
+  changedFields,
+  type FieldErrors,
+  fieldOfParam,
+  labelled,
+  readConnectionForm,
+  validateConnectionForm,
+  valuesOf,
+} from './connection-form.ts';
+import { launchBlockers, registrationUrls, VENDOR_LABELS } from './connection-status.ts';
+import { formOf, redirectAfterPost, sendPage } from './console-http.ts';
+import { sessionOf } from './session-guard.ts';
+import { type ConsoleSession, setFlash, takeFlash } from './sessions.ts';
+import { operatorActor } from './sign-in.ts';
+import { type ConnectionView, connectionPage } from './views/connection.ts';
+import { connectionsPage, settingsPage } from './views/connections.ts';
+
+type VendorRequest = FastifyRequest<{ Params: { vendor: string } }>;
+
+export function connectionHandlers(services: Services) {
+  const { db, sealer, config } = services;
+
+  async function baseView(session: ConsoleSession, vendor: Vendor) {
+    const connection = await findConnection(db, session.orgId, vendor);
+    return {
+      connection,
+      view: {
+        viewer: session,
+        vendor,
+        orgId: session.orgId,
+        urls: registrationUrls(config, session.orgId),
+        values: valuesOf(connection),
+        errors: {},
+        hasClientSecret: connection?.hasClientSecret ?? false,
+        secretNotSaved: false,
+        savedScopes: valuesOf(connection).scopes,
+        blockers: await launchBlockers(db, config, vendor, connection),
+        platformClientId: config.platformClients[vendor]?.clientId ?? null,
+      } satisfies ConnectionView,
+    };
+  }
+
+  return {
+    async settings(request: FastifyRequest, reply: FastifyReply) {
+      const session = sessionOf(request);
+      let connectionsReady = 0;
+      for (const vendor of VENDORS) {
+        const connection = await findConnection(db, session.orgId, vendor);
+        if (connection && (await launchBlockers(db, config, vendor, connection)).length === 0)
+          connectionsReady++;
+      }
+      const count = async (query: Promise<{ n: number | string | bigint } | undefined>) =>
+        Number((await query)?.n ?? 0);
+      return sendPage(
+        reply,
+        200,
+        settingsPage(session, {
+          connectionsReady,
+          sources: await count(
+            db
+              .selectFrom('fhir_source')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirst(),
+          ),
+          activeKeys: await count(
+            db
+              .selectFrom('api_key')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('org_id', '=', session.orgId)
+              .where('revoked_at', 'is', null)
+              .executeTakeFirst(),
+          ),
+          signingKeys: services.keyRing.jwks.keys.length,
+        }),
+      );
+    },
+
+    async list(request: FastifyRequest, reply: FastifyReply) {
+      const session = sessionOf(request);
+      const summaries = [];
+      for (const vendor of VENDORS) {
+        const connection = await findConnection(db, session.orgId, vendor);
+        summaries.push({
+          vendor,
+          saved: connection !== undefined,
+          blockers: (await launchBlockers(db, config, vendor, connection)).length,
+          clientId: connection?.useCustomCredentials ? connection.clientId : null,
+        });
+      }
+      const flash = await takeFlash(db, sealer, session);
+      return sendPage(reply, 200, connectionsPage(session, summaries, flash));
+    },
+
+    async show(request: VendorRequest, reply: FastifyReply) {
+      const session = sessionOf(request);
+      const vendor = vendorOf(request.params.vendor);
+      const { view } = await baseView(session, vendor);
+      const flash = await takeFlash(db, sealer, session);
+      return sendPage(reply, 200, connectionPage({ ...view, flash }));
+    },
+
+    async save(request: VendorRequest, reply: FastifyReply) {
+      const session = sessionOf(request);
+      const vendor = vendorOf(request.params.vendor);
+      const { connection: before, view } = await baseView(session, vendor);
+      const read = readConnectionForm(formOf(request.body));
+      const { errors, changes } = validateConnectionForm(read, config);
+      const rerender = (fieldErrors: FieldErrors) =>
+        sendPage(
+          reply,
+          422,
+          connectionPage({
+            ...view,
+            values: read.values,
+            errors: fieldErrors,
+            secretNotSaved: read.secret !== '' && !fieldErrors.client_secret,
+          }),
+        );
+      if (Object.keys(errors).length > 0) return rerender(errors);
+
+      let after: Awaited<ReturnType<typeof setConnection>>;
+      try {
+        after = await setConnection(db, sealer, config, session.orgId, vendor, changes);
+      } catch (error) {
+        const field =
+          error instanceof ChartsideError && error.code === 'invalid_data' && fieldOfParam(error.param);
+        if (!field) throw error;
+        return rerender({ [field]: labelled(error.message, field) });
+      }
+      const secret =
+        changes.clientSecret === undefined ? 'unchanged' : changes.clientSecret ? 'set' : 'removed';
+      await recordAudit(db, {
+        action: before ? 'connection.updated' : 'connection.created',
+        actor: operatorActor(session.email),
+        orgId: session.orgId,
+        requestId: request.id,
+        details: { vendor, fields: changedFields(before, after).join(','), client_secret: secret },
+      });
+      await setFlash(db, sealer, session, { notice: `Saved the ${VENDOR_LABELS[vendor]} connection.` });
+      return redirectAfterPost(reply, `/admin/settings/connections/${vendor}`);
+    },
+  };
+}
+
+function vendorOf(value: string): Vendor {
+  if ((VENDORS as readonly string[]).includes(value)) return value as Vendor;
+  throw new ChartsideError('resource_not_found', { message: 'There is no such connection.' });
+}

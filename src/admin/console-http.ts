@@ -1,0 +1,71 @@
+/** How console responses go out: security headers on every page, redirect-after-post, form fields. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * Only our own files run or style the page; nothing may frame it (clickjacking), and forms may
+ * post only back to us.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export function securityHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('x-frame-options', 'DENY')
+    .header('content-security-policy', CONSOLE_CSP)
+    .header('cross-origin-opener-policy', 'same-origin')
+    .header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+}
+
+export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return securityHeaders(reply)
+    .status(status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(body);
+}
+
+/** 303 See Other: the browser follows with a GET, so a reload never re-posts the form. */
+export function redirectAfterPost(reply: FastifyReply, location: string): FastifyReply {
+  return securityHeaders(reply).header('cache-control', 'no-store').redirect(location, 303);
+}
+
+export function isHtmx(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true';
+}
+
+export type FormReader = (name: string) => string | undefined;
+
+/** Read a parsed urlencoded body: the first value of a field, as typed. */
+export function formOf(body: unknown): FormReader {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  return (name) => {
+    if (!Object.hasOwn(fields, name)) return undefined;
+    const value = fields[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    return typeof first === 'string' ? first : undefined;
+  };
+}
+
+/** A query-string value as a string (first of repeated values), or undefined. */
+export function queryValue(query: unknown, name: string): string | undefined {
+  return formOf(query)(name);
+}
+
+/**
+ * Where to go after sign-in: only a path inside the console, never another origin
+ * (`//evil.example`, `/\evil.example`) and never the sign-in page itself.
+ */
+export function safeNext(value: string | undefined): string | null {
+  if (!value || value.length > 500) return null;
+  if (!/^\/admin(?:[/?][A-Za-z0-9\-._~%/?=&+]*)?$/.test(value)) return null;
+  if (value.startsWith('/admin/sign-')) return null;
+  return value;
+}
