@@ -13,7 +13,9 @@ if [ "${#files[@]}" -eq 0 ]; then
 fi
 
 mkdir -p test-artifacts
-tap=test-artifacts/test-results.tap
+# One results file per run, so two runs in one tree cannot read each other's counts.
+tap=$(mktemp "${TMPDIR:-/tmp}/chartside-tests.XXXXXX.tap")
+trap 'cp "$tap" test-artifacts/test-results.tap 2>/dev/null; rm -f "$tap"' EXIT
 status=0
 node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}" || status=$?

@@ -20,7 +20,7 @@ const USAGE = `Usage: chartside <command>
       [--client-id ID] [--client-secret S] [--auth-method private_key_jwt|client_secret_basic]
       [--scopes "…"] [--cds-endpoint URL] [--cds-caching on|off]
   apikey create --org ID
-  admin create --email E --password-stdin   an operator of the admin console
+  admin create --email E --password-stdin [--org ID] [--json]   a console operator
   audit --org ID [--launch ID] [--since ISO] [--json]
 
 Admin commands accept --json and then print one JSON object.`;
