@@ -13,7 +13,7 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
     html,
     async (request, reply) => {
       const target = await startLaunch(services, request.params.orgId, request.query, request.id);
-      return reply.redirect(target.href, 302);
+      return reply.header('cache-control', 'no-store').redirect(target.href, 302);
     },
   );
 

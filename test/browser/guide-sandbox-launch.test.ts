@@ -68,6 +68,10 @@ describe('guide walkthrough in Chromium: launch from the sandbox’s Test Sandbo
     assert.match(text as string, /Practitioner\/12742069/);
     await screenshot(launchWindow, 'sandbox-7-launch-debug');
 
+    const debugPage = await fetch(landed);
+    assert.match(debugPage.headers.get('content-security-policy') as string, /default-src 'none'/);
+    assert.equal(debugPage.headers.get('cache-control'), 'no-store');
+
     const { response, body } = await readContext(stack, id);
     assert.equal(response.status, 200);
     assert.equal(body.status, 'ready');
