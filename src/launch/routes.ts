@@ -23,13 +23,21 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
     async (request, reply) => {
       const callbackUrl = new URL(request.url, services.config.publicUrl);
       const target = await finishLaunch(services, request.query, callbackUrl, request.id);
-      return reply.redirect(target, 302);
+      return reply.header('cache-control', 'no-store').redirect(target, 302);
     },
   );
 
   app.get<{ Querystring: Record<string, unknown> }>('/launch-debug', html, async (request, reply) => {
+    const body = await showLaunchDebug(services, request.query.mb_launch);
+    // The App launch URL may open inside the EHR (PowerChart embeds apps), so framing stays
+    // allowed here; everything else a page could load is not.
     return reply
       .type('text/html; charset=utf-8')
-      .send(await showLaunchDebug(services, request.query.mb_launch));
+      .header('cache-control', 'no-store')
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+      )
+      .send(body);
   });
 }
