@@ -1,4 +1,109 @@
-/** `chartside audit --org ID [--launch ID] [--since ISO]`: read the audit trail. */
-export async function auditCommand(_args: string[], _env: NodeJS.ProcessEnv): Promise<number> {
-  throw new Error('not implemented yet');
+/**
+ * `chartside audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]`: read an org's
+ * audit trail, oldest first. `--json` prints one JSON object `{"events": [...]}`.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index.ts';
+import { migrateToLatest, openDatabase } from '../db/index.ts';
+import { getOrganization } from '../settings/organizations.ts';
+import { CliUsageError } from './cli-errors.ts';
+
+const DEFAULT_LIMIT = 1000;
+const MAX_LIMIT = 100_000;
+
+export interface AuditEventView {
+  id: number;
+  at: string;
+  action: string;
+  actor: string;
+  org_id: string | null;
+  launch_id: string | null;
+  request_id: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      org: { type: 'string' },
+      launch: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.org) throw new CliUsageError('--org is required');
+  const since = values.since === undefined ? undefined : parseSince(values.since);
+  const limit = values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit);
+
+  const config = loadConfig(env);
+  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
+  try {
+    await migrateToLatest(database);
+    await getOrganization(database.db, values.org);
+    let query = database.db
+      .selectFrom('audit_event')
+      .selectAll()
+      .where('org_id', '=', values.org)
+      .orderBy('id', 'asc')
+      .limit(limit);
+    if (values.launch) query = query.where('launch_id', '=', values.launch);
+    if (since) query = query.where('at', '>=', since);
+    const events: AuditEventView[] = (await query.execute()).map((row) => ({
+      id: Number(row.id),
+      at: row.at,
+      action: row.action,
+      actor: row.actor,
+      org_id: row.org_id,
+      launch_id: row.launch_id,
+      request_id: row.request_id,
+      details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+    }));
+    if (values.json) console.log(JSON.stringify({ events }));
+    else console.log(events.length === 0 ? 'No audit events.' : events.map(formatEvent).join('\n'));
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+/** One line per event: when, what, who, which launch and request, then the details. */
+export function formatEvent(event: AuditEventView): string {
+  const facts = Object.entries(event.details ?? {})
+    .filter(([, value]) => value !== null && value !== '')
+    .map(
+      ([name, value]) =>
+        `${name}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : value}`,
+    );
+  return [
+    event.at,
+    event.action,
+    event.actor,
+    event.launch_id ? `launch=${event.launch_id}` : null,
+    event.request_id ? `request=${event.request_id}` : null,
+    ...facts,
+  ]
+    .filter((part) => part !== null)
+    .join('  ');
+}
+
+function parseSince(value: string): string {
+  // A date or a date-time with a zone; compared against the stored ISO-8601 UTC instants.
+  const ms = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new CliUsageError('--since must be an ISO-8601 date or date-time, e.g. 2026-06-01T00:00:00Z');
+  return new Date(ms).toISOString();
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_LIMIT) {
+    throw new CliUsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  }
+  return n;
 }

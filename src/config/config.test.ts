@@ -45,7 +45,11 @@ describe('configuration', () => {
     const second = loadConfig({ CHARTSIDE_DATA_DIR: dataDir });
     assert.ok(first.masterKey.equals(second.masterKey), 'the generated key is reused');
     assert.equal(first.publicUrl, 'http://localhost:3000');
-    assert.equal(first.databaseUrl, `sqlite:${join(dataDir, 'chartside.db')}`, 'the database follows the data folder');
+    assert.equal(
+      first.databaseUrl,
+      `sqlite:${join(dataDir, 'chartside.db')}`,
+      'the database follows the data folder',
+    );
     assert.equal(loadConfig({ CHARTSIDE_MASTER_KEY: key }).databaseUrl, 'sqlite:data/chartside.db');
   });
 

@@ -41,6 +41,42 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Platform credentials per vendor (`CHARTSIDE_CERNER_CLIENT_ID` …). */
   readonly platformClients: Readonly<Partial<Record<'cerner' | 'epic' | 'smart', PlatformClient>>>;
+  /**
+   * Refresh an EHR access token once less than this many seconds of its life are left
+   * (`CHARTSIDE_REFRESH_SKEW_SECONDS`, default 60). Cerner asks clients to refresh before expiry,
+   * not at the last moment (cerner-smart.md §4.5); keep it well under the token lifetime (570 s).
+   */
+  readonly refreshSkewSeconds: number;
+  /**
+   * How long one refresh call to the EHR's token endpoint may take (`CHARTSIDE_REFRESH_TIMEOUT_MS`,
+   * default 10000). Requests that wait for another process's refresh wait at most this long plus
+   * a few seconds.
+   */
+  readonly refreshTimeoutMs: number;
+  /**
+   * A launch ends (status `expired`, tokens deleted) this many seconds after it started, however
+   * long its refresh token would still work (`CHARTSIDE_MAX_SESSION_AGE_SECONDS`, default 43200 =
+   * 12 hours). Recommendation: about one clinical shift.
+   */
+  readonly maxSessionAgeSeconds: number;
+  /**
+   * How often the launch sweeper runs: ends launches past their age, deletes tokens of ended
+   * launches and expired launch states (`CHARTSIDE_SWEEP_INTERVAL_SECONDS`, default 60; 0 = off).
+   * With several processes, one of them sweeps per interval.
+   */
+  readonly sweepIntervalSeconds: number;
+  /** FHIR proxy: the largest request body an app may send (`CHARTSIDE_FHIR_MAX_REQUEST_BYTES`, default 1 MiB). */
+  readonly fhirMaxRequestBytes: number;
+  /**
+   * FHIR proxy: the largest EHR response relayed to an app (`CHARTSIDE_FHIR_MAX_RESPONSE_BYTES`,
+   * default 16 MiB). A larger declared size answers 502; a larger streamed body is cut off.
+   */
+  readonly fhirMaxResponseBytes: number;
+  /**
+   * FHIR proxy: one call to the EHR's FHIR server, body included, is aborted after this long
+   * (`CHARTSIDE_FHIR_TIMEOUT_MS`, default 30000; searches can be slow).
+   */
+  readonly fhirTimeoutMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -58,7 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
   const publicUrl = parsePublicUrl(env.PUBLIC_URL, mode, port);
   const dataDir = resolve(env.CHARTSIDE_DATA_DIR ?? 'data');
   // The embedded default lives in the data folder: sqlite:data/chartside.db unless moved.
-  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL || `sqlite:${join(env.CHARTSIDE_DATA_DIR ?? 'data', 'chartside.db')}`);
+  const databaseUrl = parseDatabaseUrl(
+    env.DATABASE_URL || `sqlite:${join(env.CHARTSIDE_DATA_DIR ?? 'data', 'chartside.db')}`,
+  );
   const masterKey = loadMasterKey(env.CHARTSIDE_MASTER_KEY, mode, dataDir);
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
@@ -107,7 +145,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
     logLevel,
     trustProxy: parseBoolean(env.TRUST_PROXY, false, 'TRUST_PROXY'),
     platformClients: Object.freeze(platformClients),
+    ...fhirProxySettings(env),
   });
+}
+
+/** Token refresh, launch lifecycle and FHIR proxy settings (each documented on {@link Config}). */
+function fhirProxySettings(env: NodeJS.ProcessEnv) {
+  const int = (name: string, fallback: number, min: number, max: number) =>
+    parseInteger(env[name], fallback, name, min, max);
+  return {
+    refreshSkewSeconds: int('CHARTSIDE_REFRESH_SKEW_SECONDS', 60, 0, 3600),
+    refreshTimeoutMs: int('CHARTSIDE_REFRESH_TIMEOUT_MS', 10_000, 100, 120_000),
+    maxSessionAgeSeconds: int('CHARTSIDE_MAX_SESSION_AGE_SECONDS', 43_200, 60, 2_592_000),
+    sweepIntervalSeconds: int('CHARTSIDE_SWEEP_INTERVAL_SECONDS', 60, 0, 86_400),
+    fhirMaxRequestBytes: int('CHARTSIDE_FHIR_MAX_REQUEST_BYTES', 1_048_576, 1024, 104_857_600),
+    fhirMaxResponseBytes: int('CHARTSIDE_FHIR_MAX_RESPONSE_BYTES', 16_777_216, 1024, 1_073_741_824),
+    fhirTimeoutMs: int('CHARTSIDE_FHIR_TIMEOUT_MS', 30_000, 100, 300_000),
+  };
 }
 
 function parseMode(value: string | undefined): RunMode {

@@ -81,6 +81,10 @@ export interface EhrLaunchTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** When the launch left `ready` for `expired` or `refresh_failed` (migration 0003). */
+  ended_at: string | null;
+  /** Why it ended: see launch/lifecycle.ts `EndReason` (migration 0003). */
+  end_reason: string | null;
 }
 
 export interface ScopedAccountTable {

@@ -74,6 +74,25 @@ export const ERRORS = {
   },
   fhir_error: { type: 'ehr_error', message: 'The EHR’s FHIR server returned an error.' },
   token_unavailable: { type: 'ehr_error', message: 'No usable EHR token is held for this launch.' },
+  // FHIR proxy (rendered as OperationOutcome)
+  fhir_path_not_allowed: {
+    type: 'invalid_request_error',
+    message: 'The path is not a FHIR path under this launch’s FHIR base.',
+  },
+  unsupported_media_type: {
+    type: 'invalid_request_error',
+    status: 415,
+    message: 'Send FHIR JSON (application/fhir+json), JSON Patch or a form body.',
+  },
+  fhir_timeout: {
+    type: 'ehr_error',
+    status: 504,
+    message: 'The EHR’s FHIR server did not answer in time.',
+  },
+  fhir_response_too_large: {
+    type: 'ehr_error',
+    message: 'The EHR’s FHIR response is larger than this gateway relays.',
+  },
   // Admin input (CLI and, later, the console)
   invalid_data: { type: 'invalid_request_error', message: 'The input is not valid.' },
   resource_conflict: {

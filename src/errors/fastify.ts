@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { summarizeError } from '../logging.ts';
 import { toChartsideError } from './catalogue.ts';
-import { renderApiError, renderHtmlError, type Surface } from './render.ts';
+import { renderApiError, renderFhirError, renderHtmlError, type Surface } from './render.ts';
 
 /** Browser-facing paths whose unknown routes also get an HTML page. */
 const HTML_PREFIXES = ['/api/auth/smart/', '/launch-debug'];
@@ -18,6 +18,23 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     const surface: Surface = HTML_PREFIXES.some((prefix) => request.url.startsWith(prefix)) ? 'html' : 'api';
     send(reply, request, 404, surface, toChartsideError({ statusCode: 404 }));
+  });
+}
+
+/**
+ * The FHIR proxy's scope renders its errors, unknown paths included, as OperationOutcome.
+ * Call it inside the proxy's own (prefixed) plugin so the rest of the app keeps its envelope.
+ */
+export function installFhirErrorHandling(scope: FastifyInstance): void {
+  scope.setErrorHandler((thrown, request, reply) => {
+    const error = toChartsideError(thrown);
+    const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
+    if (error.status >= 500) request.log.error(log, 'FHIR request failed');
+    else request.log.info(log, 'FHIR request refused');
+    send(reply, request, error.status, 'fhir', error);
+  });
+  scope.setNotFoundHandler((request, reply) => {
+    send(reply, request, 404, 'fhir', toChartsideError({ statusCode: 404 }));
   });
 }
 
@@ -42,6 +59,8 @@ function send(
         "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'",
       )
       .send(renderHtmlError(error, request.id));
+  } else if (surface === 'fhir') {
+    reply.type('application/fhir+json; charset=utf-8').send(renderFhirError(error, request.id));
   } else {
     reply.type('application/json; charset=utf-8').send(renderApiError(error, request.id));
   }

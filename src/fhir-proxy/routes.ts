@@ -1,5 +1,35 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { installFhirErrorHandling } from '../errors/fastify.ts';
+import { createLaunchTokens } from '../launch/launch-tokens.ts';
+import { installLaunchSweeper } from '../launch/sweeper.ts';
 import type { Services } from '../services.ts';
+import { createAuditWriter } from './audit-writer.ts';
+import { registerFhirBodyParsers } from './body-parsers.ts';
+import { type ProxyRequest, proxyFhirRequest } from './proxy-request.ts';
 
-/** `/fhir/:launchId/*`: the FHIR proxy. */
-export async function fhirProxyRoutes(_app: FastifyInstance, _services: Services): Promise<void> {}
+/**
+ * `/fhir/:launchId/*`: the FHIR proxy, in its own scope (FHIR body parsers, OperationOutcome
+ * errors). Also installs the launch sweeper, which ends the launches the proxy serves.
+ */
+export async function fhirProxyRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const audit = createAuditWriter(services.db, app.log);
+  app.addHook('onClose', () => audit.flush());
+  const deps = { services, tokens: createLaunchTokens(services), audit };
+
+  await app.register(
+    async (scope) => {
+      installFhirErrorHandling(scope);
+      registerFhirBodyParsers(scope);
+      const route = {
+        method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        bodyLimit: services.config.fhirMaxRequestBytes,
+        handler: (request: ProxyRequest, reply: FastifyReply) => proxyFhirRequest(deps, request, reply),
+      };
+      scope.route({ ...route, url: '/:launchId' });
+      scope.route({ ...route, url: '/:launchId/*' });
+    },
+    { prefix: '/fhir' },
+  );
+
+  installLaunchSweeper(app, services);
+}

@@ -42,6 +42,11 @@ describe('loadSandboxConfigFile', () => {
       [{ apps: [{ ...providerApp(), clientId: '' }] }, /"clientId" must be a non-empty string/],
       [{ apps: [providerApp(), providerApp()] }, /two apps with clientId/],
       [{ port: 70000, apps: [] }, /"port" must be an integer from 0 to 65535/],
+      [{ rotateRefreshTokens: 'yes', apps: [] }, /"rotateRefreshTokens" must be true or false/],
+      [
+        { accessTokenLifetimeSeconds: 30, apps: [] },
+        /"accessTokenLifetimeSeconds" must be an integer from 31/,
+      ],
       [{ publicOrigin: 'ftp://x', apps: [] }, /"publicOrigin" must be an http\(s\) origin/],
       [
         { publicOrigin: 'http://x.example/sandbox', apps: [] },

@@ -50,6 +50,12 @@ export interface SandboxOptions {
   apps: SandboxAppRegistration[];
   /** Default 600; expires_in reported = lifetime - 30. */
   accessTokenLifetimeSeconds?: number;
+  /**
+   * Default false, as Cerner: a refresh answers without a new refresh token and the old one keeps
+   * working (research section 4.5). true: every refresh issues a new refresh token and revokes
+   * the one it was called with (rotation, as other servers do).
+   */
+  rotateRefreshTokens?: boolean;
   /** Enables /_test/* (default false). */
   testControls?: boolean;
   /** Fastify logger, default false. */
@@ -211,6 +217,8 @@ export function validateSandboxOptions(raw: unknown, where = 'sandbox options'):
   }
   const lifetime = read.integer(raw, 'accessTokenLifetimeSeconds', 31, 86_400);
   if (lifetime !== undefined) options.accessTokenLifetimeSeconds = lifetime;
+  const rotate = read.boolean(raw, 'rotateRefreshTokens');
+  if (rotate !== undefined) options.rotateRefreshTokens = rotate;
   const testControls = read.boolean(raw, 'testControls');
   if (testControls !== undefined) options.testControls = testControls;
   const logger = read.boolean(raw, 'logger');

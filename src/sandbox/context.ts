@@ -22,7 +22,10 @@ import { SandboxUrls } from './urls.ts';
 export interface SandboxContext {
   tenant: string;
   apps: readonly SandboxAppRegistration[];
+  /** Changeable at run time through `PUT /_test/settings`. */
   accessTokenLifetimeSeconds: number;
+  /** Changeable at run time through `PUT /_test/settings`. */
+  rotateRefreshTokens: boolean;
   testControls: boolean;
   clock: SandboxClock;
   urls: SandboxUrls;
@@ -54,16 +57,23 @@ export async function createSandboxContext(
   const testControls = options.testControls ?? false;
   const errorInstances = new ErrorInstances();
   const apps = [...options.apps];
-  return {
+  const ctx: SandboxContext = {
     tenant,
     apps,
     accessTokenLifetimeSeconds,
+    rotateRefreshTokens: options.rotateRefreshTokens ?? false,
     testControls,
     clock,
     urls,
     keys,
     state,
-    minter: new TokenMinter({ clock, keys, urls, state, accessTokenLifetimeSeconds }),
+    minter: new TokenMinter({
+      clock,
+      keys,
+      urls,
+      state,
+      lifetimeSeconds: () => ctx.accessTokenLifetimeSeconds,
+    }),
     faults: new FaultSwitches(),
     held: new HeldRequests(),
     requestLog: new RequestLog(testControls, clock),
@@ -74,4 +84,5 @@ export async function createSandboxContext(
     errorUri: (urn, detail, query) =>
       buildErrorUri(urls.origin, urn, errorInstances.record(urn, detail), query),
   };
+  return ctx;
 }

@@ -1,7 +1,7 @@
 /**
  * The FHIR R4 server under `{origin}/r4/{tenant}` (S7): bearer-token check with Cerner's exact
- * 401, scope enforcement with 403, read and search of Patient, Encounter, Observation and
- * Practitioner, 404/406 handling, and Cerner's response headers.
+ * 401, scope enforcement with 403, read (conditional with If-None-Match) and search of Patient,
+ * Encounter, Observation and Practitioner, 404/406 handling, and Cerner's response headers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext } from './context.ts';
@@ -11,6 +11,7 @@ import {
   operationOutcome,
   sendFhir,
   setFhirCors,
+  setFhirHeaders,
 } from './fhir-outcomes.ts';
 import { PageContexts, searchsetBundle } from './fhir-paging.ts';
 import { badSearch, SearchError } from './fhir-query.ts';
@@ -74,6 +75,7 @@ export function fhirHandlers(ctx: SandboxContext) {
     id: string,
     scopes: string[],
     patientId: string | undefined,
+    ifNoneMatch: string | undefined,
   ) {
     const { allowed, patientAccess } = access(scopes, type, 'read', patientId);
     if (!allowed) return insufficientScope(reply);
@@ -84,9 +86,15 @@ export function fhirHandlers(ctx: SandboxContext) {
     const owner = patientOf(resource);
     if (patientAccess.patientOnly && owner !== undefined && owner !== patientId)
       return insufficientScope(reply);
-    if (resource.meta?.versionId) reply.header('etag', `W/"${resource.meta.versionId}"`);
+    const etag = resource.meta?.versionId ? `W/"${resource.meta.versionId}"` : undefined;
+    if (etag) reply.header('etag', etag);
     if (resource.meta?.lastUpdated)
       reply.header('last-modified', new Date(resource.meta.lastUpdated).toUTCString());
+    // Conditional read (FHIR http.html#cread): the client's copy is current.
+    if (etag && ifNoneMatch?.split(',').some((tag) => tag.trim() === etag)) {
+      setFhirHeaders(reply);
+      return reply.code(304).send();
+    }
     return sendFhir(reply, 200, resource);
   }
 
@@ -152,7 +160,8 @@ export function fhirHandlers(ctx: SandboxContext) {
         );
       }
       try {
-        if (id !== undefined) return await read(reply, type, id, scopes, patientId);
+        if (id !== undefined)
+          return await read(reply, type, id, scopes, patientId, request.headers['if-none-match']);
         return await search(request, reply, type, scopes, patientId);
       } catch (error) {
         if (!(error instanceof SearchError)) throw error;

@@ -91,6 +91,15 @@ describe('FHIR R4 server (S7)', () => {
     assert.equal(patient.name?.[0]?.given?.[0], 'Wilma');
   });
 
+  it('answers a conditional read whose ETag matches with 304 and no body', async () => {
+    const current = await fhir(`Patient/${PATIENT_WILMA}`, userToken, { 'if-none-match': 'W/"1"' });
+    assert.equal(current.status, 304);
+    assert.equal(await current.text(), '');
+    assert.equal(current.headers.get('etag'), 'W/"1"');
+    const stale = await fhir(`Patient/${PATIENT_WILMA}`, userToken, { 'if-none-match': 'W/"0"' });
+    assert.equal(stale.status, 200);
+  });
+
   it('reads the merged record directly but never finds it by search', async () => {
     const read = (await (await fhir('Patient/12742633', userToken)).json()) as Patient;
     assert.equal(read.active, false);

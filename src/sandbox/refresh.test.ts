@@ -94,4 +94,53 @@ describe('refresh and revocation (section 4.5, S5 refresh_token, S6)', () => {
     });
     assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}refresh-token:token-invalid`);
   });
+
+  it('revokes refresh tokens by test control, as an administrator would', async () => {
+    const { code, verifier } = await issueCode(sandbox);
+    const first = await exchange(sandbox, codeForm(code, verifier));
+    const control = await fetch(`${sandbox.origin}/_test/refresh-tokens/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: CLIENT_ID }),
+    });
+    const { revoked } = (await control.json()) as { revoked: number };
+    assert.ok(revoked >= 1);
+    const result = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}refresh-token:token-invalid`);
+  });
+});
+
+describe('refresh-token rotation (rotateRefreshTokens)', () => {
+  let sandbox: RunningSandbox;
+  before(async () => {
+    sandbox = await startTestSandbox({ rotateRefreshTokens: true });
+  });
+  after(() => sandbox.close());
+
+  it('answers a refresh with a new refresh token and revokes the one presented', async () => {
+    const { code, verifier } = await issueCode(sandbox);
+    const first = await exchange(sandbox, codeForm(code, verifier));
+    const second = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assert.equal(second.response.status, 200);
+    assert.match(String(second.body.refresh_token), /^[0-9a-f-]{36}$/);
+    assert.notEqual(second.body.refresh_token, first.body.refresh_token);
+    assert.equal(second.body.scope, first.body.scope);
+
+    const replayed = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.body.refresh_token),
+    });
+    assertTokenError(sandbox, replayed, 'invalid_grant', `${TOKEN_URN}refresh-token:token-invalid`);
+    const third = await exchange(sandbox, {
+      grant_type: 'refresh_token',
+      refresh_token: String(second.body.refresh_token),
+    });
+    assert.equal(third.response.status, 200, 'the rotated token works');
+  });
 });

@@ -1,6 +1,8 @@
 /**
  * Arrival-order log of what clients sent to the EHR endpoints (`GET /_test/requests`), so
- * gateway tests can assert exact authorize and token parameters (S8).
+ * gateway tests can assert exact authorize and token parameters (S8), and counters per endpoint
+ * and per token grant type (`refresh_token` counts refresh calls), which are not capped like the
+ * log and so stay exact under load.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxClock } from './clock.ts';
@@ -27,8 +29,12 @@ export interface RecordedRequest {
 
 const LIMIT = 2000;
 
+/** Requests per endpoint, plus token requests per `grant_type` (`refresh_token`, …). */
+export type RequestCounts = Record<string, number>;
+
 export class RequestLog {
   private entries: RecordedRequest[] = [];
+  private counts: RequestCounts = {};
 
   constructor(
     private readonly enabled: boolean,
@@ -50,6 +56,9 @@ export class RequestLog {
   }
 
   private record(endpoint: RecordedEndpoint, request: FastifyRequest): void {
+    const form = formBody(request)?.fields ?? null;
+    this.count(endpoint);
+    if (endpoint === 'token' && form?.grant_type) this.count(form.grant_type);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -60,17 +69,27 @@ export class RequestLog {
       path: requestPath(request),
       query: queryRecord(request),
       headers,
-      form: formBody(request)?.fields ?? null,
+      form,
       at: this.clock.now().toISOString(),
     });
     if (this.entries.length > LIMIT) this.entries.shift();
+  }
+
+  private count(key: string): void {
+    this.counts[key] = (this.counts[key] ?? 0) + 1;
   }
 
   list(): readonly RecordedRequest[] {
     return this.entries;
   }
 
+  /** `{ fhir: 52, token: 3, authorization_code: 2, refresh_token: 1, … }` since the last clear. */
+  tally(): Readonly<RequestCounts> {
+    return { ...this.counts };
+  }
+
   clear(): void {
     this.entries = [];
+    this.counts = {};
   }
 }

@@ -89,5 +89,8 @@ export function registerSandboxRoutes(app: FastifyInstance, ctx: SandboxContext)
     app.post('/_test/clock', controls.advanceClock);
     app.delete('/_test/clock', controls.resetClock);
     app.post('/_test/sessions/end', controls.endSessions);
+    app.get('/_test/settings', controls.getSettings);
+    app.put('/_test/settings', controls.putSettings);
+    app.post('/_test/refresh-tokens/revoke', controls.revokeRefreshTokens);
   }
 }

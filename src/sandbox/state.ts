@@ -174,6 +174,22 @@ export class SandboxState {
     return this.refreshGrants.get(token);
   }
 
+  /**
+   * Revokes every live refresh token, or those of one client and/or user (an administrator
+   * revoking access, or the user removing the app under "My Authorizations"). Returns how many.
+   */
+  revokeRefreshGrants(filter: { clientId?: string; username?: string } = {}): number {
+    let revoked = 0;
+    for (const grant of this.refreshGrants.values()) {
+      if (grant.revoked) continue;
+      if (filter.clientId !== undefined && grant.clientId !== filter.clientId) continue;
+      if (filter.username !== undefined && grant.username !== filter.username) continue;
+      grant.revoked = true;
+      revoked += 1;
+    }
+    return revoked;
+  }
+
   rememberAccessToken(token: IssuedAccessToken): void {
     const now = this.clock.nowMs();
     for (const [jti, known] of this.accessTokens) {

@@ -267,4 +267,70 @@ describe('request log (GET /_test/requests)', () => {
     const cleared = (await (await get(`${sandbox.origin}/_test/requests`)).json()) as { requests: unknown[] };
     assert.deepEqual(cleared.requests, []);
   });
+
+  it('counts requests per endpoint and token requests per grant type (refresh calls)', async () => {
+    await fetch(`${sandbox.origin}/_test/requests`, { method: 'DELETE' });
+    const { code, verifier } = await issueCode(sandbox);
+    const tokens = (await (
+      await postForm(
+        hostsTokenUrl(sandbox),
+        { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+        { authorization: basicAuth(CLIENT_ID, SECRET) },
+      )
+    ).json()) as { refresh_token: string };
+    for (let i = 0; i < 3; i += 1) {
+      await postForm(
+        hostsTokenUrl(sandbox),
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+        { authorization: basicAuth(CLIENT_ID, SECRET) },
+      );
+    }
+    const { counts } = (await (await get(`${sandbox.origin}/_test/requests`)).json()) as {
+      counts: Record<string, number>;
+    };
+    assert.deepEqual(counts, { authorize: 1, token: 4, authorization_code: 1, refresh_token: 3 });
+    await fetch(`${sandbox.origin}/_test/requests`, { method: 'DELETE' });
+    const cleared = (await (await get(`${sandbox.origin}/_test/requests`)).json()) as { counts: unknown };
+    assert.deepEqual(cleared.counts, {});
+  });
+});
+
+describe('token settings (PUT /_test/settings)', () => {
+  let sandbox: RunningSandbox;
+  before(async () => {
+    sandbox = await startTestSandbox();
+  });
+  after(() => sandbox.close());
+
+  const put = (body: unknown) =>
+    fetch(`${sandbox.origin}/_test/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('changes the access-token lifetime of tokens issued from then on', async () => {
+    const answer = await put({ access_token_lifetime_seconds: 90 });
+    assert.deepEqual(await answer.json(), {
+      access_token_lifetime_seconds: 90,
+      rotate_refresh_tokens: false,
+    });
+    const { code, verifier } = await issueCode(sandbox);
+    const response = await postForm(
+      hostsTokenUrl(sandbox),
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+      { authorization: basicAuth(CLIENT_ID, SECRET) },
+    );
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    assert.equal(body.expires_in, 60, 'expires_in reports 30 s less, as Cerner does');
+    const claims = jwtPart(body.access_token, 1);
+    assert.equal((claims.exp as number) - (claims.iat as number), 90);
+  });
+
+  it('refuses values it cannot honour', async () => {
+    assert.equal((await put({ access_token_lifetime_seconds: 30 })).status, 400);
+    assert.equal((await put({ rotate_refresh_tokens: 'yes' })).status, 400);
+    const current = await (await get(`${sandbox.origin}/_test/settings`)).json();
+    assert.deepEqual(current, { access_token_lifetime_seconds: 90, rotate_refresh_tokens: false });
+  });
 });

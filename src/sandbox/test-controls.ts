@@ -21,6 +21,13 @@ function badRequest(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).send({ error: 'invalid_request', message });
 }
 
+function settingsOf(ctx: SandboxContext) {
+  return {
+    access_token_lifetime_seconds: ctx.accessTokenLifetimeSeconds,
+    rotate_refresh_tokens: ctx.rotateRefreshTokens,
+  };
+}
+
 function optionalString(body: JsonBody, name: string): string | undefined | null {
   const value = body[name];
   if (value === null) return null;
@@ -75,7 +82,7 @@ export function testControlHandlers(ctx: SandboxContext) {
     },
 
     async listRequests(_request: FastifyRequest, reply: FastifyReply) {
-      return reply.send({ requests: ctx.requestLog.list() });
+      return reply.send({ requests: ctx.requestLog.list(), counts: ctx.requestLog.tally() });
     },
 
     async clearRequests(_request: FastifyRequest, reply: FastifyReply) {
@@ -96,6 +103,48 @@ export function testControlHandlers(ctx: SandboxContext) {
     async resetClock(_request: FastifyRequest, reply: FastifyReply) {
       ctx.clock.reset();
       return reply.send({ now: ctx.clock.now().toISOString() });
+    },
+
+    /**
+     * `PUT /_test/settings {access_token_lifetime_seconds?, rotate_refresh_tokens?}`: change token
+     * behaviour for tokens issued from now on. Answers the settings in force.
+     */
+    async putSettings(request: FastifyRequest, reply: FastifyReply) {
+      const body = jsonBody(request);
+      const lifetime = body.access_token_lifetime_seconds;
+      const rotate = body.rotate_refresh_tokens;
+      if (
+        lifetime !== undefined &&
+        (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 31 || lifetime > 86_400)
+      ) {
+        return badRequest(reply, 'access_token_lifetime_seconds must be an integer from 31 to 86400');
+      }
+      if (rotate !== undefined && typeof rotate !== 'boolean') {
+        return badRequest(reply, 'rotate_refresh_tokens must be a boolean');
+      }
+      if (typeof lifetime === 'number') ctx.accessTokenLifetimeSeconds = lifetime;
+      if (typeof rotate === 'boolean') ctx.rotateRefreshTokens = rotate;
+      return reply.send(settingsOf(ctx));
+    },
+
+    async getSettings(_request: FastifyRequest, reply: FastifyReply) {
+      return reply.send(settingsOf(ctx));
+    },
+
+    /**
+     * `POST /_test/refresh-tokens/revoke {client_id?, username?}`: revoke refresh tokens the way an
+     * administrator would (all of them when no filter is given); refreshes then fail with
+     * `token-invalid`.
+     */
+    async revokeRefreshTokens(request: FastifyRequest, reply: FastifyReply) {
+      const body = jsonBody(request);
+      const clientId = optionalString(body, 'client_id') ?? undefined;
+      const username = optionalString(body, 'username') ?? undefined;
+      const revoked = ctx.state.revokeRefreshGrants({
+        ...(clientId !== undefined ? { clientId } : {}),
+        ...(username !== undefined ? { username } : {}),
+      });
+      return reply.send({ revoked });
     },
 
     /** `POST /_test/sessions/end {username?}`: sign users out; online refresh tokens then fail. */

@@ -1,6 +1,7 @@
 /**
  * The token endpoint (S5) at both the plain and the `hosts/{fhirHost}` URL: authorization_code,
- * refresh_token (no new refresh token, Cerner style) and client_credentials, with Cerner's
+ * refresh_token (no new refresh token, Cerner style, unless rotation is switched on) and
+ * client_credentials, with Cerner's
  * response fields (research section 4.3) and `{error, error_uri}` errors (section 4.6).
  */
 import { createHash } from 'node:crypto';
@@ -142,7 +143,12 @@ export function tokenHandlers(ctx: SandboxContext) {
       );
     }
     grant.lastUsedAt = now;
-    return tokenResponse(grant, app, false);
+    if (!ctx.rotateRefreshTokens) return tokenResponse(grant, app, false);
+    // Rotation: the answer carries a new refresh token and the presented one stops working.
+    grant.revoked = true;
+    const body = await tokenResponse(grant, app, false);
+    body.refresh_token = ctx.state.createRefreshGrant(grant, grant.offline).token;
+    return body;
   }
 
   /** S5 client_credentials: system/ scopes only, registered, no wildcards. */

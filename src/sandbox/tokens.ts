@@ -19,7 +19,8 @@ export interface TokenMinterDeps {
   keys: SandboxKeys;
   urls: SandboxUrls;
   state: SandboxState;
-  accessTokenLifetimeSeconds: number;
+  /** Read on every minting: tests change it at run time. */
+  lifetimeSeconds: () => number;
 }
 
 export interface AccessTokenClaims {
@@ -34,9 +35,9 @@ export class TokenMinter {
   constructor(private readonly deps: TokenMinterDeps) {}
 
   async accessToken(grant: GrantContext, app: SandboxAppRegistration): Promise<string> {
-    const { clock, keys, urls, state, accessTokenLifetimeSeconds } = this.deps;
+    const { clock, keys, urls, state } = this.deps;
     const iat = clock.nowSeconds();
-    const exp = iat + accessTokenLifetimeSeconds;
+    const exp = iat + this.deps.lifetimeSeconds();
     const jti = randomUUID();
     const azs = grant.scopes.join(' ');
     const profile = (app.smartVersion ?? 'v1') === 'v2' ? 'smart-v2' : 'smart-v1';

@@ -55,7 +55,9 @@ describe('authorization-code exchange', () => {
     source: 'smart-configuration',
   });
 
-  function idToken(overrides: { aud?: string; iss?: string; exp?: number; key?: PrivateKey; kid?: string } = {}) {
+  function idToken(
+    overrides: { aud?: string; iss?: string; exp?: number; key?: PrivateKey; kid?: string } = {},
+  ) {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ fhirUser: `${origin}/r4/t/Practitioner/12742069`, name: 'Portal, Portal' })
       .setProtectedHeader({ alg: 'RS256', kid: overrides.kid ?? 'ehr-1' })
@@ -86,7 +88,10 @@ describe('authorization-code exchange', () => {
 
   async function exchange() {
     const http = createOutboundHttp({ timeoutMs: 2000 });
-    const keyRing = { jwks: { keys: [] }, signingKey: () => assert.fail('no signing for client_secret_basic') } as unknown as KeyRing;
+    const keyRing = {
+      jwks: { keys: [] },
+      signingKey: () => assert.fail('no signing for client_secret_basic'),
+    } as unknown as KeyRing;
     return exchangeCode(
       { http, keyRing, jwks: createJwksCache(http, { cooldownMs: 60_000 }) },
       {
@@ -129,7 +134,9 @@ describe('authorization-code exchange', () => {
   });
 
   it('refuses an expired id_token', async () => {
-    answer = { body: await tokenResponse({ id_token: await idToken({ exp: Math.floor(Date.now() / 1000) - 3600 }) }) };
+    answer = {
+      body: await tokenResponse({ id_token: await idToken({ exp: Math.floor(Date.now() / 1000) - 3600 }) }),
+    };
     await assertRefused(/exp|expired|timestamp/i);
   });
 

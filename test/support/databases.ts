@@ -46,6 +46,16 @@ export async function createTestDatabase(engine: TestEngine): Promise<TestDataba
       const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
       await client.connect();
       try {
+        // pg's pool.end() resolves before its connections have closed; dropping "with (force)"
+        // at that moment terminates them, and the client emits an error after its test ended.
+        for (let waited = 0; waited < 2000; waited += 50) {
+          const { rows } = await client.query(
+            'select count(*)::int as n from pg_stat_activity where datname = $1',
+            [name],
+          );
+          if (rows[0]?.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await client.query(`drop database if exists ${name} with (force)`);
       } finally {
         await client.end();

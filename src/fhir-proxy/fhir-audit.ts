@@ -1,0 +1,84 @@
+/**
+ * One `fhir.request` audit event per authenticated proxy request: who (org, API key prefix),
+ * which launch, the FHIR interaction (method, resource type, id or search), the outcome (status,
+ * bytes, duration) and our request id. Never a body, a token or a header value. The row has the
+ * shape audit/audit-log.ts writes; audit-writer.ts writes it in batches.
+ */
+import type { Insertable } from 'kysely';
+import type { AuditEventTable } from '../db/index.ts';
+import { redactUrl } from '../logging.ts';
+import type { FhirInteraction } from './fhir-interaction.ts';
+
+/** A search's query is kept for the trail (which patient was looked up), capped. */
+const MAX_QUERY_CHARS = 512;
+
+export interface FhirAuditRecord {
+  readonly orgId: string;
+  readonly apiKeyPrefix: string;
+  readonly requestId: string;
+  readonly method: string;
+  readonly startedAt: number;
+  launchId: string | null;
+  interaction: FhirInteraction | null;
+  query: string;
+  /** The request went out with a different token than the launch held when it arrived. */
+  tokenRenewed: boolean;
+  /** Our error code when we answered instead of the EHR. */
+  errorCode: string | null;
+  ehrStatus: number | null;
+  bytes: () => number;
+  truncated: () => boolean;
+}
+
+export function newFhirAuditRecord(input: {
+  orgId: string;
+  apiKeyPrefix: string;
+  requestId: string;
+  method: string;
+  startedAt: number;
+}): FhirAuditRecord {
+  return {
+    ...input,
+    launchId: null,
+    interaction: null,
+    query: '',
+    tokenRenewed: false,
+    errorCode: null,
+    ehrStatus: null,
+    bytes: () => 0,
+    truncated: () => false,
+  };
+}
+
+/** The audit row of one proxied request, once its response is over. */
+export function fhirRequestEvent(
+  record: FhirAuditRecord,
+  status: number,
+  now = Date.now(),
+): Insertable<AuditEventTable> {
+  const query = record.query === '' ? null : redactUrl(`?${record.query}`).slice(1, MAX_QUERY_CHARS + 1);
+  const details = {
+    api_key_prefix: record.apiKeyPrefix,
+    method: record.method,
+    interaction: record.interaction?.interaction ?? null,
+    resource_type: record.interaction?.resourceType ?? null,
+    resource_id: record.interaction?.resourceId ?? null,
+    search: query,
+    status,
+    ehr_status: record.ehrStatus,
+    error_code: record.errorCode,
+    bytes: record.bytes(),
+    truncated: record.truncated(),
+    duration_ms: Math.max(0, now - record.startedAt),
+    token_renewed: record.tokenRenewed,
+  };
+  return {
+    at: new Date(now).toISOString(),
+    org_id: record.orgId,
+    actor: `api_key:${record.apiKeyPrefix}`,
+    action: 'fhir.request',
+    launch_id: record.launchId,
+    request_id: record.requestId,
+    details: JSON.stringify(details),
+  };
+}

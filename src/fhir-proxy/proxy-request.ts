@@ -1,0 +1,167 @@
+/**
+ * `/fhir/:launchId/<FHIR path>`: an app's FHIR request, sent to the launch's FHIR base with the
+ * launch's EHR token, the answer relayed back (relay.ts). Requests without a valid API key are
+ * refused before anything else and, having no org, are not in an org's audit trail.
+ *
+ * 1. the API key must belong to the launch's org (another org's launch answers like a missing one);
+ * 2. the path must stay under the FHIR base (fhir-path.ts);
+ * 3. the token is renewed first when it is about to expire, and once more when the EHR answers
+ *    401 (launch-tokens.ts), then the request is sent again;
+ * 4. EHR answers, errors included, are relayed with their status; our own refusals are
+ *    OperationOutcomes with our request id (errors/render.ts).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type ApiKeyPrincipal, authenticateApiKey } from '../api/api-keys.ts';
+import type { EhrLaunchTable } from '../db/index.ts';
+import { ChartsideError } from '../errors/catalogue.ts';
+import { assertAllowedUrl, OutboundError } from '../http/outbound.ts';
+import type { HeldToken, LaunchTokens, TokenRequester } from '../launch/launch-tokens.ts';
+import { isUuid } from '../launch/uuid.ts';
+import type { Services } from '../services.ts';
+import { urlPolicyFor } from '../smart/discovery-cache.ts';
+import type { AuditWriter } from './audit-writer.ts';
+import { type FhirAuditRecord, fhirRequestEvent, newFhirAuditRecord } from './fhir-audit.ts';
+import { describeInteraction } from './fhir-interaction.ts';
+import { parseFhirTarget, upstreamUrl } from './fhir-path.ts';
+import { relayResponse } from './relay.ts';
+
+export type ProxyRequest = FastifyRequest<{ Params: { launchId: string } }>;
+
+type ProxiedLaunch = EhrLaunchTable & { source_environment: string | null };
+
+/** Request headers relayed to the EHR: content negotiation, conditional requests, Prefer. */
+const RELAYED_REQUEST_HEADERS = ['accept', 'content-type', 'prefer'];
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+export interface ProxyDeps {
+  readonly services: Services;
+  readonly tokens: LaunchTokens;
+  readonly audit: AuditWriter;
+}
+
+export async function proxyFhirRequest(deps: ProxyDeps, request: ProxyRequest, reply: FastifyReply) {
+  const { services } = deps;
+  const principal = await authenticateApiKey(services.db, request.headers.authorization);
+  const audit = newFhirAuditRecord({
+    orgId: principal.orgId,
+    apiKeyPrefix: principal.prefix,
+    requestId: request.id,
+    method: request.method,
+    startedAt: Date.now(),
+  });
+  // Written once the response is over, however it ended (sent, refused, cut off, client gone),
+  // so status, bytes and duration are final and the write adds nothing to the app's latency.
+  reply.raw.once('close', () => deps.audit.add(fhirRequestEvent(audit, reply.raw.statusCode)));
+  try {
+    return await forward(deps, request, reply, principal, audit);
+  } catch (error) {
+    audit.errorCode = error instanceof ChartsideError ? error.code : 'internal_error';
+    throw error;
+  }
+}
+
+async function forward(
+  deps: ProxyDeps,
+  request: ProxyRequest,
+  reply: FastifyReply,
+  principal: ApiKeyPrincipal,
+  audit: FhirAuditRecord,
+) {
+  const { services, tokens } = deps;
+  const { config } = services;
+  const { launchId } = request.params;
+  // Another org's launch answers exactly like a missing one, whatever the path: no existence oracle.
+  const launch = isUuid(launchId) ? await loadProxiedLaunch(services, launchId) : undefined;
+  if (!launch || launch.org_id !== principal.orgId) {
+    throw new ChartsideError('resource_not_found', { param: 'launchId', message: 'No launch with this id.' });
+  }
+  audit.launchId = launch.id;
+  const target = parseFhirTarget(request.url, launchId);
+  audit.interaction = describeInteraction(request.method, target.segments);
+  audit.query = target.query;
+  const url = upstreamUrl(launch.iss, target);
+  assertAllowedUrl(
+    url.href,
+    urlPolicyFor({ environment: launch.source_environment ?? 'production' }),
+    'FHIR base',
+  );
+
+  const who: TokenRequester = {
+    actor: `api_key:${principal.prefix}`,
+    requestId: request.id,
+    log: request.log,
+  };
+  const body = WITH_BODY.has(request.method) && Buffer.isBuffer(request.body) ? request.body : undefined;
+  let token = await tokens.current(launch, who);
+  let upstream = await send(services, url, request, token, body);
+  if (upstream.status === 401) {
+    // The EHR refused the token (expired early, revoked): renew once and try again.
+    await upstream.body?.cancel().catch(() => {});
+    token = await tokens.afterRefusal(launch, token, who);
+    upstream = await send(services, url, request, token, body);
+    if (upstream.status === 401) {
+      await upstream.body?.cancel().catch(() => {});
+      audit.ehrStatus = 401;
+      throw new ChartsideError('token_unavailable', {
+        message: 'The EHR refused this launch’s access token even after renewing it; launch the app again.',
+      });
+    }
+  }
+  audit.tokenRenewed = token.sealed !== launch.access_token;
+  audit.ehrStatus = upstream.status;
+  const relay = await relayResponse(upstream, reply, {
+    bases: { ehrBase: launch.iss.replace(/\/+$/, ''), proxyBase: `${config.publicUrl}/fhir/${launch.id}` },
+    maxBytes: config.fhirMaxResponseBytes,
+    method: request.method,
+  });
+  audit.bytes = relay.bytes;
+  audit.truncated = relay.truncated;
+  return reply;
+}
+
+async function send(
+  services: Services,
+  url: URL,
+  request: ProxyRequest,
+  token: HeldToken,
+  body: Buffer | undefined,
+): Promise<Response> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value !== 'string') continue;
+    if (RELAYED_REQUEST_HEADERS.includes(name) || name.startsWith('if-')) headers.set(name, value);
+  }
+  // Some EHRs answer XML to a missing or wildcard Accept; the proxy relays (and rewrites) JSON.
+  const accept = headers.get('accept');
+  if (!accept || accept.trim() === '*/*') headers.set('accept', 'application/fhir+json');
+  if (!body) headers.delete('content-type');
+  headers.set('authorization', `Bearer ${token.value}`);
+  try {
+    return await services.http.fetch(url, {
+      method: request.method,
+      headers,
+      ...(body ? { body } : {}),
+      timeoutMs: services.config.fhirTimeoutMs,
+    });
+  } catch (error) {
+    if (!(error instanceof OutboundError)) throw error;
+    if (error.kind === 'timeout') throw new ChartsideError('fhir_timeout', { cause: error });
+    throw new ChartsideError('fhir_error', {
+      message:
+        error.kind === 'redirect'
+          ? 'The EHR’s FHIR server answered with a redirect, which the proxy does not follow.'
+          : 'The EHR’s FHIR server could not be reached.',
+      cause: error,
+    });
+  }
+}
+
+function loadProxiedLaunch(services: Services, id: string): Promise<ProxiedLaunch | undefined> {
+  return services.db
+    .selectFrom('ehr_launch')
+    .leftJoin('fhir_source', 'fhir_source.id', 'ehr_launch.fhir_source_id')
+    .selectAll('ehr_launch')
+    .select('fhir_source.environment as source_environment')
+    .where('ehr_launch.id', '=', id)
+    .executeTakeFirst();
+}

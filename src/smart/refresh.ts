@@ -1,0 +1,157 @@
+/**
+ * The refresh_token grant over oauth4webapi, through our outbound wrapper.
+ *
+ * Cerner answers without a new refresh token, and the original one stays valid (cerner-smart.md
+ * §4.5): `refreshToken` is then null and the caller keeps what it holds. Servers that rotate
+ * send a new one, which replaces the old (the old one may already be dead).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#refresh-access-token
+ */
+import { decodeJwt } from 'jose';
+import * as oauth from 'oauth4webapi';
+import { OutboundError, type OutboundHttp, type UrlPolicy } from '../http/outbound.ts';
+import type { KeyRing } from '../keys/signing-keys.ts';
+import type { ResolvedClient } from '../settings/connections.ts';
+import { clientAuthentication, MissingClientSecretError } from './client-authentication.ts';
+import type { SmartConfiguration } from './discovery.ts';
+import { isTrustedIdTokenIssuer } from './id-token.ts';
+
+export interface RefreshRequest {
+  readonly smart: SmartConfiguration;
+  readonly client: ResolvedClient;
+  readonly refreshToken: string;
+  readonly policy: UrlPolicy;
+  readonly timeoutMs: number;
+}
+
+export interface RefreshedTokens {
+  readonly accessToken: string;
+  /** A rotated refresh token, or null when the EHR kept the old one valid (Cerner). */
+  readonly refreshToken: string | null;
+  readonly expiresIn: number | null;
+  readonly scope: string | null;
+}
+
+/**
+ * Why a refresh failed. `permanent`: the EHR refused (an OAuth error such as `invalid_grant`,
+ * or client authentication); retrying cannot help, the launch is over. Otherwise the failure is
+ * transient (timeout, network, 5xx, a malformed answer) and a later attempt may succeed.
+ */
+export class RefreshError extends Error {
+  override readonly name = 'RefreshError';
+  constructor(
+    readonly reason: string,
+    readonly permanent: boolean,
+    /** The EHR's OAuth `error` and `error_uri`, when it sent them. */
+    readonly ehrError: string | null = null,
+    readonly ehrErrorUri: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+  }
+
+  /** Cerner's "the user's session is gone" refusal of an online_access refresh (§4.5). */
+  get sessionEnded(): boolean {
+    return this.ehrErrorUri !== null && /refresh-token(?::|%3A)session-invalid/i.test(this.ehrErrorUri);
+  }
+}
+
+export async function refreshAccessToken(
+  deps: { readonly http: OutboundHttp; readonly keyRing: KeyRing },
+  request: RefreshRequest,
+): Promise<RefreshedTokens> {
+  const { smart, client } = request;
+  const as: { -readonly [K in keyof oauth.AuthorizationServer]: oauth.AuthorizationServer[K] } = {
+    issuer: smart.issuer ?? new URL(smart.tokenEndpoint).origin,
+    token_endpoint: smart.tokenEndpoint,
+  };
+  const oauthClient: oauth.Client = { client_id: client.clientId };
+  const options = {
+    [oauth.customFetch]: (url: string, init: RequestInit) =>
+      deps.http.fetch(url, { ...init, timeoutMs: request.timeoutMs }),
+    [oauth.allowInsecureRequests]: request.policy.allowLoopbackHttp,
+  };
+
+  let response: Response;
+  try {
+    response = await oauth.refreshTokenGrantRequest(
+      as,
+      oauthClient,
+      clientAuthentication(client, deps.keyRing, smart.tokenEndpoint),
+      request.refreshToken,
+      options,
+    );
+  } catch (error) {
+    throw classify(error);
+  }
+  try {
+    // Cerner may include an id_token whose `iss` is not its advertised issuer (see code-exchange.ts).
+    const idTokenIssuer = await peekIdTokenIssuer(response);
+    if (idTokenIssuer && isTrustedIdTokenIssuer(idTokenIssuer, smart)) as.issuer = idTokenIssuer;
+    const result = await oauth.processRefreshTokenResponse(as, oauthClient, response);
+    if (result.token_type !== 'bearer') {
+      throw new RefreshError(`unsupported token_type ${result.token_type}`, false);
+    }
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+    return {
+      accessToken: result.access_token,
+      refreshToken: text(result.refresh_token),
+      expiresIn: typeof result.expires_in === 'number' ? result.expires_in : null,
+      scope: text(result.scope),
+    };
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+/** Sort a failure into permanent (the EHR said no) or transient (try again later). */
+function classify(error: unknown): RefreshError {
+  if (error instanceof RefreshError) return error;
+  if (error instanceof oauth.ResponseBodyError) {
+    const errorUri = typeof error.cause.error_uri === 'string' ? error.cause.error_uri : null;
+    const permanent = error.status < 500 && error.error !== 'temporarily_unavailable';
+    return new RefreshError(
+      `token endpoint error ${error.error} (HTTP ${error.status})`,
+      permanent,
+      error.error,
+      errorUri,
+      { cause: error },
+    );
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    return new RefreshError(`token endpoint refused the client (HTTP ${error.status})`, true, null, null, {
+      cause: error,
+    });
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    const status = error.cause instanceof Response ? error.cause.status : null;
+    const permanent = status !== null && status >= 400 && status < 500;
+    const where = status === null ? '' : ` (HTTP ${status})`;
+    return new RefreshError(`invalid token response${where}: ${error.message}`, permanent, null, null, {
+      cause: error,
+    });
+  }
+  if (error instanceof OutboundError) {
+    return new RefreshError(`token endpoint unreachable: ${error.message}`, false, null, null, {
+      cause: error,
+    });
+  }
+  // Our own configuration (a missing client secret) is fixable by an operator: not the EHR's no.
+  if (error instanceof MissingClientSecretError) {
+    return new RefreshError(error.message, false, null, null, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : 'refresh failed';
+  return new RefreshError(message, false, null, null, { cause: error });
+}
+
+async function peekIdTokenIssuer(response: Response): Promise<string | null> {
+  if (!response.ok) return null;
+  try {
+    const body = (await response.clone().json()) as { id_token?: unknown };
+    if (typeof body.id_token !== 'string') return null;
+    const { iss } = decodeJwt(body.id_token);
+    return typeof iss === 'string' ? iss : null;
+  } catch {
+    return null; // oauth4webapi reports the malformed body
+  }
+}
