@@ -11,7 +11,7 @@
  *
  * Environment: BENCH_DURATION (seconds per measurement, default 8), BENCH_CONNECTIONS (default
  * 10), BENCH_RATE (requests/s of the latency runs, default 200), BENCH_LOG_LEVEL (gateway log
- * level, default warn).
+ * level, default warn), BENCH_PROFILE (a folder: write CPU profiles of the gateway and sandbox).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -65,7 +65,14 @@ function freePort(): Promise<number> {
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv, name: string): ChildProcess {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_PROFILE=<folder>: write a V8 CPU profile of each child (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, bin, ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
   return child;
 }
