@@ -15,6 +15,7 @@ import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { keysRoutes } from './keys/routes.ts';
 import { ensureSigningKeys, loadKeyRing } from './keys/signing-keys.ts';
 import { launchRoutes } from './launch/routes.ts';
+import { installLaunchSweeper } from './launch/sweeper.ts';
 import { loggerOptions } from './logging.ts';
 import type { Services } from './services.ts';
 import { createJwksCache } from './smart/jwks-cache.ts';
@@ -82,6 +83,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     apiRoutes(app, services);
     await fhirProxyRoutes(app, services);
     await adminRoutes(app, services);
+    // Ends launches past their life and deletes their tokens; one process sweeps per interval.
+    installLaunchSweeper(app, services);
     return app;
   } catch (error) {
     await database.close();

@@ -85,6 +85,16 @@ describe('GET /launch-contexts/:id', () => {
     );
   });
 
+  it('shows a launch past its maximum session age as expired, before any sweep', async () => {
+    const id = launchIdFrom((await driveLaunch(stack)).callbackResponse);
+    const { db, config } = stack.gateway.services;
+    const longAgo = new Date(Date.now() - (config.maxSessionAgeSeconds + 60) * 1000).toISOString();
+    await db.updateTable('ehr_launch').set({ created_at: longAgo }).where('id', '=', id).execute();
+    const { response, body } = await readContext(stack, id);
+    assert.equal(response.status, 200);
+    assert.equal(body.status, 'expired');
+  });
+
   it('records each read in the audit trail, with the key prefix and never the key', async () => {
     await readContext(stack, launchId);
     const events = await stack.gateway.services.db

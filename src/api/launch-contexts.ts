@@ -5,6 +5,7 @@
 import { recordAudit } from '../audit/audit-log.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { findLaunch } from '../launch/ehr-launches.ts';
+import { effectiveStatus } from '../launch/lifecycle.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
 import type { ApiKeyPrincipal } from './api-keys.ts';
@@ -46,7 +47,8 @@ export async function readLaunchContext(
   return {
     id: launch.id,
     resource_type: 'launch_context',
-    status: launch.status,
+    // A launch past its maximum age reads `expired` even before the sweeper has ended it.
+    status: effectiveStatus(launch, services.config),
     patient: launch.patient_fhir_id && `Patient/${launch.patient_fhir_id}`,
     encounter: launch.encounter_fhir_id && `Encounter/${launch.encounter_fhir_id}`,
     fhir_user: launch.fhir_user,

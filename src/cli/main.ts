@@ -21,7 +21,7 @@ const USAGE = `Usage: chartside <command>
       [--scopes "…"] [--cds-endpoint URL] [--cds-caching on|off]
   apikey create --org ID
   admin create --email E --password-stdin [--org ID] [--json]   a console operator
-  audit --org ID [--launch ID] [--since ISO] [--json]
+  audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]
 
 Admin commands accept --json and then print one JSON object.`;
 

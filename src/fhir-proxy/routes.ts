@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { installFhirErrorHandling } from '../errors/fastify.ts';
 import { createLaunchTokens } from '../launch/launch-tokens.ts';
-import { installLaunchSweeper } from '../launch/sweeper.ts';
 import type { Services } from '../services.ts';
 import { createAuditWriter } from './audit-writer.ts';
 import { registerFhirBodyParsers } from './body-parsers.ts';
@@ -9,7 +8,7 @@ import { type ProxyRequest, proxyFhirRequest } from './proxy-request.ts';
 
 /**
  * `/fhir/:launchId/*`: the FHIR proxy, in its own scope (FHIR body parsers, OperationOutcome
- * errors). Also installs the launch sweeper, which ends the launches the proxy serves.
+ * errors).
  */
 export async function fhirProxyRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const audit = createAuditWriter(services.db, app.log);
@@ -30,6 +29,4 @@ export async function fhirProxyRoutes(app: FastifyInstance, services: Services):
     },
     { prefix: '/fhir' },
   );
-
-  installLaunchSweeper(app, services);
 }
