@@ -6,7 +6,13 @@ shopt -s globstar nullglob
 cd "$(dirname "$0")/.."
 
 files=(src/**/*.test.ts test/**/*.test.ts)
-if [ "$#" -gt 0 ]; then files=("$@"); fi
+if [ "$#" -gt 0 ]; then
+  files=("$@")
+else
+  # The whole suite also type-checks: tsx runs TypeScript without checking types.
+  echo "typecheck: tsc --noEmit"
+  npx tsc --noEmit
+fi
 if [ "${#files[@]}" -eq 0 ]; then
   echo "test: no test files found" >&2
   exit 1
