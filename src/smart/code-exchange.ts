@@ -7,15 +7,16 @@
  * signature is verified against the EHR's JWKS (oauth4webapi only checks claims for id_tokens
  * from the token endpoint).
  */
-import { decodeJwt, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { OutboundHttp, UrlPolicy } from '../http/outbound.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
 import type { ResolvedClient } from '../settings/connections.ts';
 import { clientAuthentication } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
-import { type IdTokenKeys, isTrustedIdTokenIssuer, resolveIdTokenJwksUri } from './id-token.ts';
+import { type IdTokenKeys, resolveIdTokenJwksUri } from './id-token.ts';
 import type { JwksCache } from './jwks-cache.ts';
+import { adoptTrustedIdTokenIssuer, authorizationServerFor, tokenRequestOptions } from './token-endpoint.ts';
 
 /** The EHR's token response, with SMART's launch context, in our words. */
 export interface TokenSet {
@@ -62,16 +63,9 @@ export class TokenExchangeError extends Error {
 
 export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchange): Promise<TokenSet> {
   const { smart, client } = exchange;
-  const as: { -readonly [K in keyof oauth.AuthorizationServer]: oauth.AuthorizationServer[K] } = {
-    issuer: smart.issuer ?? new URL(smart.tokenEndpoint).origin,
-    authorization_endpoint: smart.authorizationEndpoint,
-    token_endpoint: smart.tokenEndpoint,
-  };
+  const as = authorizationServerFor(smart);
   const oauthClient: oauth.Client = { client_id: client.clientId };
-  const options = {
-    [oauth.customFetch]: (url: string, init: RequestInit) => deps.http.fetch(url, init),
-    [oauth.allowInsecureRequests]: exchange.policy.allowLoopbackHttp,
-  };
+  const options = tokenRequestOptions(deps.http, exchange.policy);
 
   let response: Response;
   try {
@@ -91,10 +85,7 @@ export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchang
 
   let result: oauth.TokenEndpointResponse;
   try {
-    const idTokenIssuer = await peekIdTokenIssuer(response);
-    // oauth4webapi requires id_token `iss` to equal `as.issuer`; Cerner's differs from its
-    // advertised issuer, so use the id_token's own issuer when it is one we trust.
-    if (idTokenIssuer && isTrustedIdTokenIssuer(idTokenIssuer, smart)) as.issuer = idTokenIssuer;
+    await adoptTrustedIdTokenIssuer(as, response, smart);
     result = await oauth.processAuthorizationCodeResponse(as, oauthClient, response);
   } catch (error) {
     throw new TokenExchangeError(describeOauthFailure(error), { cause: error });
@@ -129,18 +120,6 @@ async function verifyIdTokenSignature(
     return payload;
   } catch (error) {
     throw new TokenExchangeError('id_token signature or claims did not verify', { cause: error });
-  }
-}
-
-async function peekIdTokenIssuer(response: Response): Promise<string | null> {
-  if (!response.ok) return null;
-  try {
-    const body = (await response.clone().json()) as { id_token?: unknown };
-    if (typeof body.id_token !== 'string') return null;
-    const { iss } = decodeJwt(body.id_token);
-    return typeof iss === 'string' ? iss : null;
-  } catch {
-    return null; // oauth4webapi reports the malformed body
   }
 }
 

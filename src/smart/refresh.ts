@@ -7,14 +7,13 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#refresh-access-token
  */
-import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { OutboundError, type OutboundHttp, type UrlPolicy } from '../http/outbound.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
 import type { ResolvedClient } from '../settings/connections.ts';
 import { clientAuthentication, MissingClientSecretError } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
-import { isTrustedIdTokenIssuer } from './id-token.ts';
+import { adoptTrustedIdTokenIssuer, authorizationServerFor, tokenRequestOptions } from './token-endpoint.ts';
 
 export interface RefreshRequest {
   readonly smart: SmartConfiguration;
@@ -61,16 +60,9 @@ export async function refreshAccessToken(
   request: RefreshRequest,
 ): Promise<RefreshedTokens> {
   const { smart, client } = request;
-  const as: { -readonly [K in keyof oauth.AuthorizationServer]: oauth.AuthorizationServer[K] } = {
-    issuer: smart.issuer ?? new URL(smart.tokenEndpoint).origin,
-    token_endpoint: smart.tokenEndpoint,
-  };
+  const as = authorizationServerFor(smart);
   const oauthClient: oauth.Client = { client_id: client.clientId };
-  const options = {
-    [oauth.customFetch]: (url: string, init: RequestInit) =>
-      deps.http.fetch(url, { ...init, timeoutMs: request.timeoutMs }),
-    [oauth.allowInsecureRequests]: request.policy.allowLoopbackHttp,
-  };
+  const options = tokenRequestOptions(deps.http, request.policy, request.timeoutMs);
 
   let response: Response;
   try {
@@ -85,9 +77,7 @@ export async function refreshAccessToken(
     throw classify(error);
   }
   try {
-    // Cerner may include an id_token whose `iss` is not its advertised issuer (see code-exchange.ts).
-    const idTokenIssuer = await peekIdTokenIssuer(response);
-    if (idTokenIssuer && isTrustedIdTokenIssuer(idTokenIssuer, smart)) as.issuer = idTokenIssuer;
+    await adoptTrustedIdTokenIssuer(as, response, smart);
     const result = await oauth.processRefreshTokenResponse(as, oauthClient, response);
     if (result.token_type !== 'bearer') {
       throw new RefreshError(`unsupported token_type ${result.token_type}`, false);
@@ -142,16 +132,4 @@ function classify(error: unknown): RefreshError {
   }
   const message = error instanceof Error ? error.message : 'refresh failed';
   return new RefreshError(message, false, null, null, { cause: error });
-}
-
-async function peekIdTokenIssuer(response: Response): Promise<string | null> {
-  if (!response.ok) return null;
-  try {
-    const body = (await response.clone().json()) as { id_token?: unknown };
-    if (typeof body.id_token !== 'string') return null;
-    const { iss } = decodeJwt(body.id_token);
-    return typeof iss === 'string' ? iss : null;
-  } catch {
-    return null; // oauth4webapi reports the malformed body
-  }
 }
