@@ -1,53 +1,21 @@
 /** `chartside admin create --email E --password-stdin [--org ID] [--json]` as scripts call it. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { verifyPassword } from '../src/admin/passwords.ts';
 import { migrateToLatest, openDatabase } from '../src/db/index.ts';
+import { assertBadInput, cliEnvironment, runChartside } from './support/cli.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-
-const bin = fileURLToPath(new URL('../bin/chartside.js', import.meta.url));
 
 describe('chartside admin create', () => {
   let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
   before(async () => {
     database = await createTestDatabase('sqlite');
-    env = {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-      CHARTSIDE_DATA_DIR: database.folder as string,
-      PUBLIC_URL: 'https://gw.example.org',
-    };
+    env = cliEnvironment(database);
   });
   after(() => database.drop());
 
-  function chartside(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], { env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(stdin);
-    });
-  }
-
-  function assertBadInput(result: { code: number; stderr: string }, reason: RegExp) {
-    assert.equal(result.code, 2, result.stderr);
-    const lines = result.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, `one line: ${result.stderr}`);
-    assert.match(lines[0] as string, reason);
-  }
+  const chartside = (args: string[], stdin = '') => runChartside(env, args, stdin);
 
   it('refuses to guess the organization when there is none', async () => {
     const result = await chartside(

@@ -1,46 +1,19 @@
 /** The chartside command as outside scripts use it: --json output, exit codes, one-line reasons. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { assertBadInput, cliEnvironment, runChartside } from './support/cli.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../bin/chartside.js', import.meta.url));
 
 describe('chartside admin commands', () => {
   let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
   before(async () => {
     database = await createTestDatabase('sqlite');
-    env = {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-      CHARTSIDE_DATA_DIR: database.folder as string,
-      PUBLIC_URL: 'https://gw.example.org',
-    };
+    env = cliEnvironment(database);
   });
   after(() => database.drop());
 
-  async function chartside(...args: string[]) {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
-
-  function assertBadInput(result: { code: number; stderr: string }, reason: RegExp) {
-    assert.equal(result.code, 2, result.stderr);
-    const lines = result.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, `one line: ${result.stderr}`);
-    assert.match(lines[0] as string, reason);
-  }
+  const chartside = (...args: string[]) => runChartside(env, args);
 
   it('sets up an org end to end with --json, each command printing one JSON object', async () => {
     const org = await chartside('org', 'create', '--name', 'St. Example Hospital', '--json');
@@ -221,17 +194,15 @@ describe('chartside admin commands', () => {
   });
 
   it('refuses a bad environment value before touching the database', async () => {
-    const result = await run(process.execPath, [bin, 'org', 'create', '--name', 'x'], {
-      env: { ...env, CHARTSIDE_ENV: 'production', PUBLIC_URL: '', CHARTSIDE_MASTER_KEY: '' },
-    }).catch((error: { code: number; stderr: string }) => error);
-    assertBadInput(result as { code: number; stderr: string }, /PUBLIC_URL is required in production/);
+    const production = { ...env, CHARTSIDE_ENV: 'production', PUBLIC_URL: '', CHARTSIDE_MASTER_KEY: '' };
+    assertBadInput(
+      await runChartside(production, ['org', 'create', '--name', 'x']),
+      /PUBLIC_URL is required in production/,
+    );
     assertBadInput(
       await chartside('sandbox', '--client-id', 'c', '--launch-uri', 'http://localhost/x'),
       /redirect-uri/,
     );
-    const serve = await run(process.execPath, [bin, 'serve'], { env: { ...env, PORT: 'eighty' } }).catch(
-      (error: { code: number; stderr: string }) => error,
-    );
-    assertBadInput(serve as { code: number; stderr: string }, /PORT must be a whole number/);
+    assertBadInput(await runChartside({ ...env, PORT: 'eighty' }, ['serve']), /PORT must be a whole number/);
   });
 });

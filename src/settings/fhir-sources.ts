@@ -51,13 +51,7 @@ export async function addFhirSource(db: Db, input: NewFhirSource): Promise<FhirS
   try {
     await db.insertInto('fhir_source').values(source).execute();
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ChartsideError('resource_conflict', {
-        param: 'iss',
-        message: 'A FHIR source with this iss already exists.',
-      });
-    }
-    throw error;
+    throw duplicateIssAsConflict(error);
   }
   return source;
 }
@@ -122,13 +116,16 @@ export async function updateFhirSource(db: Db, id: string, input: FhirSourceChan
   try {
     await db.updateTable('fhir_source').set(next).where('id', '=', id).execute();
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ChartsideError('resource_conflict', {
-        param: 'iss',
-        message: 'A FHIR source with this iss already exists.',
-      });
-    }
-    throw error;
+    throw duplicateIssAsConflict(error);
   }
   return next;
+}
+
+/** Two writers raced to the same iss: the unique index answers, as a conflict. */
+function duplicateIssAsConflict(error: unknown): unknown {
+  if (!isUniqueViolation(error)) return error;
+  return new ChartsideError('resource_conflict', {
+    param: 'iss',
+    message: 'A FHIR source with this iss already exists.',
+  });
 }

@@ -25,6 +25,8 @@ export interface StackOptions {
   timeoutMs?: number;
   /** The app launch URL, or a function of the gateway's URL (for the built-in /launch-debug). */
   appLaunchUrl?: string | ((gatewayUrl: string) => string);
+  /** Extra gateway environment (e.g. `CHARTSIDE_CDS_TIMEOUT_MS`). */
+  env?: Record<string, string>;
 }
 
 export interface Stack {
@@ -53,6 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
     CHARTSIDE_HTTP_TIMEOUT_MS: String(options.timeoutMs ?? 2000),
     LOG_LEVEL: 'info',
+    ...options.env,
   });
   const logs: string[] = [];
   const logStream = new Writable({
