@@ -10,7 +10,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Insertable } from 'kysely';
-import type { AuditEventTable, Db } from '../db/index.ts';
+import type { AuditEventTable, Db, Engine } from '../db/index.ts';
 import { summarizeError } from '../logging.ts';
 
 export interface AuditWriter {
@@ -22,7 +22,7 @@ export interface AuditWriter {
 export function createAuditWriter(
   db: Db,
   log: FastifyBaseLogger,
-  options: { flushAfterMs?: number; maxBatch?: number } = {},
+  options: { flushAfterMs?: number; maxBatch?: number; engine?: Engine } = {},
 ): AuditWriter {
   const flushAfterMs = options.flushAfterMs ?? 25;
   const maxBatch = options.maxBatch ?? 200;
@@ -37,18 +37,14 @@ export function createAuditWriter(
     const batch = queued;
     queued = [];
     writing = writing.then(() =>
-      db
-        .insertInto('audit_event')
-        .values(batch)
-        .execute()
-        .then(
-          () => undefined,
-          (error: unknown) =>
-            log.error(
-              { err: summarizeError(error), events: batch.length },
-              'could not record FHIR audit events',
-            ),
-        ),
+      insertBatch(db, batch, options.engine ?? 'postgres').then(
+        () => undefined,
+        (error: unknown) =>
+          log.error(
+            { err: summarizeError(error), events: batch.length },
+            'could not record FHIR audit events',
+          ),
+      ),
     );
     return writing;
   };
@@ -61,4 +57,19 @@ export function createAuditWriter(
     },
     flush: write,
   };
+}
+
+/**
+ * PostgreSQL: one multi-row INSERT (one round trip). SQLite: one row per INSERT in one
+ * transaction, so the SQL text is always the same and its prepared statement is reused (a
+ * multi-row INSERT is new SQL for every batch size, and preparing it cost more than writing).
+ */
+async function insertBatch(db: Db, batch: Insertable<AuditEventTable>[], engine: Engine): Promise<void> {
+  if (engine === 'postgres') {
+    await db.insertInto('audit_event').values(batch).execute();
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const row of batch) await trx.insertInto('audit_event').values(row).execute();
+  });
 }

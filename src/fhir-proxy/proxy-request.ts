@@ -12,6 +12,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyPrincipal, authenticateApiKey } from '../api/api-keys.ts';
+import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
+import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { assertAllowedUrl, OutboundError } from '../http/outbound.ts';
@@ -41,6 +43,8 @@ export interface ProxyDeps {
 
 export async function proxyFhirRequest(deps: ProxyDeps, request: ProxyRequest, reply: FastifyReply) {
   const { services } = deps;
+  // A CDS service's token (src/cds/fhir-token.ts) is accepted only under its own `cds-` base.
+  if (request.params.launchId.startsWith(CDS_FHIR_PREFIX)) return proxyCdsFhirRequest(deps, request, reply);
   const principal = await authenticateApiKey(services.db, request.headers.authorization);
   const audit = newFhirAuditRecord({
     orgId: principal.orgId,

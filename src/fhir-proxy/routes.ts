@@ -11,7 +11,7 @@ import { type ProxyRequest, proxyFhirRequest } from './proxy-request.ts';
  * errors).
  */
 export async function fhirProxyRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const audit = createAuditWriter(services.db, app.log);
+  const audit = createAuditWriter(services.db, app.log, { engine: services.engine });
   app.addHook('onClose', () => audit.flush());
   const deps = { services, tokens: createLaunchTokens(services), audit };
 
