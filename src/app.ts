@@ -75,7 +75,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
     });
-    app.addHook('onClose', async () => database.close());
+    app.addHook('onClose', async () => {
+      await http.close();
+      await database.close();
+    });
     installErrorHandling(app);
 
     keysRoutes(app, keyRing);

@@ -16,7 +16,7 @@ import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
 import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { assertAllowedUrl, OutboundError } from '../http/outbound.ts';
+import { assertAllowedUrl, OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
 import type { HeldToken, LaunchTokens, TokenRequester } from '../launch/launch-tokens.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
@@ -100,11 +100,11 @@ async function forward(
   let upstream = await send(services, url, request, token, body);
   if (upstream.status === 401) {
     // The EHR refused the token (expired early, revoked): renew once and try again.
-    await upstream.body?.cancel().catch(() => {});
+    await upstream.discard();
     token = await tokens.afterRefusal(launch, token, who);
     upstream = await send(services, url, request, token, body);
     if (upstream.status === 401) {
-      await upstream.body?.cancel().catch(() => {});
+      await upstream.discard();
       audit.ehrStatus = 401;
       throw new ChartsideError('token_unavailable', {
         message: 'The EHR refused this launch’s access token even after renewing it; launch the app again.',
@@ -129,19 +129,18 @@ async function send(
   request: ProxyRequest,
   token: HeldToken,
   body: Buffer | undefined,
-): Promise<Response> {
-  const headers = new Headers();
+): Promise<OutboundStreamResponse> {
+  const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (typeof value !== 'string') continue;
-    if (RELAYED_REQUEST_HEADERS.includes(name) || name.startsWith('if-')) headers.set(name, value);
+    if (RELAYED_REQUEST_HEADERS.includes(name) || name.startsWith('if-')) headers[name] = value;
   }
   // Some EHRs answer XML to a missing or wildcard Accept; the proxy relays (and rewrites) JSON.
-  const accept = headers.get('accept');
-  if (!accept || accept.trim() === '*/*') headers.set('accept', 'application/fhir+json');
-  if (!body) headers.delete('content-type');
-  headers.set('authorization', `Bearer ${token.value}`);
+  if (!headers.accept || headers.accept.trim() === '*/*') headers.accept = 'application/fhir+json';
+  if (!body) delete headers['content-type'];
+  headers.authorization = `Bearer ${token.value}`;
   try {
-    return await services.http.fetch(url, {
+    return await services.http.stream(url, {
       method: request.method,
       headers,
       ...(body ? { body } : {}),

@@ -2,10 +2,10 @@
  * Relaying the EHR's answer to the app: status, a chosen set of headers (URLs rewritten), and the
  * body streamed through a size meter and, for JSON, the base-URL rewriter.
  */
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { ChartsideError } from '../errors/catalogue.ts';
+import type { OutboundStreamResponse } from '../http/outbound.ts';
 import { BaseUrlRewriter, type BaseUrls, rewriteBody, rewriteUrlText } from './url-rewriter.ts';
 
 /** EHR response headers an app needs; the rest (cookies, CORS, the EHR's auth challenge) stay behind. */
@@ -52,22 +52,21 @@ const WHOLE_BODY_BYTES = 256 * 1024;
  * piece; anything else is streamed, and cut off if it outgrows `maxBytes`.
  */
 export async function relayResponse(
-  upstream: Response,
+  upstream: OutboundStreamResponse,
   reply: FastifyReply,
   options: { bases: BaseUrls; maxBytes: number; method: string },
 ): Promise<RelayResult> {
-  const declared = Number(upstream.headers.get('content-length') ?? Number.NaN);
+  const declared = Number(upstream.header('content-length') ?? Number.NaN);
   if (declared > options.maxBytes) {
-    void upstream.body?.cancel().catch(() => {});
+    void upstream.discard();
     throw new ChartsideError('fhir_response_too_large');
   }
-  const json = JSON_BODY.test(upstream.headers.get('content-type') ?? '');
-  const empty =
-    !upstream.body || options.method === 'HEAD' || upstream.status === 204 || upstream.status === 304;
+  const json = JSON_BODY.test(upstream.header('content-type') ?? '');
+  const empty = options.method === 'HEAD' || upstream.status === 204 || upstream.status === 304;
   let whole: Buffer | null = null;
   if (!empty && declared <= WHOLE_BODY_BYTES) {
     try {
-      whole = Buffer.from(await upstream.arrayBuffer());
+      whole = await upstream.bytes();
     } catch (error) {
       throw new ChartsideError('fhir_error', { message: 'The EHR’s FHIR answer broke off.', cause: error });
     }
@@ -76,21 +75,21 @@ export async function relayResponse(
 
   reply.code(upstream.status);
   for (const name of RELAYED_HEADERS) {
-    const value = upstream.headers.get(name);
+    const value = upstream.header(name);
     if (value !== null) reply.header(name, value);
   }
   for (const name of URL_HEADERS) {
-    const value = upstream.headers.get(name);
+    const value = upstream.header(name);
     if (value !== null) reply.header(name, rewriteUrlText(value, options.bases));
   }
   // Keep the EHR's own request id for support cases; X-Request-Id stays ours.
-  const ehrRequestId = upstream.headers.get('x-request-id') ?? upstream.headers.get('opc-request-id');
+  const ehrRequestId = upstream.header('x-request-id') ?? upstream.header('opc-request-id');
   if (ehrRequestId) reply.header('x-ehr-request-id', ehrRequestId.slice(0, 200));
   // Clinical data: no shared or private caching of proxied answers.
   reply.header('cache-control', 'no-store');
 
   if (empty) {
-    void upstream.body?.cancel().catch(() => {});
+    void upstream.discard();
     reply.send();
     return { bytes: () => 0, truncated: () => false };
   }
@@ -101,7 +100,7 @@ export async function relayResponse(
   }
   let cut = false;
   const meter = new ByteMeter(options.maxBytes);
-  const source = Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>);
+  const source = upstream.body;
   const onDone = (error: Error | null) => {
     if (error) cut = true;
   };

@@ -3,6 +3,8 @@
  * goes through {@link OutboundHttp.fetch}: it sets a timeout, never follows redirects silently,
  * refuses URLs the caller's policy forbids, and caps how much of a body we read.
  */
+import type { Readable } from 'node:stream';
+import { Agent, request as undiciRequest } from 'undici';
 import { ChartsideError } from '../errors/catalogue.ts';
 
 export interface UrlPolicy {
@@ -11,8 +13,35 @@ export interface UrlPolicy {
 }
 
 export interface OutboundHttp {
+  /** WHATWG fetch, for the OAuth library and small JSON documents (discovery, JWKS, tokens). */
   fetch(url: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
+  /**
+   * A leaner call for the FHIR proxy's hot path: Node streams instead of WHATWG ones and a
+   * keep-alive pool (about a third of fetch's CPU per request). Same rules: timeout over the
+   * whole exchange, body included; redirects are errors; a fixed user agent.
+   */
+  stream(url: URL, init: OutboundStreamInit): Promise<OutboundStreamResponse>;
   readonly timeoutMs: number;
+  close(): Promise<void>;
+}
+
+export interface OutboundStreamInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  timeoutMs?: number;
+}
+
+export interface OutboundStreamResponse {
+  readonly status: number;
+  /** A response header (lower-case name), repeated values joined with `, `; null when absent. */
+  header(name: string): string | null;
+  /** The body as a Node stream; errors (timeout, connection lost) surface on it. */
+  readonly body: Readable;
+  /** Read the whole body. */
+  bytes(): Promise<Buffer>;
+  /** Discard the body (frees the connection). */
+  discard(): Promise<void>;
 }
 
 const USER_AGENT = 'Chartside/0.1 (+https://github.com/chartside/chartside)';
@@ -30,8 +59,47 @@ export class OutboundError extends Error {
 
 export function createOutboundHttp(options: { timeoutMs: number; fetchImpl?: typeof fetch }): OutboundHttp {
   const fetchImpl = options.fetchImpl ?? fetch;
+  const pool = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
   return {
     timeoutMs: options.timeoutMs,
+    close: () => pool.close(),
+    async stream(url, init) {
+      const timeoutMs = init.timeoutMs ?? options.timeoutMs;
+      let response: Awaited<ReturnType<typeof undiciRequest>>;
+      try {
+        response = await undiciRequest(url, {
+          dispatcher: pool,
+          method: init.method as 'GET',
+          headers: { 'user-agent': USER_AGENT, ...init.headers },
+          body: init.body ?? null,
+          // One deadline for the whole exchange, body included.
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        throw outboundFailure(error, url, timeoutMs);
+      }
+      const header = (name: string) => {
+        const value = response.headers[name];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      };
+      if (response.statusCode >= 300 && response.statusCode < 400 && header('location') !== null) {
+        await response.body.dump().catch(() => {});
+        throw new OutboundError(`${originOf(url)} answered with a redirect`, 'redirect');
+      }
+      return {
+        status: response.statusCode,
+        header,
+        body: response.body,
+        bytes: async () => {
+          try {
+            return Buffer.from(await response.body.arrayBuffer());
+          } catch (error) {
+            throw outboundFailure(error, url, timeoutMs);
+          }
+        },
+        discard: () => response.body.dump().catch(() => {}),
+      };
+    },
     async fetch(url, init = {}) {
       const { timeoutMs = options.timeoutMs, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -60,6 +128,22 @@ export function createOutboundHttp(options: { timeoutMs: number; fetchImpl?: typ
       return response;
     },
   };
+}
+
+function outboundFailure(error: unknown, url: string | URL, timeoutMs: number): OutboundError {
+  const name = (error as Error | undefined)?.name;
+  const code = (error as { code?: string } | undefined)?.code;
+  if (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
+    return new OutboundError(`no answer from ${originOf(url)} within ${timeoutMs} ms`, 'timeout', {
+      cause: error,
+    });
+  }
+  return new OutboundError(`could not reach ${originOf(url)}`, 'network', { cause: error });
 }
 
 /** Read a JSON body, refusing more than `maxBytes`. */
