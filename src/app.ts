@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin/routes.ts';
 import { apiRoutes } from './api/routes.ts';
+import { cdsRoutes } from './cds/routes.ts';
 import type { Config } from './config/index.ts';
 import { createSealer } from './crypto/sealing.ts';
 import { migrateToLatest, openDatabase } from './db/index.ts';
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     launchRoutes(app, services);
     apiRoutes(app, services);
     await fhirProxyRoutes(app, services);
+    await cdsRoutes(app, services);
     await adminRoutes(app, services);
     // Ends launches past their life and deletes their tokens; one process sweeps per interval.
     installLaunchSweeper(app, services);

@@ -1,7 +1,9 @@
-/** `org create`, `source add`, `connection set`, `apikey create`. */
+/** `org create`, `source add`, `connection set`, `apikey create`, `cds-issuer add`. */
 import { parseArgs } from 'node:util';
 import { createApiKey } from '../api/api-keys.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { cdsHooksUrl } from '../cds/inbound-jwt.ts';
+import { addTrustedCdsIssuer } from '../cds/issuers.ts';
 import { loadConfig } from '../config/index.ts';
 import { createSealer } from '../crypto/sealing.ts';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../db/index.ts';
@@ -11,7 +13,7 @@ import { addFhirSource } from '../settings/fhir-sources.ts';
 import { createOrganization } from '../settings/organizations.ts';
 import { CliUsageError } from './cli-errors.ts';
 
-type Flags = Record<string, string | boolean | undefined>;
+type Flags = Record<string, string | string[] | boolean | undefined>;
 type Output = { json: Record<string, unknown>; text: string };
 
 const COMMANDS = {
@@ -39,6 +41,14 @@ const COMMANDS = {
     },
   },
   'apikey create': { options: { org: { type: 'string' } } },
+  'cds-issuer add': {
+    options: {
+      org: { type: 'string' },
+      issuer: { type: 'string' },
+      'jwks-url': { type: 'string' },
+      jku: { type: 'string', multiple: true },
+    },
+  },
 } as const;
 
 export function isAdminCommand(command: string, sub: string): boolean {
@@ -152,6 +162,31 @@ async function run(
       return {
         json: { id: key.id, org: orgId, prefix: key.prefix, key: key.key },
         text: `Created API key ${key.id} for ${orgId}. Copy it now; it is not shown again:\n${key.key}`,
+      };
+    }
+    case 'cds-issuer add': {
+      const orgId = str('org');
+      if (!orgId) throw new CliUsageError('--org is required');
+      const issuer = str('issuer');
+      const jwksUrl = str('jwks-url');
+      if (!issuer || !jwksUrl) throw new CliUsageError('--issuer and --jwks-url are required');
+      const jku = Array.isArray(flags.jku) ? flags.jku : [];
+      const trusted = await addTrustedCdsIssuer(db, config, orgId, { issuer, jwksUrl, jkuAllowlist: jku });
+      await recordAudit(db, {
+        action: 'cds_issuer.added',
+        actor: 'cli',
+        orgId,
+        details: { id: trusted.id, issuer: trusted.issuer, jwks_url: trusted.jwksUrl },
+      });
+      return {
+        json: {
+          id: trusted.id,
+          org: orgId,
+          issuer: trusted.issuer,
+          jwks_url: trusted.jwksUrl,
+          jku_allowlist: [...trusted.jkuAllowlist],
+        },
+        text: `Trusted CDS client ${trusted.issuer} for ${orgId} (keys: ${trusted.jwksUrl})\nCDS Hooks URL: ${cdsHooksUrl(config, orgId)}`,
       };
     }
   }

@@ -11,6 +11,8 @@ import { createOperator, findOperatorByEmail, setOperatorPassword } from '../adm
 import { verifyPassword } from '../admin/passwords.ts';
 import { createApiKey } from '../api/api-keys.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { cdsHooksUrl } from '../cds/inbound-jwt.ts';
+import { addTrustedCdsIssuer, CERNER_CDS_ISSUER, findTrustedCdsIssuer } from '../cds/issuers.ts';
 import { type Config, ConfigError, loadConfig } from '../config/index.ts';
 import { createSealer } from '../crypto/sealing.ts';
 import { migrateToLatest, openDatabase } from '../db/index.ts';
@@ -21,6 +23,7 @@ import { closeOnSignals, startGateway } from '../server.ts';
 import { findConnection, setConnection } from '../settings/connections.ts';
 import { addFhirSource, findFhirSourceByIss } from '../settings/fhir-sources.ts';
 import { createOrganization, findOrganization } from '../settings/organizations.ts';
+import { EXAMPLE_CDS_SERVICE_ID, startExampleCdsService } from './example-cds-service.ts';
 
 const SANDBOX_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
 /** The demo org's console operator (its password is generated once and kept in dev-seed.json). */
@@ -44,8 +47,18 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
   const seedFile = join(config.dataDir, 'dev-seed.json');
   const seed = readSeed(seedFile);
 
-  const seeded = await seedGateway(config, seed, `${sandboxOrigin}/r4/${SANDBOX_TENANT}`);
+  // The app's side of CDS Hooks: a tiny example CDS service, so the sandbox chart shows a card.
+  const exampleCds = await startExampleCdsService({
+    port: parsePort(env.CDS_EXAMPLE_PORT, 4100),
+    host: config.host,
+    gatewayUrl: config.publicUrl,
+  });
+  const seeded = await seedGateway(config, seed, `${sandboxOrigin}/r4/${SANDBOX_TENANT}`, {
+    cdsEndpoint: exampleCds.url,
+    cdsJwksUrl: `${sandboxOrigin}/jwk`,
+  });
   writeSeed(seedFile, seeded);
+  const cdsServiceUrl = cdsHooksUrl(config, seeded.orgId, EXAMPLE_CDS_SERVICE_ID);
 
   const sandbox = await startSandbox({
     port: sandboxPort,
@@ -63,6 +76,7 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
         launchUri: launchUrl(config, seeded.orgId),
         accessType: 'offline',
         scopes: DEFAULT_FLAG_SCOPES,
+        cdsServiceUrls: [cdsServiceUrl],
       },
     ],
   });
@@ -70,6 +84,7 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
   closeOnSignals(async () => {
     await gateway.close();
     await sandbox.close();
+    await exampleCds.close();
   });
 
   const consoleUrl = `${sandbox.origin}/developer/smart-on-fhir/apps/${seeded.applicationId}`;
@@ -81,12 +96,15 @@ Chartside is running (development mode, ${config.databaseUrl}).
   Organization       ${seeded.orgId}
   SMART Launch URI   ${launchUrl(config, seeded.orgId)}
   API key            ${seeded.apiKey}
+  CDS Hooks URL      ${cdsHooksUrl(config, seeded.orgId)}
+  Example CDS app    ${exampleCds.url}   (patient-view service "${EXAMPLE_CDS_SERVICE_ID}")
 
   Admin console      ${config.publicUrl}/admin/sign-in
     email            ${seeded.operatorEmail}
     password         ${seeded.operatorPassword}
 
-Open this page, click "Test Sandbox", pick a patient, sign in as portal / portal and approve:
+Open this page, click "Test Sandbox" and pick a patient: the chart fires patient-view through
+Chartside and shows the example service's card. Then launch, sign in as portal / portal and approve:
 
   ${consoleUrl}
 
@@ -96,8 +114,16 @@ Then resolve the handle your app receives:
   return -1;
 }
 
-/** Org, sandbox FHIR source, Cerner connection (custom credentials, private_key_jwt), API key. */
-async function seedGateway(config: Config, seed: StoredSeed, iss: string): Promise<DevSeed> {
+/**
+ * Org, sandbox FHIR source, Cerner connection (custom credentials, private_key_jwt, the example
+ * CDS endpoint), the sandbox as a trusted CDS client, API key.
+ */
+async function seedGateway(
+  config: Config,
+  seed: StoredSeed,
+  iss: string,
+  cds: { cdsEndpoint: string; cdsJwksUrl: string },
+): Promise<DevSeed> {
   const database = openDatabase(config.databaseUrl, { poolSize: 1 });
   try {
     await migrateToLatest(database);
@@ -122,6 +148,14 @@ async function seedGateway(config: Config, seed: StoredSeed, iss: string): Promi
         clientSecret: seed.clientSecret,
         authMethod: 'private_key_jwt',
       });
+    }
+    const connection = await findConnection(db, orgId, 'cerner');
+    if (connection && !connection.cdsEndpoint) {
+      await setConnection(db, sealer, config, orgId, 'cerner', { cdsEndpoint: cds.cdsEndpoint });
+    }
+    // The sandbox signs patient-view with its /jwk key and Cerner's CDS issuer (dev only).
+    if (!(await findTrustedCdsIssuer(db, orgId, CERNER_CDS_ISSUER))) {
+      await addTrustedCdsIssuer(db, config, orgId, { issuer: CERNER_CDS_ISSUER, jwksUrl: cds.cdsJwksUrl });
     }
     if (!apiKey) apiKey = (await createApiKey(db, orgId, 'dev-seed')).key;
     await seedOperator(db, orgId, seed.operatorEmail, seed.operatorPassword);

@@ -20,6 +20,7 @@ const USAGE = `Usage: chartside <command>
       [--client-id ID] [--client-secret S] [--auth-method private_key_jwt|client_secret_basic]
       [--scopes "…"] [--cds-endpoint URL] [--cds-caching on|off]
   apikey create --org ID
+  cds-issuer add --org ID --issuer ISS --jwks-url URL [--jku URL]...   an EHR trusted to call the CDS Hooks URL
   admin create --email E --password-stdin [--org ID] [--json]   a console operator
   audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]
 

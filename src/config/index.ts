@@ -77,6 +77,16 @@ export interface Config {
    * (`CHARTSIDE_FHIR_TIMEOUT_MS`, default 30000; searches can be slow).
    */
   readonly fhirTimeoutMs: number;
+  /**
+   * CDS Hooks relay: the whole call to the app's CDS service, body included, must finish within
+   * this long (`CHARTSIDE_CDS_TIMEOUT_MS`, default 5000); past it the EHR gets `{"cards": []}`.
+   */
+  readonly cdsTimeoutMs: number;
+  /**
+   * CDS Hooks relay: how long an answer is reused for an identical request when the connection's
+   * CDS caching is on (`CHARTSIDE_CDS_CACHE_TTL_SECONDS`, default 30).
+   */
+  readonly cdsCacheTtlSeconds: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -146,6 +156,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
     trustProxy: parseBoolean(env.TRUST_PROXY, false, 'TRUST_PROXY'),
     platformClients: Object.freeze(platformClients),
     ...fhirProxySettings(env),
+    cdsTimeoutMs: parseInteger(env.CHARTSIDE_CDS_TIMEOUT_MS, 5000, 'CHARTSIDE_CDS_TIMEOUT_MS', 50, 60_000),
+    cdsCacheTtlSeconds: parseInteger(
+      env.CHARTSIDE_CDS_CACHE_TTL_SECONDS,
+      30,
+      'CHARTSIDE_CDS_CACHE_TTL_SECONDS',
+      1,
+      3600,
+    ),
   });
 }
 

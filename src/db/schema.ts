@@ -4,6 +4,7 @@
  */
 import type { Generated } from 'kysely';
 import type { AdminTables } from './schema-admin.ts';
+import type { CdsTables } from './schema-cds.ts';
 import type { FhirProxyTables } from './schema-fhir-proxy.ts';
 
 export interface OrganizationTable {
@@ -131,7 +132,7 @@ export interface AuditEventTable {
   details: string | null;
 }
 
-export interface Database extends AdminTables, FhirProxyTables {
+export interface Database extends AdminTables, FhirProxyTables, CdsTables {
   organization: OrganizationTable;
   fhir_source: FhirSourceTable;
   connection: ConnectionTable;

@@ -93,6 +93,28 @@ export const ERRORS = {
     type: 'ehr_error',
     message: 'The EHR’s FHIR response is larger than this gateway relays.',
   },
+  // CDS Hooks relay (rendered as the API envelope, with WWW-Authenticate on 401)
+  cds_unauthorized: {
+    type: 'authentication_error',
+    message:
+      'The CDS Hooks request is not authenticated: send Authorization: Bearer <JWT> signed by a trusted issuer.',
+  },
+  cds_not_configured: {
+    type: 'not_found_error',
+    message: 'This organization has no CDS endpoint configured.',
+  },
+  cds_service_error: {
+    type: 'ehr_error',
+    message: 'The app’s CDS service did not answer its discovery request correctly.',
+  },
+  invalid_cds_token: {
+    type: 'authentication_error',
+    message: 'The CDS FHIR token is not valid here: it may have expired or belong to another hook call.',
+  },
+  cds_fhir_not_allowed: {
+    type: 'permission_error',
+    message: 'A CDS FHIR token only reads the hook’s patient, within its scopes.',
+  },
   // Admin input (CLI and, later, the console)
   invalid_data: { type: 'invalid_request_error', message: 'The input is not valid.' },
   resource_conflict: {

@@ -38,6 +38,23 @@ export function installFhirErrorHandling(scope: FastifyInstance): void {
   });
 }
 
+/**
+ * The CDS Hooks relay's scope: the API envelope, unknown paths included, and a
+ * `WWW-Authenticate: Bearer` challenge on 401 (CDS Hooks 2.0 §security).
+ */
+export function installCdsErrorHandling(scope: FastifyInstance): void {
+  scope.setErrorHandler((thrown, request, reply) => {
+    const error = toChartsideError(thrown);
+    const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
+    if (error.status >= 500) request.log.error(log, 'CDS request failed');
+    else request.log.info(log, 'CDS request refused');
+    send(reply, request, error.status, 'cds', error);
+  });
+  scope.setNotFoundHandler((request, reply) => {
+    send(reply, request, 404, 'cds', toChartsideError({ statusCode: 404 }));
+  });
+}
+
 function surfaceOf(request: FastifyRequest): Surface {
   return request.routeOptions.config?.surface ?? 'api';
 }
@@ -51,6 +68,8 @@ function send(
 ): void {
   reply.status(status).header('cache-control', 'no-store');
   if (error.status === 429) reply.header('retry-after', '60');
+  if (surface === 'cds' && error.status === 401)
+    reply.header('www-authenticate', 'Bearer error="invalid_token"');
   if (surface === 'html') {
     reply
       .type('text/html; charset=utf-8')

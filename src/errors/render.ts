@@ -3,7 +3,7 @@ import { html } from '../html/escape.ts';
 import { page } from '../html/page.ts';
 import type { ChartsideError, ErrorCode, ErrorType } from './catalogue.ts';
 
-export type Surface = 'api' | 'html' | 'fhir';
+export type Surface = 'api' | 'html' | 'fhir' | 'cds';
 
 /** The API envelope of DESIGN.md: all six keys always present. */
 export function renderApiError(error: ChartsideError, requestId: string) {

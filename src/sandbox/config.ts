@@ -12,6 +12,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** Cerner access tokens live 600 s (JWT exp - iat); expires_in reports 30 s less (section 4.3). */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 600;
 export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
+/** Cerner's CDS Hooks JWT issuer (cerner-smart.md §8). */
+export const DEFAULT_CDS_ISSUER = 'https://cds-hooks.cerner.com';
 
 /** One app as registered in Code Console plus its Cerner Central system account. */
 export interface SandboxAppRegistration {
@@ -36,6 +38,11 @@ export interface SandboxAppRegistration {
   persona?: 'provider' | 'patient';
   /** Registered scopes (the Code Console "API Access" ticks). */
   scopes: string[];
+  /**
+   * CDS services registered for the app (exact service URLs, e.g. an org's CDS Hooks URL plus
+   * `/<service id>`): the Test Sandbox chart fires `patient-view` at each and shows the cards.
+   */
+  cdsServiceUrls?: string[];
 }
 
 export interface SandboxOptions {
@@ -60,8 +67,10 @@ export interface SandboxOptions {
   testControls?: boolean;
   /** Fastify logger, default false. */
   logger?: boolean;
-  /** Timeout of JWKS fetches, default 5000. */
+  /** Timeout of JWKS fetches and CDS Hooks calls, default 5000. */
   fetchTimeoutMs?: number;
+  /** `iss` of the CDS Hooks JWTs the sandbox signs (default Cerner's `https://cds-hooks.cerner.com`). */
+  cdsIssuer?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -176,6 +185,13 @@ function validateApp(raw: unknown, where: string): SandboxAppRegistration {
   if (smartVersion !== undefined) app.smartVersion = smartVersion;
   const persona = read.oneOf(raw, 'persona', ['provider', 'patient'] as const);
   if (persona !== undefined) app.persona = persona;
+  if (raw.cdsServiceUrls !== undefined) {
+    const cdsServiceUrls = read.stringList(raw, 'cdsServiceUrls');
+    for (const url of cdsServiceUrls) {
+      if (!httpUrl(url)) read.fail('cdsServiceUrls', `contains a URL that is not http(s): ${url}`);
+    }
+    app.cdsServiceUrls = cdsServiceUrls;
+  }
   return app;
 }
 
@@ -225,6 +241,8 @@ export function validateSandboxOptions(raw: unknown, where = 'sandbox options'):
   if (logger !== undefined) options.logger = logger;
   const fetchTimeoutMs = read.integer(raw, 'fetchTimeoutMs', 1, 120_000);
   if (fetchTimeoutMs !== undefined) options.fetchTimeoutMs = fetchTimeoutMs;
+  const cdsIssuer = read.string(raw, 'cdsIssuer', false);
+  if (cdsIssuer !== undefined) options.cdsIssuer = cdsIssuer;
   return options;
 }
 

@@ -3,6 +3,7 @@
  * Applications, application detail, system account, Test Sandbox steps).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { firePatientView } from './cds-client.ts';
 import type { SandboxContext } from './context.ts';
 import { findPatient, PATIENTS, USERS } from './data.ts';
 import { queryRecord } from './forms.ts';
@@ -89,7 +90,9 @@ export function consoleHandlers(ctx: SandboxContext) {
         username: portal?.username ?? '',
         need_patient_banner: banner === 'yes' ? 'true' : 'false',
       });
-      return sendHtml(reply, 200, readyToLaunchPage({ app, patient, banner, launcherUrl }));
+      // The chart opened: fire patient-view at the app's CDS services (none registered: no call).
+      const cds = await firePatientView(ctx, app, patient, portal);
+      return sendHtml(reply, 200, readyToLaunchPage({ app, patient, banner, launcherUrl, cds }));
     },
   };
 }

@@ -6,6 +6,7 @@ import { ClientJwksCache } from './client-jwks.ts';
 import { SandboxClock } from './clock.ts';
 import {
   DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+  DEFAULT_CDS_ISSUER,
   DEFAULT_FETCH_TIMEOUT_MS,
   DEFAULT_TENANT,
   type SandboxAppRegistration,
@@ -37,6 +38,8 @@ export interface SandboxContext {
   requestLog: RequestLog;
   errorInstances: ErrorInstances;
   clientJwks: ClientJwksCache;
+  /** CDS Hooks: the `iss` of our JWTs and the timeout of one service call. */
+  cds: { issuer: string; timeoutMs: number };
   appByClientId(clientId: string | undefined): SandboxAppRegistration | undefined;
   appByApplicationId(applicationId: string): SandboxAppRegistration | undefined;
   /** error_uri for an `urn:cerner:error:…`, remembering `detail` for the error page. */
@@ -79,6 +82,10 @@ export async function createSandboxContext(
     requestLog: new RequestLog(testControls, clock),
     errorInstances,
     clientJwks: new ClientJwksCache(options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS),
+    cds: {
+      issuer: options.cdsIssuer ?? DEFAULT_CDS_ISSUER,
+      timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+    },
     appByClientId: (clientId) => (clientId ? apps.find((app) => app.clientId === clientId) : undefined),
     appByApplicationId: (applicationId) => apps.find((app) => app.applicationId === applicationId),
     errorUri: (urn, detail, query) =>

@@ -68,6 +68,8 @@ button[disabled]{opacity:.5;cursor:not-allowed}
 .actions{display:flex;gap:12px;justify-content:flex-end;margin-top:20px}
 .error{background:#fdecea;border:1px solid #f5c2bd;color:#8a1c13;padding:10px 12px;border-radius:4px;margin-bottom:12px}
 .muted{color:#52606d;font-size:13px}
+.cds-card{border-left:4px solid #0b5cad;padding:8px 12px;margin:10px 0;background:#f7f9fb}
+.cds-card.cds-warning{border-left-color:#c77700}.cds-card.cds-critical{border-left-color:#b42318}
 code{background:#eef1f4;padding:1px 5px;border-radius:3px}
 .panel-title{display:flex;justify-content:space-between;align-items:center}
 .nowrap{white-space:nowrap}

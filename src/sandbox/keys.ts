@@ -49,7 +49,12 @@ export class SandboxKeys {
     return new SandboxKeys(es256, es384, rsa, at);
   }
 
-  /** `GET /jwk` body. The P-384 key is published, as Cerner does, though nothing here signs with it. */
+  /** The key that signs CDS Hooks JWTs (the published P-384 key, ES384 as CDS Hooks recommends). */
+  get cdsHooks(): SigningKey {
+    return this.es384;
+  }
+
+  /** `GET /jwk` body. The P-384 key is published, as Cerner does; it signs CDS Hooks JWTs. */
   jwks(): { keys: JWK[] } {
     return { keys: [this.accessToken.publicJwk, this.es384.publicJwk, this.idToken.publicJwk] };
   }

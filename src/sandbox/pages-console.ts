@@ -3,6 +3,7 @@
  * the application detail page with its Testing panel, the system account, and the two Test
  * Sandbox steps ("Select a Patient", then "Ready to launch").
  */
+import type { CdsCallOutcome } from './cds-client.ts';
 import type { SandboxAppRegistration } from './config.ts';
 import type { SandboxPatient } from './data.ts';
 import { html, page, type SafeHtml } from './html.ts';
@@ -164,6 +165,27 @@ export interface ReadyToLaunchInput {
   patient: SandboxPatient;
   banner: 'yes' | 'no';
   launcherUrl: string;
+  /** The answers to the `patient-view` hook fired when this chart opened (none without CDS services). */
+  cds?: CdsCallOutcome[];
+}
+
+function cdsSection(outcomes: CdsCallOutcome[]) {
+  if (outcomes.length === 0) return '';
+  const cards = outcomes.flatMap((outcome) => outcome.cards);
+  const errors = outcomes.filter((outcome) => outcome.error);
+  return html`<section class="card" id="cds-cards">
+<h2>CDS Hooks: patient-view</h2>
+${cards.length === 0 ? html`<p class="muted">No cards.</p>` : ''}
+${cards.map(
+  (card) => html`<div class="cds-card cds-${card.indicator}" data-indicator="${card.indicator}">
+<p><strong>${card.summary}</strong></p>
+${card.detail ? html`<p>${card.detail}</p>` : ''}
+<p class="muted">Source: ${card.source}</p>
+${card.links.map((link) => html`<a class="button secondary" href="${link.url}" target="_blank" rel="noopener">${link.label}</a> `)}
+</div>`,
+)}
+${errors.map((outcome) => html`<div class="error" role="alert">${outcome.url}: ${outcome.error ?? ''}</div>`)}
+</section>`;
 }
 
 export function readyToLaunchPage(input: ReadyToLaunchInput): string {
@@ -184,6 +206,7 @@ export function readyToLaunchPage(input: ReadyToLaunchInput): string {
 <a class="button secondary" href="${appPath(input.app)}/test-sandbox?patient=${input.patient.id}&amp;banner=${input.banner}">Back</a>
 <a class="button" id="launch" href="${input.launcherUrl}" target="_blank" rel="noopener">Launch</a>
 </div>
-</section>`,
+</section>
+${cdsSection(input.cds ?? [])}`,
   );
 }

@@ -27,6 +27,8 @@ export interface StackOptions {
   appLaunchUrl?: string | ((gatewayUrl: string) => string);
   /** Extra gateway environment (e.g. `CHARTSIDE_CDS_TIMEOUT_MS`). */
   env?: Record<string, string>;
+  /** CDS service ids registered for the sandbox app (fired at the org's CDS Hooks URL on chart open). */
+  cdsServiceIds?: string[];
 }
 
 export interface Stack {
@@ -37,6 +39,8 @@ export interface Stack {
   readonly orgId: string;
   readonly apiKey: string;
   readonly clientId: string;
+  /** The sandbox app's Code Console Application ID. */
+  readonly applicationId: string;
   readonly appLaunchUrl: string;
   /** Every log line the gateway wrote. */
   readonly logs: string[];
@@ -70,6 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { db, sealer } = gateway.services;
   const org = await createOrganization(db, { name: 'Test Clinic' });
   const clientId = randomUUID();
+  const applicationId = randomUUID();
   const clientSecret = randomBytes(24).toString('base64url');
   const appLaunchUrl =
     typeof options.appLaunchUrl === 'function'
@@ -82,7 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     apps: [
       {
         name: 'Chartside test',
-        applicationId: randomUUID(),
+        applicationId,
         clientId,
         secret: clientSecret,
         jwksUrl: jwksUrl(config),
@@ -90,6 +95,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         launchUri: launchUrl(config, org.id),
         accessType: 'offline',
         scopes: DEFAULT_FLAG_SCOPES,
+        ...(options.cdsServiceIds
+          ? {
+              cdsServiceUrls: options.cdsServiceIds.map(
+                (id) => `${gatewayUrl}/api/cds/${org.id}/cds-services/${encodeURIComponent(id)}`,
+              ),
+            }
+          : {}),
       },
     ],
   });
@@ -116,6 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     orgId: org.id,
     apiKey: key,
     clientId,
+    applicationId,
     appLaunchUrl,
     logs,
     async close() {

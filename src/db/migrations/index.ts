@@ -3,6 +3,7 @@ import type { Engine } from '../engine.ts';
 import * as initial from './0001-initial.ts';
 import * as admin from './0002-admin.ts';
 import * as fhirProxy from './0003-fhir-proxy.ts';
+import * as cds from './0004-cds.ts';
 
 /**
  * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
@@ -13,6 +14,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0001-initial': { up: (db) => initial.up(db, engine) },
     '0002-admin': { up: (db) => admin.up(db, engine) },
     '0003-fhir-proxy': { up: (db) => fhirProxy.up(db, engine) },
+    '0004-cds': { up: (db) => cds.up(db, engine) },
   };
   return { getMigrations: async () => all };
 }

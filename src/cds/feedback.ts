@@ -1,0 +1,40 @@
+/** `POST /api/cds/:orgId/cds-services/:serviceId/feedback`: relayed to the app with our JWT. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ChartsideError } from '../errors/catalogue.ts';
+import type { Services } from '../services.ts';
+import { appServiceUrl, callApp } from './app-client.ts';
+import { cdsHooksUrl, verifyCdsJwt } from './inbound-jwt.ts';
+import {
+  auditFor,
+  failureDetails,
+  isObject,
+  requireConnection,
+  type ServiceParams,
+} from './relay-support.ts';
+
+export function feedbackHandler(services: Services) {
+  return async (request: FastifyRequest<{ Params: ServiceParams }>, reply: FastifyReply) => {
+    const { orgId, serviceId } = request.params;
+    const audience = cdsHooksUrl(services.config, orgId, serviceId, 'feedback');
+    const caller = await verifyCdsJwt(services, orgId, request.headers.authorization, audience);
+    const connection = await requireConnection(services.db, orgId);
+    const body = request.body;
+    if (!isObject(body) || !Array.isArray(body.feedback)) {
+      throw new ChartsideError('bad_request', { param: 'feedback', message: 'feedback must be an array.' });
+    }
+    const url = appServiceUrl(connection.cdsEndpoint, serviceId, 'feedback');
+    const result = await callApp(services, url, orgId, {
+      method: 'POST',
+      body: { feedback: body.feedback },
+      timeoutMs: services.config.cdsTimeoutMs,
+    });
+    if (!result.ok) {
+      const audit = auditFor(services.db, request, orgId, `cds:${caller.issuer}`);
+      await audit('cds.feedback_failed', { service: serviceId, ...failureDetails(result) });
+      throw new ChartsideError('cds_service_error', {
+        message: 'The app’s CDS service did not accept the feedback.',
+      });
+    }
+    return reply.code(200).header('cache-control', 'no-store').send();
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The short-lived FHIR token a CDS service gets in `fhirAuthorization` instead of the EHR's.
+ *
+ * It is a JWT signed by our key, bound (`aud`) to one relay base `<PUBLIC_URL>/fhir/cds-<id>`, for
+ * one patient and read scopes only (the EHR's read grants ∩ the connection's read scopes), living
+ * at most 5 minutes and never longer than the EHR's token. The EHR's access token rides inside
+ * it sealed under the master key with a context bound to that id: the app cannot read it, and
+ * nothing is stored, so every process can serve the token.
+ *
+ * What it may do at `/fhir/cds-<id>/…` (checkCdsFhirAccess): GET only; `Patient/<patient>`, or a
+ * search on a granted type naming the patient (`patient=` or `subject=`, every value the hook's
+ * patient; `Patient?_id=<patient>`); no `_include`, `_revinclude`, `_has`, chains or other
+ * interactions. Anything else is 403 `cds_fhir_not_allowed`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { ChartsideError } from '../errors/catalogue.ts';
+import type { Services } from '../services.ts';
+
+export const CDS_FHIR_PREFIX = 'cds-';
+export const CDS_FHIR_TOKEN_MAX_SECONDS = 300;
+const TOKEN_TYPE = 'chartside-cds-fhir+jwt';
+
+const sealContext = (handle: string) => `cds.fhir_token:${handle}`;
+
+export interface CdsFhirGrant {
+  readonly handle: string;
+  readonly orgId: string;
+  readonly fhirBase: string;
+  readonly ehrToken: string;
+  readonly patient: string;
+  /** Resource types readable (`*` = any). */
+  readonly types: readonly string[];
+}
+
+export interface MintedCdsFhirToken {
+  readonly fhirServer: string;
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly scope: string;
+}
+
+const READ_SCOPE = /^(?:patient|user|system)\/([A-Za-z]+|\*)\.(?:read|rs|r|\*)$/;
+
+/** The resource types a scope string lets one read. */
+export function readableTypes(scope: string): string[] {
+  const types = new Set<string>();
+  for (const item of scope.split(/\s+/)) {
+    const match = READ_SCOPE.exec(item);
+    if (match?.[1]) types.add(match[1]);
+  }
+  return [...types];
+}
+
+/** Types readable under both grants (`*` on one side yields the other side's types). */
+export function intersectTypes(a: readonly string[], b: readonly string[]): string[] {
+  if (a.includes('*')) return [...b];
+  if (b.includes('*')) return [...a];
+  return a.filter((type) => b.includes(type));
+}
+
+export async function mintCdsFhirToken(
+  services: Services,
+  input: {
+    orgId: string;
+    fhirBase: string;
+    ehrToken: string;
+    patient: string;
+    types: string[];
+    ehrExpiresIn: number;
+  },
+): Promise<MintedCdsFhirToken> {
+  const handle = `${CDS_FHIR_PREFIX}${randomUUID()}`;
+  const fhirServer = `${services.config.publicUrl}/fhir/${handle}`;
+  const expiresIn = Math.max(1, Math.min(CDS_FHIR_TOKEN_MAX_SECONDS, Math.floor(input.ehrExpiresIn)));
+  // RS384: cheap to verify on every FHIR request the app makes with it.
+  const key = services.keyRing.signingKey('RS384');
+  const now = Math.floor(Date.now() / 1000);
+  const accessToken = await new SignJWT({
+    org: input.orgId,
+    patient: input.patient,
+    types: input.types,
+    fhir: input.fhirBase,
+    ehr: services.sealer.seal(input.ehrToken, sealContext(handle)),
+  })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TOKEN_TYPE })
+    .setIssuer(services.config.publicUrl)
+    .setAudience(fhirServer)
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresIn)
+    .setJti(handle)
+    .sign(key.privateKey);
+  const scope = input.types.map((type) => `patient/${type}.read`).join(' ');
+  return { fhirServer, accessToken, expiresIn, scope };
+}
+
+let ownKeys: { jwks: unknown; resolver: ReturnType<typeof createLocalJWKSet> } | undefined;
+
+/** Check a bearer token presented at `/fhir/<handle>/…`. Throws 401 `invalid_cds_token`. */
+export async function verifyCdsFhirToken(
+  services: Services,
+  handle: string,
+  authorization: string | undefined,
+): Promise<CdsFhirGrant> {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  if (!token)
+    throw new ChartsideError('invalid_cds_token', { message: 'Send the CDS FHIR token as a Bearer token.' });
+  if (ownKeys?.jwks !== services.keyRing.jwks) {
+    ownKeys = { jwks: services.keyRing.jwks, resolver: createLocalJWKSet(services.keyRing.jwks) };
+  }
+  try {
+    const { payload } = await jwtVerify(token, ownKeys.resolver, {
+      algorithms: ['RS384'],
+      issuer: services.config.publicUrl,
+      audience: `${services.config.publicUrl}/fhir/${handle}`,
+      typ: TOKEN_TYPE,
+      requiredClaims: ['exp', 'jti'],
+    });
+    if (payload.jti !== handle) throw new Error('jti is not the handle');
+    const { org, patient, types, fhir, ehr } = payload as Record<string, unknown>;
+    if (
+      typeof org !== 'string' ||
+      typeof patient !== 'string' ||
+      typeof fhir !== 'string' ||
+      typeof ehr !== 'string'
+    )
+      throw new Error('claims missing');
+    if (!Array.isArray(types) || !types.every((type) => typeof type === 'string')) throw new Error('types');
+    const ehrToken = services.sealer.open(ehr, sealContext(handle));
+    return { handle, orgId: org, fhirBase: fhir, ehrToken, patient, types };
+  } catch (error) {
+    throw new ChartsideError('invalid_cds_token', { cause: error });
+  }
+}
+
+const FORBIDDEN_PARAMS = /^(?:_include|_revinclude|_has|_contained|_query|_filter|_list)(?::|$)|\./;
+const PATIENT_PARAMS = /^(?:patient|subject)(?::Patient)?$/;
+
+/** Whether a read under the grant is allowed (throws 403 `cds_fhir_not_allowed` otherwise). */
+export function checkCdsFhirAccess(
+  grant: CdsFhirGrant,
+  method: string,
+  segments: readonly string[],
+  query: string,
+): void {
+  const refuse = (message: string) => new ChartsideError('cds_fhir_not_allowed', { message });
+  if (method !== 'GET') throw refuse('A CDS FHIR token is read-only.');
+  const [type, id, ...rest] = segments;
+  if (!type || rest.length > 0)
+    throw refuse('Only a read of the hook’s Patient or a search naming it is allowed.');
+  if (!grant.types.includes('*') && !grant.types.includes(type)) {
+    throw refuse(`The CDS FHIR token does not grant reading ${type}.`);
+  }
+  const params = new URLSearchParams(query);
+  if (id !== undefined) {
+    if (type === 'Patient' && id === grant.patient && query === '') return;
+    throw refuse('Only the hook’s patient may be read by id; search other types by patient.');
+  }
+  const names = [...new Set(params.keys())];
+  if (names.some((name) => FORBIDDEN_PARAMS.test(name))) {
+    throw refuse('Includes, reverse includes, _has and chained parameters are not allowed.');
+  }
+  const patientRefs = new Set([grant.patient, `Patient/${grant.patient}`]);
+  const targeting =
+    type === 'Patient' ? names.filter((n) => n === '_id') : names.filter((n) => PATIENT_PARAMS.test(n));
+  if (type === 'Patient' && names.some((n) => n !== '_id' && n.startsWith('_id')))
+    throw refuse('Unsupported _id modifier.');
+  if (type !== 'Patient' && names.some((n) => /^(?:patient|subject)/.test(n) && !PATIENT_PARAMS.test(n))) {
+    throw refuse('Unsupported patient parameter modifier.');
+  }
+  if (targeting.length === 0) throw refuse('A search must name the hook’s patient.');
+  for (const name of targeting) {
+    for (const value of params.getAll(name)) {
+      const refs = value.split(',');
+      if (refs.some((ref) => !patientRefs.has(ref)))
+        throw refuse('A search may only name the hook’s patient.');
+    }
+  }
+}

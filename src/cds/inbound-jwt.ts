@@ -1,0 +1,141 @@
+/**
+ * The EHR's JWT on a CDS Hooks request (CDS Hooks 2.0 §security), checked in this order:
+ * bearer present → asymmetric `alg` (never `none`, never HMAC) → `iss` trusted for the org →
+ * `jku` absent or on that issuer's allowlist (a hostile `jku` is never fetched) → signature with
+ * the issuer's keys (one refetch on an unknown `kid`, jwks-cache.ts) → `aud` = the exact URL
+ * called → `exp`/`iat` with a small skew → `jti` not seen before by any process (`cds_jti`).
+ * Any failure is a 401 `cds_unauthorized` naming the check; the JWT itself is never logged.
+ */
+import { createHash } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { Config } from '../config/index.ts';
+import { isUniqueViolation } from '../db/index.ts';
+import { ChartsideError } from '../errors/catalogue.ts';
+import { assertAllowedUrl } from '../http/outbound.ts';
+import type { Services } from '../services.ts';
+import { findTrustedCdsIssuer } from './issuers.ts';
+
+/** Asymmetric algorithms only (CDS Hooks: ES384 and RS384 recommended). */
+export const CDS_JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+];
+/** Clock skew allowed on `exp` and `iat`. */
+export const CDS_JWT_SKEW_SECONDS = 60;
+/** The longest JWT life accepted; seen `jti`s are kept this long at most. */
+export const CDS_JWT_MAX_LIFETIME_SECONDS = 3600;
+
+export interface VerifiedCdsCaller {
+  readonly issuer: string;
+  readonly jti: string;
+  readonly tenant: string | null;
+}
+
+function refuse(reason: string, cause?: unknown): ChartsideError {
+  return new ChartsideError('cds_unauthorized', {
+    message: `The CDS Hooks JWT was refused: ${reason}.`,
+    cause,
+  });
+}
+
+export async function verifyCdsJwt(
+  services: Services,
+  orgId: string,
+  authorization: string | undefined,
+  audience: string,
+): Promise<VerifiedCdsCaller> {
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization ?? '');
+  if (!match?.[1]) throw refuse('send Authorization: Bearer <JWT>');
+  const token = match[1];
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let unverified: ReturnType<typeof decodeJwt>;
+  try {
+    header = decodeProtectedHeader(token);
+    unverified = decodeJwt(token);
+  } catch (error) {
+    throw refuse('it is not a well-formed JWT', error);
+  }
+  if (typeof header.alg !== 'string' || !CDS_JWT_ALGORITHMS.includes(header.alg)) {
+    throw refuse(`alg ${JSON.stringify(header.alg ?? null)} is not allowed (asymmetric algorithms only)`);
+  }
+  if (typeof unverified.iss !== 'string') throw refuse('iss is missing');
+  const trusted = await findTrustedCdsIssuer(services.db, orgId, unverified.iss);
+  if (!trusted) throw refuse('iss is not a trusted CDS client of this organization');
+
+  let keySetUrl = trusted.jwksUrl;
+  if (header.jku !== undefined) {
+    if (header.jku !== trusted.jwksUrl && !trusted.jkuAllowlist.includes(header.jku)) {
+      throw refuse('jku is not on the issuer’s allowlist');
+    }
+    keySetUrl = header.jku;
+  }
+  assertAllowedUrl(keySetUrl, { allowLoopbackHttp: services.config.mode !== 'production' }, 'JWKS URL');
+
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+  try {
+    ({ payload } = await jwtVerify(token, services.jwks.resolverFor(keySetUrl), {
+      algorithms: CDS_JWT_ALGORITHMS,
+      issuer: trusted.issuer,
+      audience,
+      clockTolerance: CDS_JWT_SKEW_SECONDS,
+      maxTokenAge: CDS_JWT_MAX_LIFETIME_SECONDS,
+      requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
+    }));
+  } catch (error) {
+    throw refuse(describeJoseFailure(error), error);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const exp = payload.exp as number;
+  if (exp - now > CDS_JWT_MAX_LIFETIME_SECONDS + CDS_JWT_SKEW_SECONDS) {
+    throw refuse(`exp is more than ${CDS_JWT_MAX_LIFETIME_SECONDS} s ahead`);
+  }
+  const jti = payload.jti as string;
+  if (jti.length === 0 || jti.length > 255) throw refuse('jti is empty or too long');
+  await rememberJti(services, trusted.issuer, jti, exp);
+  return { issuer: trusted.issuer, jti, tenant: typeof payload.tenant === 'string' ? payload.tenant : null };
+}
+
+function describeJoseFailure(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'it has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'aud is not the URL called';
+    if (error.claim === 'iat') return 'iat is in the future or too old';
+    return `the ${error.claim} claim is not valid`;
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'no key of the issuer matches its kid';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'alg is not allowed';
+  if (error instanceof errors.JOSEError) return 'it could not be verified';
+  return 'the issuer’s keys could not be read';
+}
+
+/** Record the jti; a second use (any process, same database) is a replay. */
+async function rememberJti(services: Services, issuer: string, jti: string, exp: number): Promise<void> {
+  const { db } = services;
+  const jtiHash = createHash('sha256').update(`${issuer}\n${jti}`).digest('hex');
+  const expiresAt = new Date((exp + CDS_JWT_SKEW_SECONDS) * 1000).toISOString();
+  try {
+    await db.insertInto('cds_jti').values({ jti_hash: jtiHash, expires_at: expiresAt }).execute();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // A row past its expiry may linger until pruned; its JWT is expired anyway, so this is a replay.
+    throw refuse('jti has already been used');
+  }
+  if (Math.random() < 0.02) {
+    await db.deleteFrom('cds_jti').where('expires_at', '<', new Date().toISOString()).execute();
+  }
+}
+
+/** The exact URL of a CDS Hooks endpoint of ours (what the EHR's `aud` must be). */
+export function cdsHooksUrl(config: Pick<Config, 'publicUrl'>, orgId: string, ...rest: string[]): string {
+  const tail = rest.map((part) => `/${encodeURIComponent(part)}`).join('');
+  return `${config.publicUrl}/api/cds/${encodeURIComponent(orgId)}/cds-services${tail}`;
+}

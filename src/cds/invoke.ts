@@ -1,0 +1,124 @@
+/**
+ * `POST /api/cds/:orgId/cds-services/:serviceId`, in order: the EHR's JWT (inbound-jwt.ts), the
+ * org's CDS endpoint, the hook body, the cache (cache.ts), FHIR access (fhir-grant.ts), the app
+ * call within the time budget (app-client.ts), the card checks (cards.ts). Whatever the app
+ * does, the EHR gets a conformant answer; failures are audited, never cached.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ChartsideError } from '../errors/catalogue.ts';
+import { launchUrl } from '../launch/urls.ts';
+import type { Services } from '../services.ts';
+import { appServiceUrl, callApp } from './app-client.ts';
+import { cacheKey, readCachedAnswer, storeAnswer } from './cache.ts';
+import { checkCdsResponse } from './cards.ts';
+import { grantFhirAccess } from './fhir-grant.ts';
+import { cdsHooksUrl, verifyCdsJwt } from './inbound-jwt.ts';
+import {
+  appOrigins,
+  auditFor,
+  failureDetails,
+  isObject,
+  isText,
+  requireConnection,
+  type ServiceParams,
+  sendJson,
+} from './relay-support.ts';
+
+/** The hook request as forwarded: only the fields the app may see. */
+export interface ForwardedHook {
+  hook: string;
+  hookInstance: string;
+  fhirServer?: string;
+  fhirAuthorization?: Record<string, unknown>;
+  context: Record<string, unknown>;
+  prefetch?: Record<string, unknown>;
+  extension?: Record<string, unknown>;
+}
+
+export function invokeHandler(services: Services) {
+  const { db, config } = services;
+  return async (request: FastifyRequest<{ Params: ServiceParams }>, reply: FastifyReply) => {
+    const { orgId, serviceId } = request.params;
+    const audience = cdsHooksUrl(config, orgId, serviceId);
+    const caller = await verifyCdsJwt(services, orgId, request.headers.authorization, audience);
+    const connection = await requireConnection(db, orgId);
+    const hook = parseHookRequest(request.body);
+    const audit = auditFor(db, request, orgId, `cds:${caller.issuer}`);
+    const about = { service: serviceId, hook: hook.hook };
+
+    const key = connection.cdsCaching
+      ? cacheKey({
+          orgId,
+          cdsEndpoint: connection.cdsEndpoint,
+          serviceId,
+          hook: hook.hook,
+          context: hook.context,
+          prefetch: hook.prefetch,
+        })
+      : null;
+    if (key) {
+      const cached = await readCachedAnswer(db, key);
+      if (cached !== undefined) return sendJson(reply.header('x-chartside-cds-cache', 'hit'), cached);
+      reply.header('x-chartside-cds-cache', 'miss');
+    }
+
+    const access = await grantFhirAccess(
+      services,
+      orgId,
+      connection,
+      request.body as Record<string, unknown>,
+    );
+    if (access.granted) {
+      hook.fhirServer = access.fhirServer;
+      hook.fhirAuthorization = access.fhirAuthorization;
+    } else if (access.reason) {
+      await audit('cds.fhir_access_withheld', { ...about, reason: access.reason });
+    }
+
+    const result = await callApp(services, appServiceUrl(connection.cdsEndpoint, serviceId), orgId, {
+      method: 'POST',
+      body: hook,
+      timeoutMs: config.cdsTimeoutMs,
+    });
+    if (!result.ok) {
+      await audit('cds.service_failed', { ...about, ...failureDetails(result) });
+      return sendJson(reply, { cards: [] });
+    }
+    const checked = checkCdsResponse(result.body, {
+      appOrigins: appOrigins(connection),
+      launchUrl: launchUrl(config, orgId),
+    });
+    if (checked.malformed) {
+      await audit('cds.service_failed', { ...about, reason: 'malformed', status: result.status });
+    } else if (key) {
+      await storeAnswer(db, { key, orgId, body: checked.body, ttlSeconds: config.cdsCacheTtlSeconds });
+    }
+    for (const drop of checked.dropped) {
+      await audit('cds.card_dropped', { ...about, index: drop.index, reason: drop.reason });
+    }
+    return sendJson(reply, checked.body);
+  };
+}
+
+function parseHookRequest(body: unknown): ForwardedHook {
+  if (!isObject(body)) {
+    throw new ChartsideError('bad_request', { message: 'Send a CDS Hooks request (JSON).' });
+  }
+  if (!isText(body.hook)) {
+    throw new ChartsideError('bad_request', { param: 'hook', message: 'hook is required.' });
+  }
+  if (!isText(body.hookInstance)) {
+    throw new ChartsideError('bad_request', { param: 'hookInstance', message: 'hookInstance is required.' });
+  }
+  if (!isObject(body.context)) {
+    throw new ChartsideError('bad_request', { param: 'context', message: 'context must be an object.' });
+  }
+  const forwarded: ForwardedHook = {
+    hook: body.hook,
+    hookInstance: body.hookInstance,
+    context: body.context,
+  };
+  if (isObject(body.prefetch)) forwarded.prefetch = body.prefetch;
+  if (isObject(body.extension)) forwarded.extension = body.extension;
+  return forwarded;
+}

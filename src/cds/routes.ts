@@ -1,0 +1,22 @@
+/**
+ * The org-scoped CDS Hooks URL the EHR calls (DESIGN.md "CDS Hooks URL"), in its own scope (API
+ * envelope errors with a `WWW-Authenticate` challenge on 401). Wiring only; see README.md.
+ */
+import type { FastifyInstance } from 'fastify';
+import { installCdsErrorHandling } from '../errors/fastify.ts';
+import type { Services } from '../services.ts';
+import { discoveryHandler } from './discovery.ts';
+import { feedbackHandler } from './feedback.ts';
+import { invokeHandler } from './invoke.ts';
+
+export async function cdsRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  await app.register(
+    async (scope) => {
+      installCdsErrorHandling(scope);
+      scope.get('/:orgId/cds-services', discoveryHandler(services));
+      scope.post('/:orgId/cds-services/:serviceId', invokeHandler(services));
+      scope.post('/:orgId/cds-services/:serviceId/feedback', feedbackHandler(services));
+    },
+    { prefix: '/api/cds' },
+  );
+}
