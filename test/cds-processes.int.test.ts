@@ -4,11 +4,8 @@
  * without tokens, never holding failures) and JWT replay protection across processes.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { addTrustedCdsIssuer } from '../src/cds/issuers.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createSealer } from '../src/crypto/sealing.ts';
@@ -17,41 +14,10 @@ import { setConnection } from '../src/settings/connections.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
 import { type FakeCdsApp, type FakeEhr, startFakeCdsApp, startFakeEhr } from './support/cds.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
+import { startGatewayProcess, stopGatewayProcesses } from './support/gateway-process.ts';
 import { freePort } from './support/ports.ts';
 
-const bin = fileURLToPath(new URL('../bin/chartside.js', import.meta.url));
-const spawned: ChildProcess[] = [];
 const EHR_TOKEN = 'ehr-token-never-cached';
-
-async function startGatewayProcess(env: NodeJS.ProcessEnv, port: number): Promise<string> {
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  spawned.push(child);
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(String(chunk)));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway on ${port} exited: ${output.join('')}`);
-    const healthy = await fetch(`${url}/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return url;
-    if (Date.now() > deadline) throw new Error(`gateway on ${port} did not start: ${output.join('')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
 
 describe('CDS relay across two processes on one PostgreSQL', () => {
   let database: TestDatabase;
@@ -108,7 +74,9 @@ describe('CDS relay across two processes on one PostgreSQL', () => {
       LOG_LEVEL: 'warn',
       CHARTSIDE_SWEEP_INTERVAL_SECONDS: '0',
     };
-    const starting = Promise.all(ports.map((port) => startGatewayProcess(env, port as number)));
+    const starting = Promise.all(
+      ports.map(async (port) => (await startGatewayProcess(env, port as number)).url),
+    );
     starting.catch(() => {});
     config = loadConfig({ ...env, PORT: String(ports[0]) });
     handle = openDatabase(database.url, { poolSize: 2 });
@@ -123,7 +91,7 @@ describe('CDS relay across two processes on one PostgreSQL', () => {
     processes = await starting;
   });
   after(async () => {
-    await Promise.all(spawned.map(stopProcess));
+    await stopGatewayProcesses();
     await handle?.close();
     await database?.drop();
     await ehr?.close();

@@ -4,11 +4,8 @@
  * EHR (the refresh lease in the database), and every request is answered with the new token.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../src/api/api-keys.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createSealer } from '../src/crypto/sealing.ts';
@@ -28,55 +25,16 @@ import {
   sandboxCounts,
   waitForAudit,
 } from './support/fhir-proxy.ts';
+import { type GatewayProcess, startGatewayProcess, stopGatewayProcesses } from './support/gateway-process.ts';
 import { authorizeAtEhr, launchIdFrom } from './support/launch-driver.ts';
 import { freePort } from './support/ports.ts';
 import { clearRecordedRequests, recordedRequests, sandboxLaunch } from './support/sandbox-controls.ts';
-
-const bin = fileURLToPath(new URL('../bin/chartside.js', import.meta.url));
-/** Every process started, so that `after` stops them even when one failed to come up. */
-const spawned: ChildProcess[] = [];
-
-interface Gateway {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
-
-async function startGatewayProcess(env: NodeJS.ProcessEnv, port: number): Promise<Gateway> {
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...env, PORT: String(port), PUBLIC_URL: url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  spawned.push(child);
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(String(chunk)));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway on ${port} exited: ${output.join('')}`);
-    const healthy = await fetch(`${url}/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return { url, process: child, output };
-    if (Date.now() > deadline) throw new Error(`gateway on ${port} did not start: ${output.join('')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
 
 describe('two gateway processes on one PostgreSQL', () => {
   let database: TestDatabase;
   let handle: DatabaseHandle;
   let sandbox: RunningSandbox;
-  let gateways: Gateway[] = [];
+  let gateways: GatewayProcess[] = [];
   let apiKey: string;
   let launchId: string;
   const masterKey = randomBytes(32);
@@ -147,7 +105,7 @@ describe('two gateway processes on one PostgreSQL', () => {
   });
 
   after(async () => {
-    await Promise.all(spawned.map(stopProcess));
+    await stopGatewayProcesses();
     await sandbox?.close();
     await handle?.close();
     await database?.drop();
@@ -167,7 +125,7 @@ describe('two gateway processes on one PostgreSQL', () => {
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, index) =>
         proxyFetch(
-          (gateways[index % 2] as Gateway).url,
+          (gateways[index % 2] as GatewayProcess).url,
           apiKey,
           launchId,
           'Observation?patient=12742400&_count=2',
