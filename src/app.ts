@@ -10,7 +10,7 @@ import { cdsRoutes } from './cds/routes.ts';
 import type { Config } from './config/index.ts';
 import { createSealer } from './crypto/sealing.ts';
 import { migrateToLatest, openDatabase } from './db/index.ts';
-import { installErrorHandling } from './errors/fastify.ts';
+import { handleFrameworkError, installErrorHandling } from './errors/fastify.ts';
 import { fhirProxyRoutes } from './fhir-proxy/routes.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { keysRoutes } from './keys/routes.ts';
@@ -69,6 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       connectionTimeout: 60_000,
       keepAliveTimeout: 72_000,
       routerOptions: { maxParamLength: 200 },
+      frameworkErrors: handleFrameworkError,
     });
     app.decorate('services', services);
     app.addHook('onRequest', async (request, reply) => {

@@ -55,6 +55,25 @@ export function installCdsErrorHandling(scope: FastifyInstance): void {
   });
 }
 
+/**
+ * Errors the router raises before any route or hook runs (a malformed percent-encoding, a path
+ * parameter over the length limit): same renderers, chosen by path, with our request id — never
+ * Fastify's own body, which echoes the URL.
+ */
+export function handleFrameworkError(thrown: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const error = toChartsideError(thrown);
+  request.log.info({ code: error.code, status: error.status, err: summarizeError(thrown) }, 'request refused');
+  reply.header('x-request-id', request.id);
+  send(reply, request, error.status, surfaceForPath(request.raw.url ?? ''), error);
+}
+
+function surfaceForPath(url: string): Surface {
+  if (url.startsWith('/fhir/')) return 'fhir';
+  if (url.startsWith('/api/cds/')) return 'cds';
+  if (HTML_PREFIXES.some((prefix) => url.startsWith(prefix)) || url.startsWith('/admin')) return 'html';
+  return 'api';
+}
+
 function surfaceOf(request: FastifyRequest): Surface {
   return request.routeOptions.config?.surface ?? 'api';
 }
