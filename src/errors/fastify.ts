@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { summarizeError } from '../logging.ts';
-import { toChartsideError } from './catalogue.ts';
+import { type ChartsideError, toChartsideError } from './catalogue.ts';
 import { renderApiError, renderFhirError, renderHtmlError, type Surface } from './render.ts';
 
 /** Browser-facing paths whose unknown routes also get an HTML page. */
@@ -10,9 +10,7 @@ const HTML_PREFIXES = ['/api/auth/smart/', '/launch-debug'];
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((thrown, request, reply) => {
     const error = toChartsideError(thrown);
-    const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
-    if (error.status >= 500) request.log.error(log, 'request failed');
-    else request.log.info(log, 'request refused');
+    logFailure(request, thrown, error, 'request');
     send(reply, request, error.status, surfaceOf(request), error);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -28,9 +26,7 @@ export function installErrorHandling(app: FastifyInstance): void {
 export function installFhirErrorHandling(scope: FastifyInstance): void {
   scope.setErrorHandler((thrown, request, reply) => {
     const error = toChartsideError(thrown);
-    const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
-    if (error.status >= 500) request.log.error(log, 'FHIR request failed');
-    else request.log.info(log, 'FHIR request refused');
+    logFailure(request, thrown, error, 'FHIR request');
     send(reply, request, error.status, 'fhir', error);
   });
   scope.setNotFoundHandler((request, reply) => {
@@ -45,9 +41,7 @@ export function installFhirErrorHandling(scope: FastifyInstance): void {
 export function installCdsErrorHandling(scope: FastifyInstance): void {
   scope.setErrorHandler((thrown, request, reply) => {
     const error = toChartsideError(thrown);
-    const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
-    if (error.status >= 500) request.log.error(log, 'CDS request failed');
-    else request.log.info(log, 'CDS request refused');
+    logFailure(request, thrown, error, 'CDS request');
     send(reply, request, error.status, 'cds', error);
   });
   scope.setNotFoundHandler((request, reply) => {
@@ -62,9 +56,16 @@ export function installCdsErrorHandling(scope: FastifyInstance): void {
  */
 export function handleFrameworkError(thrown: Error, request: FastifyRequest, reply: FastifyReply): void {
   const error = toChartsideError(thrown);
-  request.log.info({ code: error.code, status: error.status, err: summarizeError(thrown) }, 'request refused');
+  logFailure(request, thrown, error, 'request');
   reply.header('x-request-id', request.id);
   send(reply, request, error.status, surfaceForPath(request.raw.url ?? ''), error);
+}
+
+/** Server-side failures at error level, refusals of bad input at info; causes summarized, never bodies. */
+function logFailure(request: FastifyRequest, thrown: unknown, error: ChartsideError, what: string): void {
+  const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
+  if (error.status >= 500) request.log.error(log, `${what} failed`);
+  else request.log.info(log, `${what} refused`);
 }
 
 function surfaceForPath(url: string): Surface {
@@ -83,7 +84,7 @@ function send(
   request: FastifyRequest,
   status: number,
   surface: Surface,
-  error: ReturnType<typeof toChartsideError>,
+  error: ChartsideError,
 ): void {
   reply.status(status).header('cache-control', 'no-store');
   if (error.status === 429) reply.header('retry-after', '60');
