@@ -66,12 +66,7 @@ export function fhirSourceHandlers(services: Services) {
       if (Object.keys(errors).length > 0) return sendPage(reply, 422, newSourcePage(session, values, errors));
       let source: FhirSource;
       try {
-        source = await addFhirSource(db, {
-          iss: values.fhir_base_url,
-          vendor: values.vendor,
-          environment: values.environment,
-          name: values.name,
-        });
+        source = await addFhirSource(db, sourceInput(values));
       } catch (error) {
         const fieldErrors = asFieldErrors(error);
         if (!fieldErrors) throw error;
@@ -124,12 +119,7 @@ export function fhirSourceHandlers(services: Services) {
       if (Object.keys(errors).length > 0) return again(errors);
       let updated: FhirSource;
       try {
-        updated = await updateFhirSource(db, source.id, {
-          iss: values.fhir_base_url,
-          vendor: values.vendor,
-          environment: values.environment,
-          name: values.name,
-        });
+        updated = await updateFhirSource(db, source.id, sourceInput(values));
       } catch (error) {
         const fieldErrors = asFieldErrors(error);
         if (!fieldErrors) throw error;
@@ -211,4 +201,14 @@ function asFieldErrors(error: unknown): SourceErrors | null {
       ? `${FIELD_LABELS[field]}${error.message.slice(error.param.length)}`
       : error.message;
   return { [field]: message };
+}
+
+/** The settings module's input from the form's fields (spec name `fhir_base_url` is the `iss`). */
+function sourceInput(values: ReturnType<typeof readSourceForm>) {
+  return {
+    iss: values.fhir_base_url,
+    vendor: values.vendor,
+    environment: values.environment,
+    name: values.name,
+  };
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { openSeededMemoryDatabase } from '../../test/support/memory-database.ts';
 import { createSealer } from '../crypto/sealing.ts';
-import { type DatabaseHandle, migrateToLatest, openDatabase } from '../db/index.ts';
-import { createOrganization } from '../settings/organizations.ts';
+import type { DatabaseHandle } from '../db/index.ts';
 import { createPendingLaunch } from './ehr-launches.ts';
 import { consumeLaunchState, newState } from './launch-state.ts';
 
@@ -12,23 +12,7 @@ describe('launch state (single use, ten minutes, server-side)', () => {
   const sealer = createSealer(randomBytes(32));
   let orgId: string;
   before(async () => {
-    handle = openDatabase('sqlite::memory:');
-    await migrateToLatest(handle);
-    orgId = (await createOrganization(handle.db, { name: 'Org' })).id;
-    await handle.db
-      .insertInto('fhir_source')
-      .values({
-        id: 'fhirsrc_1',
-        vendor: 'cerner',
-        name: 's',
-        fhir_base_url: 'https://ehr.example/fhir',
-        environment: 'production',
-        discovery: null,
-        discovered_at: null,
-        created_at: '',
-        updated_at: '',
-      })
-      .execute();
+    ({ handle, orgId } = await openSeededMemoryDatabase());
   });
   after(() => handle.close());
 

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { openSeededMemoryDatabase } from '../../test/support/memory-database.ts';
 import { createSealer } from '../crypto/sealing.ts';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../db/index.ts';
-import { createOrganization } from '../settings/organizations.ts';
 import { completeLaunch, createPendingLaunch } from './ehr-launches.ts';
 import { newState } from './launch-state.ts';
 import { newHolderId, releaseLease, tryAcquireLease } from './lease.ts';
@@ -74,23 +74,7 @@ describe('the launch sweeper', () => {
   let orgId: string;
 
   before(async () => {
-    handle = openDatabase('sqlite::memory:');
-    await migrateToLatest(handle);
-    orgId = (await createOrganization(handle.db, { name: 'Org' })).id;
-    await handle.db
-      .insertInto('fhir_source')
-      .values({
-        id: 'fhirsrc_1',
-        vendor: 'cerner',
-        name: 's',
-        fhir_base_url: 'https://ehr.example/fhir',
-        environment: 'production',
-        discovery: null,
-        discovered_at: null,
-        created_at: '',
-        updated_at: '',
-      })
-      .execute();
+    ({ handle, orgId } = await openSeededMemoryDatabase());
   });
   after(() => handle.close());
 
