@@ -11,7 +11,11 @@
  *
  * Environment: BENCH_DURATION (seconds per measurement, default 8), BENCH_CONNECTIONS (default
  * 10), BENCH_RATE (requests/s of the latency runs, default 200), BENCH_LOG_LEVEL (gateway log
- * level, default warn), BENCH_PROFILE (a folder: write CPU profiles of the gateway and sandbox).
+ * level, default warn), BENCH_PROFILE (a folder: write CPU profiles of the gateway and sandbox),
+ * BENCH_LOOKUP_CACHE_MS (the gateway's CHARTSIDE_LOOKUP_CACHE_MS, default 2000 as in production).
+ *
+ * A third target, the bare pass-through (pass-through-proxy.ts), shows what any extra Node hop
+ * costs on this machine: the gateway's throughput is also reported against it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -33,6 +37,7 @@ import { addFhirSource } from '../src/settings/fhir-sources.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
 
 const bin = fileURLToPath(new URL('../bin/chartside.js', import.meta.url));
+const passThrough = fileURLToPath(new URL('./pass-through-proxy.ts', import.meta.url));
 const DURATION = positive(process.env.BENCH_DURATION, 8);
 const CONNECTIONS = positive(process.env.BENCH_CONNECTIONS, 10);
 const RATE = positive(process.env.BENCH_RATE, 200);
@@ -64,12 +69,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function start(args: string[], env: NodeJS.ProcessEnv, name: string): ChildProcess {
+function start(args: string[], env: NodeJS.ProcessEnv, name: string, script = bin): ChildProcess {
   // BENCH_PROFILE=<folder>: write a V8 CPU profile of each child (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  const child = spawn(process.execPath, [...profile, bin, ...args], {
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -161,7 +166,7 @@ async function measure(
 async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'chartside-bench-'));
   const masterKey = randomBytes(32);
-  const [gatewayPort, sandboxPort] = [await freePort(), await freePort()];
+  const [gatewayPort, sandboxPort, ceilingPort] = [await freePort(), await freePort(), await freePort()];
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   const fhirBase = `${sandboxOrigin}/r4/${TENANT}`;
@@ -176,6 +181,8 @@ async function main(): Promise<void> {
     CHARTSIDE_MASTER_KEY: masterKey.toString('base64'),
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     CHARTSIDE_SWEEP_INTERVAL_SECONDS: '0',
+    // Test mode turns the lookup cache off; measure with the production default (2000 ms).
+    CHARTSIDE_LOOKUP_CACHE_MS: process.env.BENCH_LOOKUP_CACHE_MS ?? '2000',
   };
   const children: ChildProcess[] = [];
   try {
@@ -263,6 +270,19 @@ async function main(): Promise<void> {
       tokenContext(launchId, 'access_token'),
     );
     await database.close();
+    const ceiling = start(
+      [],
+      {
+        PATH: process.env.PATH,
+        PASS_THROUGH_PORT: String(ceilingPort),
+        PASS_THROUGH_TARGET: fhirBase,
+        PASS_THROUGH_TOKEN: ehrToken,
+      },
+      'pass-through',
+      passThrough,
+    );
+    children.push(ceiling);
+    await waitFor(`http://127.0.0.1:${ceilingPort}/metadata`, ceiling);
 
     const targets = {
       direct: {
@@ -273,22 +293,32 @@ async function main(): Promise<void> {
         base: `${gatewayUrl}/fhir/${launchId}/`,
         headers: { authorization: `Bearer ${apiKey}`, accept: 'application/fhir+json' },
       },
+      /** The bare pass-through (pass-through-proxy.ts): what any extra Node hop costs here. */
+      'pass-through': {
+        base: `http://127.0.0.1:${ceilingPort}/`,
+        headers: { accept: 'application/fhir+json' },
+      },
     };
     console.log(
       `Chartside FHIR proxy benchmark: ${DURATION} s per run, ${CONNECTIONS} connections at saturation, ` +
         `${RATE} req/s for latency, gateway log level ${env.LOG_LEVEL}, node ${process.version}\n`,
     );
-    const pids = { gateway: gateway.pid, sandbox: sandbox.pid };
+    const pids = (target: keyof typeof targets) => ({
+      gateway: target === 'pass-through' ? ceiling.pid : gateway.pid,
+      sandbox: sandbox.pid,
+    });
     const run = (target: keyof typeof targets, path: string, options: { seconds: number; rate?: number }) =>
-      measure(targets[target].base + path, targets[target].headers, options, pids);
+      measure(targets[target].base + path, targets[target].headers, options, pids(target));
     const rows: string[][] = [];
     const verdicts: string[] = [];
     for (const scenario of SCENARIOS) {
       await run('direct', scenario.path, { seconds: WARMUP_SECONDS });
       await run('proxy', scenario.path, { seconds: WARMUP_SECONDS });
+      await run('pass-through', scenario.path, { seconds: WARMUP_SECONDS });
       const saturated = {
         direct: await run('direct', scenario.path, { seconds: DURATION }),
         proxy: await run('proxy', scenario.path, { seconds: DURATION }),
+        'pass-through': await run('pass-through', scenario.path, { seconds: DURATION }),
       };
       const paced = {
         direct: await run('direct', scenario.path, { seconds: DURATION / 2, rate: RATE }),
@@ -307,19 +337,22 @@ async function main(): Promise<void> {
             result.p50.toFixed(2),
             result.p99.toFixed(2),
             String(result.failures),
-            name === 'proxy' ? result.gatewayCpu.toFixed(3) : '-',
+            name === 'direct' ? '-' : result.gatewayCpu.toFixed(3),
             result.sandboxCpu.toFixed(3),
           ]);
         }
       }
       const ratio = saturated.proxy.requestsPerSecond / saturated.direct.requestsPerSecond;
+      const ceilingRatio = saturated['pass-through'].requestsPerSecond / saturated.direct.requestsPerSecond;
       const addedSaturated = saturated.proxy.p99 - saturated.direct.p99;
       const addedPaced = paced.proxy.p99 - paced.direct.p99;
       const addedP50 = paced.proxy.p50 - paced.direct.p50;
       verdicts.push(
         `${scenario.name}: throughput ratio ${ratio.toFixed(2)}× (target ≥ 0.90: ${ratio >= 0.9 ? 'met' : 'missed'}); ` +
           `added p99 ${addedPaced.toFixed(2)} ms at ${RATE} req/s (target ≤ 2 ms: ${addedPaced <= 2 ? 'met' : 'missed'}), ` +
-          `${addedSaturated.toFixed(2)} ms at saturation; added p50 ${addedP50.toFixed(2)} ms at ${RATE} req/s`,
+          `${addedSaturated.toFixed(2)} ms at saturation; added p50 ${addedP50.toFixed(2)} ms at ${RATE} req/s; ` +
+          `the bare pass-through reaches ${ceilingRatio.toFixed(2)}× direct, so the gateway gets ` +
+          `${(ratio / ceilingRatio).toFixed(2)}× of what any Node proxy gets here`,
       );
     }
     const header = [
@@ -330,7 +363,7 @@ async function main(): Promise<void> {
       'p50 ms',
       'p99 ms',
       'failed',
-      'gateway CPU ms/req',
+      'proxy CPU ms/req',
       'EHR CPU ms/req',
     ];
     const widths = header.map((title, i) =>

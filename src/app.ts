@@ -9,15 +9,20 @@ import { apiRoutes } from './api/routes.ts';
 import { cdsRoutes } from './cds/routes.ts';
 import type { Config } from './config/index.ts';
 import { createSealer } from './crypto/sealing.ts';
-import { migrateToLatest, openDatabase } from './db/index.ts';
-import { handleFrameworkError, installErrorHandling } from './errors/fastify.ts';
+import { migrateToLatest, openDatabase, whileHoldingStartupLock } from './db/index.ts';
+import { LookupCache } from './db/lookup-cache.ts';
+import { handleClientError, handleFrameworkError, installErrorHandling } from './errors/fastify.ts';
 import { fhirProxyRoutes } from './fhir-proxy/routes.ts';
+import { healthRoutes } from './health/routes.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
+import { loadKeyRing } from './keys/key-ring.ts';
 import { keysRoutes } from './keys/routes.ts';
-import { ensureSigningKeys, loadKeyRing } from './keys/signing-keys.ts';
+import { ensureSigningKeys } from './keys/signing-keys.ts';
 import { launchRoutes } from './launch/routes.ts';
 import { installLaunchSweeper } from './launch/sweeper.ts';
-import { loggerOptions } from './logging.ts';
+import { loggerOptions, summarizeError } from './logging.ts';
+import { installSecurityHeaders } from './security/headers.ts';
+import { installRateLimits } from './security/rate-limit.ts';
 import type { Services } from './services.ts';
 import { createJwksCache } from './smart/jwks-cache.ts';
 
@@ -36,15 +41,20 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream;
   /** Replace the outbound wrapper (fault-injection tests). */
   http?: OutboundHttp;
+  /** The time the signing-key ring judges key activation and retirement by (rotation tests). */
+  keyClock?: () => Date;
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const database = openDatabase(config.databaseUrl);
   try {
-    await migrateToLatest(database);
     const sealer = createSealer(config.masterKey);
-    await ensureSigningKeys(database.db, sealer);
-    const keyRing = await loadKeyRing(database.db, sealer);
+    // One process at a time: processes starting together must agree on one set of first keys.
+    await whileHoldingStartupLock(database, async () => {
+      await migrateToLatest(database);
+      await ensureSigningKeys(database.db, sealer);
+    });
+    const keyRing = await loadKeyRing(database.db, sealer, options.keyClock);
     const http = options.http ?? createOutboundHttp({ timeoutMs: config.outboundTimeoutMs });
     const services: Services = {
       config,
@@ -54,6 +64,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       http,
       keyRing,
       jwks: createJwksCache(http),
+      apiKeyCache: new LookupCache(config.lookupCacheMs),
     };
 
     const app = Fastify({
@@ -70,19 +81,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       keepAliveTimeout: 72_000,
       routerOptions: { maxParamLength: 200 },
       frameworkErrors: handleFrameworkError,
+      clientErrorHandler: handleClientError,
     });
     app.decorate('services', services);
     app.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
     });
+    installSecurityHeaders(app, config);
+    // Rotations by the CLI or another process reach this one within the reload interval.
+    const stopWatchingKeys = keyRing.watch(config.keyReloadSeconds * 1000, (error) =>
+      app.log.error({ err: summarizeError(error) }, 'reloading signing keys failed'),
+    );
     app.addHook('onClose', async () => {
+      stopWatchingKeys();
       await http.close();
       await database.close();
     });
     installErrorHandling(app);
+    // Before the routes: the limiter attaches itself to each route as it is registered.
+    await installRateLimits(app, config.rateLimits);
 
+    healthRoutes(app, services);
     keysRoutes(app, keyRing);
     launchRoutes(app, services);
     apiRoutes(app, services);

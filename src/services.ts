@@ -1,6 +1,8 @@
+import type { VerifiedApiKey } from './api/api-keys.ts';
 import type { Config } from './config/index.ts';
 import type { Sealer } from './crypto/sealing.ts';
 import type { Db, Engine } from './db/index.ts';
+import type { LookupCache } from './db/lookup-cache.ts';
 import type { OutboundHttp } from './http/outbound.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import type { JwksCache } from './smart/jwks-cache.ts';
@@ -14,4 +16,6 @@ export interface Services {
   readonly http: OutboundHttp;
   readonly keyRing: KeyRing;
   readonly jwks: JwksCache;
+  /** API keys verified in the last `config.lookupCacheMs`, by prefix. */
+  readonly apiKeyCache: LookupCache<VerifiedApiKey>;
 }

@@ -19,7 +19,8 @@ describe('Launches, Audit and keys pages', () => {
   let ready: string;
   let failed: string;
   before(async () => {
-    stack = await startStack({});
+    // A long lookup cache: revoking in the console must still stop the key at once in this process.
+    stack = await startStack({ env: { CHARTSIDE_LOOKUP_CACHE_MS: '60000' } });
     const { db } = stack.gateway.services;
     await createOperator(db, { orgId: stack.orgId, email: EMAIL, password: PASSWORD });
     client = new ConsoleClient(stack.gateway);

@@ -50,6 +50,9 @@ describe('two gateway processes on one PostgreSQL', () => {
       CHARTSIDE_MASTER_KEY: masterKey.toString('base64'),
       LOG_LEVEL: 'warn',
       CHARTSIDE_SWEEP_INTERVAL_SECONDS: '0',
+      // The production default: each process remembers the launch row it read, so at expiry the
+      // stale row's token is refused by the EHR (401) and the one refresh goes through that path.
+      CHARTSIDE_LOOKUP_CACHE_MS: '2000',
     };
     // Both processes start (and migrate, under Kysely's lock) while the database is seeded.
     const starting = Promise.all(ports.map((port) => startGatewayProcess(env, port as number)));

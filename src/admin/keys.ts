@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey } from '../api/api-keys.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { SIGNING_ALGORITHMS } from '../keys/signing-keys.ts';
+import { keyStatesAt } from '../keys/key-ring.ts';
 import { jwksUrl } from '../launch/urls.ts';
 import type { Services } from '../services.ts';
 import { redirectAfterPost, sendPage } from './console-http.ts';
@@ -53,6 +53,8 @@ export function keyHandlers(services: Services) {
         operatorActor(session.email),
         request.id,
       );
+      // This process stops accepting it now; others within `lookupCacheMs` (config).
+      services.apiKeyCache.forget(key.prefix);
       await setFlash(db, sealer, session, {
         notice: `Revoked ${maskedKey(key.prefix)}. Apps using it are refused from now on.`,
       });
@@ -63,24 +65,19 @@ export function keyHandlers(services: Services) {
       const session = sessionOf(request);
       const rows = await db
         .selectFrom('signing_key')
-        .select(['kid', 'alg', 'status', 'created_at'])
+        .select(['kid', 'alg', 'status', 'created_at', 'activates_at', 'retires_at'])
         .orderBy('created_at', 'desc')
         .orderBy('kid')
         .execute();
-      const signing = new Set<string>();
-      for (const alg of SIGNING_ALGORITHMS) {
-        try {
-          signing.add(keyRing.signingKey(alg).kid);
-        } catch {
-          // No active key for this algorithm in this process.
-        }
-      }
+      // The same rule the key ring signs by: next → active → retiring → retired.
+      const states = keyStatesAt(rows, new Date());
       const keys: SigningKeyRow[] = rows.map((row) => ({
         kid: row.kid,
         alg: row.alg,
-        status: row.status,
+        state: states.get(row.kid) ?? 'retired',
         createdAt: row.created_at,
-        signsNow: signing.has(row.kid),
+        activatesAt: row.activates_at,
+        retiresAt: row.retires_at,
       }));
       return sendPage(reply, 200, signingKeysPage(session, keys, keyRing.jwks, jwksUrl(config)));
     },

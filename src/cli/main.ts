@@ -6,6 +6,7 @@ import { adminCommand, isAdminCommand } from './admin-commands.ts';
 import { auditCommand } from './audit-command.ts';
 import { CliUsageError, exitCodeFor, reasonFor } from './cli-errors.ts';
 import { runDev } from './dev.ts';
+import { keysCommand } from './keys-command.ts';
 import { operatorCommand } from './operator-commands.ts';
 import { runSandbox, runServe } from './run-commands.ts';
 
@@ -23,6 +24,7 @@ const USAGE = `Usage: chartside <command>
   cds-issuer add --org ID --issuer ISS --jwks-url URL [--jku URL]...   an EHR trusted to call the CDS Hooks URL
   admin create --email E --password-stdin [--org ID] [--json]   a console operator
   audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]
+  keys rotate [--alg RS384|ES384] [--json]   a new signing key: published now, signs after the lead time
 
 Admin commands accept --json and then print one JSON object.`;
 
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'audit') return auditCommand(rest, process.env);
   const sub = rest[0];
   if (command === 'admin' && sub) return operatorCommand(sub, rest.slice(1), process.env);
+  if (command === 'keys' && sub) return keysCommand(sub, rest.slice(1), process.env);
   if (sub && isAdminCommand(command, sub)) return adminCommand(command, sub, rest.slice(1), process.env);
   throw new CliUsageError(
     `unknown command "${[command, sub].filter(Boolean).join(' ')}" (see chartside --help)`,

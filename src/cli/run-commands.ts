@@ -7,7 +7,7 @@ import { CliUsageError } from './cli-errors.ts';
 export async function runServe(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env);
   const gateway = await startGateway(config);
-  closeOnSignals(() => gateway.close());
+  closeOnSignals(() => gateway.close(), { forceExitAfterMs: gateway.closeBudgetMs });
   return -1;
 }
 

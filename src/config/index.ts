@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './config-error.ts';
+import { type SecuritySettings, securitySettings } from './security-config.ts';
 
 export { ConfigError } from './config-error.ts';
+export type { RateLimits } from './security-config.ts';
 
 export type RunMode = 'development' | 'production' | 'test';
 export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
@@ -19,7 +21,8 @@ export interface PlatformClient {
   readonly authMethod: ClientAuthMethod;
 }
 
-export interface Config {
+/** Rate limits and signing-key rotation timings: see {@link SecuritySettings}. */
+export interface Config extends SecuritySettings {
   readonly mode: RunMode;
   /** Listen address. */
   readonly host: string;
@@ -78,6 +81,13 @@ export interface Config {
    */
   readonly fhirTimeoutMs: number;
   /**
+   * How long a process reuses an API key check and a launch row it has just read from the
+   * database (`CHARTSIDE_LOOKUP_CACHE_MS`, default 2000, 0 in test mode; 0 = read on every request). It takes two
+   * queries off every proxied FHIR call. The price: a key revoked, or a launch ended, by ANOTHER
+   * process keeps working here for at most this long (the revoking process itself forgets at once).
+   */
+  readonly lookupCacheMs: number;
+  /**
    * CDS Hooks relay: the whole call to the app's CDS service, body included, must finish within
    * this long (`CHARTSIDE_CDS_TIMEOUT_MS`, default 5000); past it the EHR gets `{"cards": []}`.
    */
@@ -87,6 +97,18 @@ export interface Config {
    * CDS caching is on (`CHARTSIDE_CDS_CACHE_TTL_SECONDS`, default 30).
    */
   readonly cdsCacheTtlSeconds: number;
+  /**
+   * Graceful shutdown: after SIGTERM, `/readyz` answers 503 at once while the process keeps
+   * serving for this long, so the load balancer stops sending it traffic before it stops
+   * accepting (`CHARTSIDE_SHUTDOWN_DRAIN_MS`, default 5000 in production, 0 otherwise). Set it
+   * above the load balancer's health-check interval times its unhealthy threshold.
+   */
+  readonly shutdownDrainMs: number;
+  /**
+   * Graceful shutdown: after the drain, in-flight requests get this long to finish before their
+   * connections are closed (`CHARTSIDE_SHUTDOWN_TIMEOUT_MS`, default 10000).
+   */
+  readonly shutdownTimeoutMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -155,7 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
     logLevel,
     trustProxy: parseBoolean(env.TRUST_PROXY, false, 'TRUST_PROXY'),
     platformClients: Object.freeze(platformClients),
-    ...fhirProxySettings(env),
+    ...fhirProxySettings(env, mode),
+    ...securitySettings(env, mode),
     cdsTimeoutMs: parseInteger(env.CHARTSIDE_CDS_TIMEOUT_MS, 5000, 'CHARTSIDE_CDS_TIMEOUT_MS', 50, 60_000),
     cdsCacheTtlSeconds: parseInteger(
       env.CHARTSIDE_CDS_CACHE_TTL_SECONDS,
@@ -164,11 +187,25 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
       1,
       3600,
     ),
+    shutdownDrainMs: parseInteger(
+      env.CHARTSIDE_SHUTDOWN_DRAIN_MS,
+      mode === 'production' ? 5000 : 0,
+      'CHARTSIDE_SHUTDOWN_DRAIN_MS',
+      0,
+      300_000,
+    ),
+    shutdownTimeoutMs: parseInteger(
+      env.CHARTSIDE_SHUTDOWN_TIMEOUT_MS,
+      10_000,
+      'CHARTSIDE_SHUTDOWN_TIMEOUT_MS',
+      0,
+      300_000,
+    ),
   });
 }
 
 /** Token refresh, launch lifecycle and FHIR proxy settings (each documented on {@link Config}). */
-function fhirProxySettings(env: NodeJS.ProcessEnv) {
+function fhirProxySettings(env: NodeJS.ProcessEnv, mode: RunMode) {
   const int = (name: string, fallback: number, min: number, max: number) =>
     parseInteger(env[name], fallback, name, min, max);
   return {
@@ -179,6 +216,9 @@ function fhirProxySettings(env: NodeJS.ProcessEnv) {
     fhirMaxRequestBytes: int('CHARTSIDE_FHIR_MAX_REQUEST_BYTES', 1_048_576, 1024, 104_857_600),
     fhirMaxResponseBytes: int('CHARTSIDE_FHIR_MAX_RESPONSE_BYTES', 16_777_216, 1024, 1_073_741_824),
     fhirTimeoutMs: int('CHARTSIDE_FHIR_TIMEOUT_MS', 30_000, 100, 300_000),
+    // Tests change rows behind the gateway's back (expire a token, revoke a key) and expect the
+    // next request to see it, so the test mode reads every time unless a test turns the cache on.
+    lookupCacheMs: int('CHARTSIDE_LOOKUP_CACHE_MS', mode === 'test' ? 0 : 2000, 0, 60_000),
   };
 }
 

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type Engine, engineOf } from './engine.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -36,6 +36,13 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     return { db, engine, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+  // A connection the server drops (a PostgreSQL restart or failover) is reported as an 'error'
+  // event: by the pool for an idle connection, by the client itself for one checked out between
+  // two statements (a transaction). Unhandled, either event ends the whole process. Nothing else
+  // is needed: the statement in flight fails with the error, the broken client is discarded when
+  // it is released, and the next query opens a new connection.
+  pool.on('error', ignoreDroppedConnection);
+  pool.on('connect', (client) => client.on('error', ignoreDroppedConnection));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine, close: () => db.destroy() };
 }
@@ -65,6 +72,37 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
     },
   } as SqliteDatabase;
 }
+
+/**
+ * PostgreSQL session advisory lock held while a process initialises the database at start-up.
+ * Any 64-bit number no other tool on the database uses; Kysely's own migration lock is another.
+ */
+const STARTUP_LOCK_ID = '7203114905310721';
+
+/**
+ * Run start-up initialisation (migrations, the first signing keys) in one process at a time.
+ * Kysely's migrator serialises the migrations themselves, but not what follows: two processes
+ * starting together on a fresh database would each see no signing keys, each generate a set,
+ * and publish different JWKS until they reload. Under this lock the second process finds the
+ * first one's keys. SQLite is one process on one machine, so it needs none. A process that dies
+ * holding the lock loses its session, and with it the lock.
+ */
+export async function whileHoldingStartupLock<T>(
+  handle: DatabaseHandle,
+  initialise: () => Promise<T>,
+): Promise<T> {
+  if (handle.engine === 'sqlite') return initialise();
+  return handle.db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(${sql.raw(STARTUP_LOCK_ID)})`.execute(connection);
+    try {
+      return await initialise();
+    } finally {
+      await sql`select pg_advisory_unlock(${sql.raw(STARTUP_LOCK_ID)})`.execute(connection);
+    }
+  });
+}
+
+function ignoreDroppedConnection(): void {}
 
 /** Bring the schema up to date. Safe to call from several processes at once (Kysely takes a lock). */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<void> {

@@ -119,6 +119,10 @@ export interface SigningKeyTable {
   private_jwk: string;
   status: string;
   created_at: string;
+  /** When the key starts signing (ISO); NULL = since it was created. Published before that. */
+  activates_at: string | null;
+  /** When a replaced key leaves the JWKS (ISO); NULL = not planned. The row is kept. */
+  retires_at: string | null;
 }
 
 export interface AuditEventTable {

@@ -4,6 +4,8 @@
  *
  * Types and statuses follow DESIGN.md "Every API error uses one envelope".
  */
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+
 export type ErrorType =
   | 'authentication_error'
   | 'permission_error'
@@ -48,6 +50,17 @@ export const ERRORS = {
     message: 'The request body is too large.',
   },
   method_not_allowed: { type: 'invalid_request_error', status: 405, message: 'Method not allowed.' },
+  // Refused by the HTTP parser before any route runs (errors/fastify.ts handleClientError)
+  headers_too_large: {
+    type: 'invalid_request_error',
+    status: 431,
+    message: 'The request headers are too large.',
+  },
+  request_timeout: {
+    type: 'invalid_request_error',
+    status: 408,
+    message: 'The request did not arrive in time.',
+  },
   // Launch (browser-facing)
   org_not_found: {
     type: 'not_found_error',
@@ -61,6 +74,11 @@ export const ERRORS = {
   invalid_launch_request: { type: 'invalid_request_error', message: 'The launch request is not valid.' },
   discovery_failed: { type: 'ehr_error', message: 'Could not read the EHR’s SMART configuration.' },
   insecure_endpoint: { type: 'ehr_error', message: 'The EHR advertised an endpoint that is not allowed.' },
+  ehr_endpoint_not_allowed: {
+    type: 'ehr_error',
+    message:
+      'The EHR advertised an endpoint on a private or local network, which production sources may not use.',
+  },
   // Callback
   invalid_state: {
     type: 'invalid_request_error',
@@ -123,6 +141,11 @@ export const ERRORS = {
   },
   rate_limited: { type: 'rate_limit_error', message: 'Too many requests.' },
   internal_error: { type: 'api_error', message: 'Something went wrong on our side.' },
+  database_unavailable: {
+    type: 'api_error',
+    status: 503,
+    message: 'The service is briefly unavailable. Try again in a moment.',
+  },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -172,5 +195,7 @@ export function toChartsideError(error: unknown): ChartsideError {
     if (statusCode === 405) return new ChartsideError('method_not_allowed', { cause: error });
     return new ChartsideError('bad_request', { cause: error });
   }
+  // A database restart or failover is passing, not a bug: 503, worth a retry.
+  if (isDatabaseUnavailable(error)) return new ChartsideError('database_unavailable', { cause: error });
   return new ChartsideError('internal_error', { cause: error });
 }

@@ -15,8 +15,14 @@ import { type ApiKeyPrincipal, authenticateApiKey } from '../api/api-keys.ts';
 import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
 import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
+import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { assertAllowedUrl, OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
+import {
+  assertAllowedUrl,
+  OutboundError,
+  type OutboundStreamResponse,
+  type UrlPolicy,
+} from '../http/outbound.ts';
 import type { HeldToken, LaunchTokens, TokenRequester } from '../launch/launch-tokens.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
@@ -29,7 +35,7 @@ import { relayResponse } from './relay.ts';
 
 export type ProxyRequest = FastifyRequest<{ Params: { launchId: string } }>;
 
-type ProxiedLaunch = EhrLaunchTable & { source_environment: string | null };
+export type ProxiedLaunch = EhrLaunchTable & { source_environment: string | null };
 
 /** Request headers relayed to the EHR: content negotiation, conditional requests, Prefer. */
 const RELAYED_REQUEST_HEADERS = ['accept', 'content-type', 'prefer'];
@@ -39,13 +45,17 @@ export interface ProxyDeps {
   readonly services: Services;
   readonly tokens: LaunchTokens;
   readonly audit: AuditWriter;
+  /** Ready launches read in the last `lookupCacheMs`; forgotten when their token changes here. */
+  readonly launches: LookupCache<ProxiedLaunch>;
 }
 
 export async function proxyFhirRequest(deps: ProxyDeps, request: ProxyRequest, reply: FastifyReply) {
   const { services } = deps;
   // A CDS service's token (src/cds/fhir-token.ts) is accepted only under its own `cds-` base.
   if (request.params.launchId.startsWith(CDS_FHIR_PREFIX)) return proxyCdsFhirRequest(deps, request, reply);
-  const principal = await authenticateApiKey(services.db, request.headers.authorization);
+  const principal = await authenticateApiKey(services.db, request.headers.authorization, {
+    cache: services.apiKeyCache,
+  });
   const audit = newFhirAuditRecord({
     orgId: principal.orgId,
     apiKeyPrefix: principal.prefix,
@@ -60,6 +70,8 @@ export async function proxyFhirRequest(deps: ProxyDeps, request: ProxyRequest, r
     return await forward(deps, request, reply, principal, audit);
   } catch (error) {
     audit.errorCode = error instanceof ChartsideError ? error.code : 'internal_error';
+    // The launch may have ended or its token may be gone: read it again next time.
+    deps.launches.forget(request.params.launchId);
     throw error;
   }
 }
@@ -75,7 +87,7 @@ async function forward(
   const { config } = services;
   const { launchId } = request.params;
   // Another org's launch answers exactly like a missing one, whatever the path: no existence oracle.
-  const launch = isUuid(launchId) ? await loadProxiedLaunch(services, launchId) : undefined;
+  const launch = isUuid(launchId) ? await loadProxiedLaunch(deps, launchId) : undefined;
   if (!launch || launch.org_id !== principal.orgId) {
     throw new ChartsideError('resource_not_found', { param: 'launchId', message: 'No launch with this id.' });
   }
@@ -84,11 +96,8 @@ async function forward(
   audit.interaction = describeInteraction(request.method, target.segments);
   audit.query = target.query;
   const url = upstreamUrl(launch.iss, target);
-  assertAllowedUrl(
-    url.href,
-    urlPolicyFor({ environment: launch.source_environment ?? 'production' }),
-    'FHIR base',
-  );
+  const policy = urlPolicyFor({ environment: launch.source_environment ?? 'production' });
+  assertAllowedUrl(url.href, policy, 'FHIR base');
 
   const who: TokenRequester = {
     actor: `api_key:${principal.prefix}`,
@@ -97,12 +106,12 @@ async function forward(
   };
   const body = WITH_BODY.has(request.method) && Buffer.isBuffer(request.body) ? request.body : undefined;
   let token = await tokens.current(launch, who);
-  let upstream = await send(services, url, request, token, body);
+  let upstream = await send(services, { url, policy }, request, token, body);
   if (upstream.status === 401) {
     // The EHR refused the token (expired early, revoked): renew once and try again.
     await upstream.discard();
     token = await tokens.afterRefusal(launch, token, who);
-    upstream = await send(services, url, request, token, body);
+    upstream = await send(services, { url, policy }, request, token, body);
     if (upstream.status === 401) {
       await upstream.discard();
       audit.ehrStatus = 401;
@@ -112,6 +121,7 @@ async function forward(
     }
   }
   audit.tokenRenewed = token.sealed !== launch.access_token;
+  if (audit.tokenRenewed) deps.launches.forget(launch.id);
   audit.ehrStatus = upstream.status;
   const relay = await relayResponse(upstream, reply, {
     bases: { ehrBase: launch.iss.replace(/\/+$/, ''), proxyBase: `${config.publicUrl}/fhir/${launch.id}` },
@@ -125,7 +135,7 @@ async function forward(
 
 async function send(
   services: Services,
-  url: URL,
+  { url, policy }: { url: URL; policy: UrlPolicy },
   request: ProxyRequest,
   token: HeldToken,
   body: Buffer | undefined,
@@ -145,6 +155,8 @@ async function send(
       headers,
       ...(body ? { body } : {}),
       timeoutMs: services.config.fhirTimeoutMs,
+      // Production sources: the FHIR host must resolve to public addresses (SSRF guard).
+      policy,
     });
   } catch (error) {
     if (!(error instanceof OutboundError)) throw error;
@@ -159,12 +171,17 @@ async function send(
   }
 }
 
-function loadProxiedLaunch(services: Services, id: string): Promise<ProxiedLaunch | undefined> {
-  return services.db
+async function loadProxiedLaunch(deps: ProxyDeps, id: string): Promise<ProxiedLaunch | undefined> {
+  const remembered = deps.launches.get(id);
+  if (remembered) return remembered;
+  const launch = await deps.services.db
     .selectFrom('ehr_launch')
     .leftJoin('fhir_source', 'fhir_source.id', 'ehr_launch.fhir_source_id')
     .selectAll('ehr_launch')
     .select('fhir_source.environment as source_environment')
     .where('ehr_launch.id', '=', id)
     .executeTakeFirst();
+  // Only ready launches: a pending one is about to change, an ended one answers from its row.
+  if (launch?.status === 'ready') deps.launches.set(id, launch);
+  return launch;
 }

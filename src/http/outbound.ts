@@ -3,18 +3,37 @@
  * goes through {@link OutboundHttp.fetch}: it sets a timeout, never follows redirects silently,
  * refuses URLs the caller's policy forbids, and caps how much of a body we read.
  */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { isLocalHostName, isPublicAddress } from './addresses.ts';
 
 export interface UrlPolicy {
   /** Allow `http:` on loopback hosts (sandbox sources and tests only). */
   readonly allowLoopbackHttp: boolean;
+  /**
+   * Production FHIR sources: the host must be, and resolve only to, public addresses (no
+   * private, loopback, link-local, unique-local, CGNAT or metadata address). Refusals are
+   * `ehr_endpoint_not_allowed`, before any connection is made.
+   */
+  readonly publicAddressesOnly?: boolean;
 }
 
+/** A DNS lookup with `all: true` (injectable so tests can make a name resolve anywhere). */
+export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;
+
 export interface OutboundHttp {
-  /** WHATWG fetch, for the OAuth library and small JSON documents (discovery, JWKS, tokens). */
-  fetch(url: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
+  /**
+   * WHATWG fetch, for the OAuth library and small JSON documents (discovery, JWKS, tokens).
+   * With a `policy`, the URL is checked (and, for `publicAddressesOnly`, its host resolved and
+   * checked) before any connection is made.
+   */
+  fetch(
+    url: string | URL,
+    init?: RequestInit & { timeoutMs?: number; policy?: UrlPolicy },
+  ): Promise<Response>;
   /**
    * A leaner call for the FHIR proxy's hot path: Node streams instead of WHATWG ones and a
    * keep-alive pool (about a third of fetch's CPU per request). Same rules: timeout over the
@@ -30,6 +49,8 @@ export interface OutboundStreamInit {
   headers: Record<string, string>;
   body?: Buffer;
   timeoutMs?: number;
+  /** As for `fetch`; with `publicAddressesOnly` the connection goes to the checked address. */
+  policy?: UrlPolicy;
 }
 
 export interface OutboundStreamResponse {
@@ -57,18 +78,40 @@ export class OutboundError extends Error {
   }
 }
 
-export function createOutboundHttp(options: { timeoutMs: number; fetchImpl?: typeof fetch }): OutboundHttp {
+export function createOutboundHttp(options: {
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+  resolveHost?: ResolveHost;
+}): OutboundHttp {
   const fetchImpl = options.fetchImpl ?? fetch;
+  const resolveHost: ResolveHost =
+    options.resolveHost ??
+    ((hostname) =>
+      new Promise((resolve, reject) =>
+        dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) =>
+          error ? reject(error) : resolve(addresses),
+        ),
+      ));
   const pool = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  // Production sources' FHIR traffic: the socket connects to the address this lookup checked, so
+  // a DNS answer cannot change between the check and the connection (no rebinding window).
+  const publicPool = new Agent({
+    keepAliveTimeout: 10_000,
+    connections: 64,
+    connect: { lookup: publicOnlyLookup(resolveHost) },
+  });
   return {
     timeoutMs: options.timeoutMs,
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([pool.close(), publicPool.close()]);
+    },
     async stream(url, init) {
       const timeoutMs = init.timeoutMs ?? options.timeoutMs;
+      if (init.policy) assertAllowedUrl(url.href, init.policy, 'FHIR server');
       let response: Awaited<ReturnType<typeof undiciRequest>>;
       try {
         response = await undiciRequest(url, {
-          dispatcher: pool,
+          dispatcher: init.policy?.publicAddressesOnly ? publicPool : pool,
           method: init.method as 'GET',
           headers: { 'user-agent': USER_AGENT, ...init.headers },
           body: init.body ?? null,
@@ -76,6 +119,8 @@ export function createOutboundHttp(options: { timeoutMs: number; fetchImpl?: typ
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
+        if ((error as { cause?: unknown }).cause instanceof ChartsideError) throw (error as Error).cause;
+        if (error instanceof ChartsideError) throw error;
         throw outboundFailure(error, url, timeoutMs);
       }
       const header = (name: string) => {
@@ -101,7 +146,8 @@ export function createOutboundHttp(options: { timeoutMs: number; fetchImpl?: typ
       };
     },
     async fetch(url, init = {}) {
-      const { timeoutMs = options.timeoutMs, ...rest } = init;
+      const { timeoutMs = options.timeoutMs, policy, ...rest } = init;
+      if (policy) await assertPublicDestination(String(url), policy, resolveHost);
       const headers = new Headers(rest.headers);
       if (!headers.has('user-agent')) headers.set('user-agent', USER_AGENT);
       const signal = rest.signal
@@ -190,9 +236,65 @@ export function assertAllowedUrl(value: string, policy: UrlPolicy, what: string)
       message: `The EHR’s ${what} must not contain credentials.`,
     });
   }
+  if (policy.publicAddressesOnly && isLocalHostName(url.hostname)) throw notPublic(what);
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && policy.allowLoopbackHttp && isLoopbackHost(url.hostname)) return url;
   throw new ChartsideError('insecure_endpoint', { message: `The EHR’s ${what} must use https.` });
+}
+
+/**
+ * The SSRF guard for `fetch`: {@link assertAllowedUrl}, then, for `publicAddressesOnly`, resolve
+ * the host and refuse it when any address it resolves to is not public.
+ *
+ * DNS-rebinding trade-off: fetch resolves the name again when it connects, so a hostile DNS
+ * server answering "public" now and "private" a moment later could slip past this check. The
+ * FHIR proxy's streamed calls close that gap (their socket connects to the checked address, see
+ * `publicOnlyLookup`); `fetch` only carries discovery, JWKS and token requests to endpoints that
+ * were themselves accepted from a registered production source, and WHATWG fetch offers no
+ * connect hook without swapping the Response class the OAuth library checks.
+ */
+async function assertPublicDestination(value: string, policy: UrlPolicy, resolveHost: ResolveHost) {
+  const url = assertAllowedUrl(value, policy, 'endpoint');
+  if (!policy.publicAddressesOnly) return;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return; // a literal: already judged by assertAllowedUrl
+  let addresses: LookupAddress[];
+  try {
+    addresses = await resolveHost(host);
+  } catch (error) {
+    throw new OutboundError(`could not resolve ${url.origin}`, 'network', { cause: error });
+  }
+  if (addresses.length === 0 || addresses.some(({ address }) => !isPublicAddress(address))) {
+    throw notPublic('endpoint');
+  }
+}
+
+/** A `net.connect` lookup that only ever returns checked, public addresses. */
+function publicOnlyLookup(resolveHost: ResolveHost) {
+  return (
+    hostname: string,
+    options: { all?: boolean },
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
+    resolveHost(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0 || addresses.some(({ address }) => !isPublicAddress(address))) {
+          callback(notPublic('FHIR server'), '');
+          return;
+        }
+        const first = addresses[0] as LookupAddress;
+        if (options.all) callback(null, addresses);
+        else callback(null, first.address, first.family);
+      },
+      (error: Error) => callback(error, ''),
+    );
+  };
+}
+
+function notPublic(what: string): ChartsideError {
+  return new ChartsideError('ehr_endpoint_not_allowed', {
+    message: `The EHR’s ${what} is on a private or local network address, which production sources may not use.`,
+  });
 }
 
 export function isLoopbackHost(hostname: string): boolean {

@@ -5,7 +5,7 @@
  */
 
 import type { webcrypto } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { Db } from '../db/index.ts';
 
@@ -25,6 +25,7 @@ export interface SigningKey {
   readonly privateKey: webcrypto.CryptoKey;
 }
 
+/** What signers need; the live ring (re-read from the database) is in key-ring.ts. */
 export interface KeyRing {
   /** Every published public key (what `/api/auth/.well-known/jwks` serves). */
   readonly jwks: { keys: PublicJwk[] };
@@ -32,59 +33,86 @@ export interface KeyRing {
   signingKey(alg: SigningAlgorithm): SigningKey;
 }
 
-const sealContext = (kid: string) => `signing_key.private_jwk:${kid}`;
+export const sealContext = (kid: string) => `signing_key.private_jwk:${kid}`;
 
 /** Generate the first RS384 and ES384 keys if there are none yet. */
 export async function ensureSigningKeys(db: Db, sealer: Sealer): Promise<void> {
   const existing = await db.selectFrom('signing_key').select('alg').where('status', '=', 'active').execute();
   for (const alg of SIGNING_ALGORITHMS) {
     if (existing.some((row) => row.alg === alg)) continue;
-    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-    const publicJwk = await exportJWK(publicKey);
-    const kid = await calculateJwkThumbprint(publicJwk);
-    const privateJwk = await exportJWK(privateKey);
+    const key = await generateSigningKey(alg, sealer);
     await db
       .insertInto('signing_key')
-      .values({
-        kid,
-        alg,
-        public_jwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
-        private_jwk: sealer.seal(JSON.stringify(privateJwk), sealContext(kid)),
-        status: 'active',
-        created_at: new Date().toISOString(),
-      })
+      .values({ ...key, created_at: new Date().toISOString() })
       .execute();
   }
 }
 
+export interface Rotation {
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+  /** When the new key starts signing. */
+  readonly activatesAt: string;
+  /** The keys it replaces, and when each leaves the JWKS. */
+  readonly replaced: { kid: string; retiresAt: string }[];
+}
+
 /**
- * Load the active keys. When two processes generated keys at the same first start, both sets
- * are published and every process signs with the oldest of each algorithm.
+ * `chartside keys rotate`: add a new key for `alg`, published at once and signing from
+ * `now + leadSeconds`; every current key of that algorithm without a planned retirement stays
+ * published until `graceSeconds` after the new key takes over. Rows are never deleted.
  */
-export async function loadKeyRing(db: Db, sealer: Sealer): Promise<KeyRing> {
-  const rows = await db
-    .selectFrom('signing_key')
-    .selectAll()
-    .where('status', '=', 'active')
-    .orderBy('created_at', 'asc')
-    .orderBy('kid', 'asc')
-    .execute();
-  const signers = new Map<SigningAlgorithm, SigningKey>();
-  const keys: PublicJwk[] = [];
-  for (const row of rows) {
-    const alg = row.alg as SigningAlgorithm;
-    keys.push(JSON.parse(row.public_jwk) as PublicJwk);
-    if (signers.has(alg)) continue;
-    const privateJwk = JSON.parse(sealer.open(row.private_jwk, sealContext(row.kid))) as JWK;
-    const privateKey = (await importJWK(privateJwk, alg)) as webcrypto.CryptoKey;
-    signers.set(alg, { kid: row.kid, alg, privateKey });
-  }
+export async function rotateSigningKey(
+  db: Db,
+  sealer: Sealer,
+  options: { alg: SigningAlgorithm; leadSeconds: number; graceSeconds: number; now?: Date },
+): Promise<Rotation> {
+  const now = options.now ?? new Date();
+  const activatesAt = new Date(now.getTime() + options.leadSeconds * 1000).toISOString();
+  const retiresAt = new Date(Date.parse(activatesAt) + options.graceSeconds * 1000).toISOString();
+  const key = await generateSigningKey(options.alg, sealer);
+  return db.transaction().execute(async (trx) => {
+    const replaced = await trx
+      .selectFrom('signing_key')
+      .select('kid')
+      .where('alg', '=', options.alg)
+      .where('status', '=', 'active')
+      .where('retires_at', 'is', null)
+      .execute();
+    if (replaced.length > 0) {
+      await trx
+        .updateTable('signing_key')
+        .set({ retires_at: retiresAt })
+        .where(
+          'kid',
+          'in',
+          replaced.map((row) => row.kid),
+        )
+        .execute();
+    }
+    await trx
+      .insertInto('signing_key')
+      .values({ ...key, created_at: now.toISOString(), activates_at: activatesAt, retires_at: null })
+      .execute();
+    return {
+      kid: key.kid,
+      alg: options.alg,
+      activatesAt,
+      replaced: replaced.map((row) => ({ kid: row.kid, retiresAt })),
+    };
+  });
+}
+
+async function generateSigningKey(alg: SigningAlgorithm, sealer: Sealer) {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const privateJwk = await exportJWK(privateKey);
   return {
-    jwks: { keys },
-    signingKey(alg) {
-      const key = signers.get(alg);
-      if (!key) throw new Error(`no active ${alg} signing key`);
-      return key;
-    },
+    kid,
+    alg,
+    public_jwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
+    private_jwk: sealer.seal(JSON.stringify(privateJwk), sealContext(kid)),
+    status: 'active',
   };
 }

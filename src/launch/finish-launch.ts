@@ -6,7 +6,7 @@
 import * as oauth from 'oauth4webapi';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
-import { findConnection, resolveClient } from '../settings/connections.ts';
+import { findConnectionAndClient } from '../settings/connections.ts';
 import type { Vendor } from '../settings/fhir-sources.ts';
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
 import { smartConfigurationFor, urlPolicyFor } from '../smart/discovery-cache.ts';
@@ -90,8 +90,9 @@ async function exchange(services: Services, pending: PendingLaunchState, callbac
     .where('id', '=', pending.fhirSourceId)
     .executeTakeFirst();
   if (!source) throw new Error('the FHIR source was removed during the launch');
-  const connection = await findConnection(db, pending.orgId, source.vendor as Vendor);
-  const client = connection && (await resolveClient(db, sealer, config, connection));
+  const found = await findConnectionAndClient(db, sealer, config, pending.orgId, source.vendor as Vendor);
+  const connection = found?.connection;
+  const client = found?.client;
   // The code was issued to the client that started the launch; credentials changed since → fail.
   if (!connection?.appLaunchUrl || !client || client.clientId !== pending.clientId) {
     throw new Error('the connection changed during the launch');

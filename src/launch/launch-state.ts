@@ -57,19 +57,16 @@ export async function consumeLaunchState(
   now = new Date(),
 ): Promise<PendingLaunchState | null> {
   const stateHash = sha256Hex(state);
-  const taken = await db
+  // RETURNING hands the winner its row in the same statement (one round trip, not two).
+  const row = await db
     .updateTable('launch_state')
     .set({ consumed_at: now.toISOString() })
     .where('state_hash', '=', stateHash)
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', now.toISOString())
+    .returningAll()
     .executeTakeFirst();
-  if (Number(taken.numUpdatedRows) !== 1) return null;
-  const row = await db
-    .selectFrom('launch_state')
-    .selectAll()
-    .where('state_hash', '=', stateHash)
-    .executeTakeFirstOrThrow();
+  if (!row) return null;
   return {
     launchId: row.launch_id,
     orgId: row.org_id,

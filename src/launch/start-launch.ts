@@ -5,7 +5,7 @@
  */
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
-import { findConnection, resolveClient } from '../settings/connections.ts';
+import { findConnectionAndClient } from '../settings/connections.ts';
 import { findFhirSourceByIss, type Vendor } from '../settings/fhir-sources.ts';
 import { findOrganization } from '../settings/organizations.ts';
 import { authorizeUrl, codeChallengeFor, newCodeVerifier } from '../smart/authorize-request.ts';
@@ -39,14 +39,14 @@ export async function startLaunch(
   const source = await findFhirSourceByIss(db, iss);
   if (!source) throw new ChartsideError('fhir_source_not_found', { details: { iss } });
 
-  const connection = await findConnection(db, org.id, source.vendor as Vendor);
-  if (!connection) {
+  const found = await findConnectionAndClient(db, sealer, config, org.id, source.vendor as Vendor);
+  if (!found) {
     throw new ChartsideError('connection_not_configured', {
       message: `This organization has no ${vendorName(source.vendor)} connection configured yet.`,
       details: { Organization: org.name },
     });
   }
-  const client = await resolveClient(db, sealer, config, connection);
+  const { connection, client } = found;
   if (!client) {
     throw new ChartsideError('connection_not_configured', {
       message: `The ${vendorName(source.vendor)} connection has no client credentials: turn on “Use custom credentials” and enter the Client ID.`,
@@ -94,7 +94,7 @@ export async function startLaunch(
     state,
     aud: iss,
     launch,
-    codeChallenge: await codeChallengeFor(codeVerifier),
+    codeChallenge: codeChallengeFor(codeVerifier),
   });
 }
 

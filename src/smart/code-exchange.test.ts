@@ -14,7 +14,8 @@ import { exchangeCode, TokenExchangeError } from './code-exchange.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { createJwksCache } from './jwks-cache.ts';
 
-type Answer = { status?: number; body: unknown };
+type Answer = { status?: number; body: unknown; headers?: Record<string, string> };
+type Received = { method?: string; headers: Record<string, unknown>; body: string };
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 describe('authorization-code exchange', () => {
@@ -23,13 +24,18 @@ describe('authorization-code exchange', () => {
   let published: JWK[];
   let ehrKey: Awaited<ReturnType<typeof generateKeyPair>>;
   let strangerKey: Awaited<ReturnType<typeof generateKeyPair>>;
-  const server = createServer((request, response) => {
+  let received: Received | undefined;
+  const server = createServer(async (request, response) => {
     if (request.url === '/jwk') {
       response.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: published }));
       return;
     }
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    received = { method: request.method, headers: request.headers, body: Buffer.concat(chunks).toString() };
     response.statusCode = answer.status ?? 200;
     response.setHeader('content-type', 'application/json');
+    for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
     response.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
   });
 
@@ -126,6 +132,29 @@ describe('authorization-code exchange', () => {
     assert.equal(tokens.tenant, 't');
     assert.equal(tokens.fhirUser, `${origin}/r4/t/Practitioner/12742069`);
     assert.equal(tokens.idTokenClaims?.sub, 'portal');
+  });
+
+  it('sends the token request the EHR expects: POST, client_secret_basic, the form with the PKCE verifier', async () => {
+    answer = { body: await tokenResponse() };
+    await exchange();
+    assert.equal(received?.method, 'POST');
+    assert.equal(
+      received?.headers.authorization,
+      `Basic ${Buffer.from('client-1:secret').toString('base64')}`,
+    );
+    assert.match(String(received?.headers['content-type']), /^application\/x-www-form-urlencoded/);
+    const form = new URLSearchParams(received?.body);
+    assert.equal(form.get('grant_type'), 'authorization_code');
+    assert.equal(form.get('code'), 'abc');
+    assert.equal(form.get('redirect_uri'), 'https://gw.example/api/auth/smart/launch-callback');
+    assert.equal(form.get('code_verifier'), 'v'.repeat(43));
+  });
+
+  it('refuses a token endpoint that redirects, and an answer too large to be a token response', async () => {
+    answer = { status: 302, body: '', headers: { location: 'https://elsewhere.example/token' } };
+    await assertRefused(/token request failed.*redirect/);
+    answer = { body: JSON.stringify({ ...(await tokenResponse()), padding: 'x'.repeat(1_100_000) }) };
+    await assertRefused(/too large/);
   });
 
   it('refuses an id_token for another client (aud)', async () => {

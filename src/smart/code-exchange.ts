@@ -16,7 +16,11 @@ import { clientAuthentication } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { type IdTokenKeys, resolveIdTokenJwksUri } from './id-token.ts';
 import type { JwksCache } from './jwks-cache.ts';
-import { adoptTrustedIdTokenIssuer, authorizationServerFor, tokenRequestOptions } from './token-endpoint.ts';
+import {
+  adoptTrustedIdTokenIssuer,
+  authorizationServerFor,
+  codeExchangeRequestOptions,
+} from './token-endpoint.ts';
 
 /** The EHR's token response, with SMART's launch context, in our words. */
 export interface TokenSet {
@@ -65,7 +69,7 @@ export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchang
   const { smart, client } = exchange;
   const as = authorizationServerFor(smart);
   const oauthClient: oauth.Client = { client_id: client.clientId };
-  const options = tokenRequestOptions(deps.http, exchange.policy);
+  const options = codeExchangeRequestOptions(deps.http, exchange.policy);
 
   let response: Response;
   try {

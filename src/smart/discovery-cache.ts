@@ -8,7 +8,11 @@ import { discoverSmartConfiguration, type SmartConfiguration } from './discovery
 
 export function urlPolicyFor(source: Pick<FhirSourceTable, 'environment'>): UrlPolicy {
   // Only sandbox sources may use plain http, and then only on loopback (checked per URL).
-  return { allowLoopbackHttp: source.environment === 'sandbox' };
+  // Production sources' endpoints must be public addresses (SSRF guard, src/http/addresses.ts).
+  return {
+    allowLoopbackHttp: source.environment === 'sandbox',
+    publicAddressesOnly: source.environment !== 'sandbox',
+  };
 }
 
 export async function smartConfigurationFor(

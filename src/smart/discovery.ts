@@ -35,24 +35,28 @@ export async function discoverSmartConfiguration(
   try {
     const response = await http.fetch(`${base}/.well-known/smart-configuration`, {
       headers: { accept: 'application/json' },
+      policy,
     });
     if (response.ok) return parseSmartConfiguration(await readJsonBody(response), policy);
     await response.body?.cancel();
     firstFailure = new Error(`smart-configuration answered ${response.status}`);
   } catch (error) {
-    if (error instanceof ChartsideError && error.code === 'insecure_endpoint') throw error;
+    if (isRefusedEndpoint(error)) throw error;
     firstFailure = error;
   }
   // SMART v1 servers may only publish the endpoints in the CapabilityStatement.
   try {
-    const response = await http.fetch(`${base}/metadata`, { headers: { accept: 'application/fhir+json' } });
+    const response = await http.fetch(`${base}/metadata`, {
+      headers: { accept: 'application/fhir+json' },
+      policy,
+    });
     if (!response.ok) {
       await response.body?.cancel();
       throw new Error(`metadata answered ${response.status}`);
     }
     return parseCapabilityStatement(await readJsonBody(response, 5_000_000), policy);
   } catch (error) {
-    if (error instanceof ChartsideError && error.code === 'insecure_endpoint') throw error;
+    if (isRefusedEndpoint(error)) throw error;
     throw new ChartsideError('discovery_failed', {
       cause: { smartConfiguration: firstFailure, metadata: error },
     });
@@ -108,6 +112,18 @@ export function parseCapabilityStatement(json: unknown, policy: UrlPolicy): Smar
   throw invalid('metadata has no oauth-uris extension');
 }
 
+/** An endpoint we refuse to call is the answer, not a reason to try the other document. */
+function isRefusedEndpoint(error: unknown): boolean {
+  return (
+    error instanceof ChartsideError &&
+    (error.code === 'insecure_endpoint' || error.code === 'ehr_endpoint_not_allowed')
+  );
+}
+
+/**
+ * Every discovered endpoint is checked when the document is accepted (and again by the outbound
+ * guard when called): for production sources, no private, loopback, link-local or metadata hosts.
+ */
 function requiredUrl(value: unknown, what: string, policy: UrlPolicy): string {
   if (typeof value !== 'string' || value === '') throw invalid(`no ${what}`);
   return assertAllowedUrl(value, policy, what).href;

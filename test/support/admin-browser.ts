@@ -27,7 +27,12 @@ export async function openConsoleBrowser(
   const { db } = stack.gateway.services;
   await createOperator(db, { orgId: stack.orgId, email: OPERATOR.email, password: OPERATOR.password });
   if (options.unconfigured) await db.deleteFrom('connection').where('org_id', '=', stack.orgId).execute();
-  const browser = await launchBrowser();
+  // Without a browser there is nothing to close later: close the stack now, or its servers keep
+  // the test file (and with it the whole run) alive.
+  const browser = await launchBrowser().catch(async (error: unknown) => {
+    await stack.close();
+    throw error;
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.gatewayUrl });
   const page = await context.newPage();

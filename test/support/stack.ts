@@ -7,8 +7,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../src/api/api-keys.ts';
-import { buildApp } from '../../src/app.ts';
-import { type ClientAuthMethod, loadConfig } from '../../src/config/index.ts';
+import { type BuildOptions, buildApp } from '../../src/app.ts';
+import { type ClientAuthMethod, type Config, loadConfig } from '../../src/config/index.ts';
+import type { Sealer } from '../../src/crypto/sealing.ts';
+import type { Db } from '../../src/db/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../../src/launch/urls.ts';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { DEFAULT_FLAG_SCOPES } from '../../src/sandbox/main.ts';
@@ -29,6 +31,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** CDS service ids registered for the sandbox app (fired at the org's CDS Hooks URL on chart open). */
   cdsServiceIds?: string[];
+  /** Extra buildApp options (e.g. `keyClock` for key-rotation tests). */
+  build?: Omit<BuildOptions, 'logStream'>;
 }
 
 export interface Stack {
@@ -68,10 +72,50 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       done();
     },
   });
-  const gateway = await buildApp(config, { logStream });
+  const gateway = await buildApp(config, { ...options.build, logStream });
   await gateway.listen({ host: '127.0.0.1', port });
 
-  const { db, sealer } = gateway.services;
+  const tenant = await seedSandboxTenant(gateway.services, config, options);
+  const { sandbox } = tenant;
+  return {
+    ...tenant,
+    gateway,
+    gatewayUrl,
+    database,
+    logs,
+    async close() {
+      await gateway.close();
+      await sandbox.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface SeededTenant {
+  readonly sandbox: RunningSandbox;
+  readonly orgId: string;
+  readonly apiKey: string;
+  readonly clientId: string;
+  readonly applicationId: string;
+  readonly appLaunchUrl: string;
+}
+
+/**
+ * Seed a gateway's database the way an operator would (org, the sandbox as a FHIR source, a
+ * Cerner connection with custom credentials, an API key) and start the local Cerner sandbox with
+ * the matching app registration (Launch URI, Redirect URI and JWKS URL from `config.publicUrl`).
+ * For stacks whose gateways run elsewhere (child processes), pass their shared database handle.
+ */
+export async function seedSandboxTenant(
+  { db, sealer }: { db: Db; sealer: Sealer },
+  config: Config,
+  options: Pick<StackOptions, 'authMethod' | 'appLaunchUrl' | 'cdsServiceIds'> & {
+    /** The sandbox's advertised origin (a front placed before it); default its own. */
+    sandboxOrigin?: string;
+    sandboxPort?: number;
+  } = {},
+): Promise<SeededTenant> {
+  const gatewayUrl = config.publicUrl;
   const org = await createOrganization(db, { name: 'Test Clinic' });
   const clientId = randomUUID();
   const applicationId = randomUUID();
@@ -82,7 +126,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       : (options.appLaunchUrl ?? 'https://app.example.org/launch?tenant=demo');
 
   const sandbox = await startSandbox({
-    port: 0,
+    port: options.sandboxPort ?? 0,
+    ...(options.sandboxOrigin ? { publicOrigin: options.sandboxOrigin } : {}),
     testControls: true,
     apps: [
       {
@@ -120,21 +165,5 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const { key } = await createApiKey(db, org.id, 'test');
 
-  return {
-    gateway,
-    gatewayUrl,
-    sandbox,
-    database,
-    orgId: org.id,
-    apiKey: key,
-    clientId,
-    applicationId,
-    appLaunchUrl,
-    logs,
-    async close() {
-      await gateway.close();
-      await sandbox.close();
-      await database.drop();
-    },
-  };
+  return { sandbox, orgId: org.id, apiKey: key, clientId, applicationId, appLaunchUrl };
 }

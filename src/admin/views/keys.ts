@@ -2,6 +2,7 @@
 
 import type { ApiKeySummary } from '../../api/api-keys.ts';
 import { html, type SafeHtml } from '../../html/escape.ts';
+import type { KeyState } from '../../keys/key-ring.ts';
 import type { Flash } from '../sessions.ts';
 import { age, badge, copyField, csrfField, when } from './components.ts';
 import { consolePage, type Viewer } from './layout.ts';
@@ -66,9 +67,26 @@ export function revokeKeyPage(viewer: Viewer, key: ApiKeySummary): string {
 export interface SigningKeyRow {
   kid: string;
   alg: string;
-  status: string;
+  state: KeyState;
   createdAt: string;
-  signsNow: boolean;
+  activatesAt: string | null;
+  retiresAt: string | null;
+}
+
+const STATE_BADGES: Record<KeyState, [string, 'ok' | 'bad' | 'info' | '']> = {
+  next: ['next', 'info'],
+  active: ['active · signs now', 'ok'],
+  retiring: ['retiring', ''],
+  retired: ['retired', 'bad'],
+};
+
+/** When the key changes state next, in words. */
+function stateNote(key: SigningKeyRow): SafeHtml | string {
+  if (key.state === 'next' && key.activatesAt)
+    return html`<span class="sub">signs from ${when(key.activatesAt)}</span>`;
+  if (key.state !== 'retired' && key.retiresAt)
+    return html`<span class="sub">leaves the JWKS ${when(key.retiresAt)}</span>`;
+  return '';
 }
 
 export function signingKeysPage(
@@ -82,7 +100,7 @@ export function signingKeysPage(
     (key): SafeHtml => html`<tr>
   <td data-label="Key id (kid)" class="mono">${key.kid}</td>
   <td data-label="Algorithm" class="mono">${key.alg}</td>
-  <td data-label="Status">${badge(key.status, key.status === 'active' ? 'ok' : '')}${key.signsNow ? html` ${badge('signs now', 'info')}` : ''}</td>
+  <td data-label="State">${badge(...STATE_BADGES[key.state])}${stateNote(key)}</td>
   <td data-label="Created">${when(key.createdAt)}</td>
   <td data-label="Age" class="num">${age(key.createdAt, now)}</td>
 </tr>`,
@@ -93,12 +111,12 @@ export function signingKeysPage(
     nav: 'signing-keys',
     crumbs: [SETTINGS],
     body: html`<div class="page-head"><div><h1>Signing keys</h1>
-<p class="muted">Chartside signs its JWT client assertions (private_key_jwt) with these keys. The EHR checks them against the public keys at the JWKS URI. Private keys never leave the gateway and are sealed at rest.</p></div></div>
+<p class="muted">Chartside signs its JWT client assertions (private_key_jwt) with these keys. The EHR checks them against the public keys at the JWKS URI. Private keys never leave the gateway and are sealed at rest. <code>chartside keys rotate</code> adds a key that is published first (<em>next</em>) and signs after the lead time; the key it replaces stays published for a grace period (<em>retiring</em>).</p></div></div>
 <section class="card">
   ${copyField({ id: 'jwks_uri', label: 'JWKS URI', value: jwksUrl, hint: 'Register it as the JSON Web Key Set URL on Cerner Central.' })}
 </section>
 <section class="card"><h2>Keys</h2><div class="table-wrap"><table class="stack">
-<thead><tr><th scope="col">Key id (kid)</th><th scope="col">Algorithm</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Age</th></tr></thead>
+<thead><tr><th scope="col">Key id (kid)</th><th scope="col">Algorithm</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Age</th></tr></thead>
 <tbody>${rows}</tbody></table></div></section>
 <section class="card"><h2>Current JWKS</h2>
   <p class="muted">Exactly what <code>${jwksUrl}</code> serves.</p>

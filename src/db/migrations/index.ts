@@ -4,6 +4,7 @@ import * as initial from './0001-initial.ts';
 import * as admin from './0002-admin.ts';
 import * as fhirProxy from './0003-fhir-proxy.ts';
 import * as cds from './0004-cds.ts';
+import * as keyRotation from './0005-key-rotation.ts';
 
 /**
  * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
@@ -15,6 +16,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0002-admin': { up: (db) => admin.up(db, engine) },
     '0003-fhir-proxy': { up: (db) => fhirProxy.up(db, engine) },
     '0004-cds': { up: (db) => cds.up(db, engine) },
+    '0005-key-rotation': { up: (db) => keyRotation.up(db, engine) },
   };
   return { getMigrations: async () => all };
 }

@@ -1,0 +1,140 @@
+/**
+ * The benchmark's EHR stub refuses what a real EHR refuses, so neither subject can pass the
+ * benchmark with a sloppy launch; and it reports its own time for the driver to subtract.
+ * Run: bash scripts/test.sh bench/launch/*.test.ts
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { stop } from '../support/processes.ts';
+import { type Client, newClient, startEhrStub } from './subjects.ts';
+
+const BASELINE_PORT = 1; // only appears in the registered redirect URIs
+const redirectUri = `http://127.0.0.1:${BASELINE_PORT}/callback`;
+const verifier = 'v'.repeat(43);
+const challenge = createHash('sha256').update(verifier).digest('base64url');
+
+describe('bench EHR stub', () => {
+  let client: Client;
+  let stub: { child: ChildProcess; origin: string; iss: string };
+
+  before(async () => {
+    client = newClient();
+    stub = await startEhrStub(client, BASELINE_PORT);
+  });
+  after(() => stop(stub.child));
+
+  const authorizeUrl = (overrides: Record<string, string> = {}) => {
+    const params = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: redirectUri,
+      scope: client.scope,
+      state: 'state-1',
+      aud: stub.iss,
+      launch: 'launch-1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...overrides,
+    });
+    return `${stub.origin}/authorize?${params}`;
+  };
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const authorize = async (overrides: Record<string, string> = {}) => {
+    const response = await fetch(authorizeUrl(overrides), { redirect: 'manual' });
+    await response.body?.cancel();
+    return response;
+  };
+  const codeFrom = async (launch: string) => {
+    const response = await authorize({ launch });
+    assert.equal(response.status, 302);
+    const location = new URL(response.headers.get('location') as string);
+    assert.equal(`${location.origin}${location.pathname}`, redirectUri);
+    assert.equal(location.searchParams.get('state'), 'state-1');
+    return location.searchParams.get('code') as string;
+  };
+  const token = (form: Record<string, string>, authorization = basic(client.clientId, client.clientSecret)) =>
+    fetch(`${stub.origin}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization },
+      body: new URLSearchParams({ grant_type: 'authorization_code', redirect_uri: redirectUri, ...form }),
+    });
+
+  it('advertises SMART endpoints with S256 and client_secret_basic', async () => {
+    const response = await fetch(`${stub.iss}/.well-known/smart-configuration`);
+    const body = (await response.json()) as Record<string, unknown>;
+    assert.equal(body.authorization_endpoint, `${stub.origin}/authorize`);
+    assert.equal(body.token_endpoint, `${stub.origin}/token`);
+    assert.equal(body.jwks_uri, `${stub.origin}/jwks`);
+    assert.deepEqual(body.code_challenge_methods_supported, ['S256']);
+    assert.match(response.headers.get('server-timing') ?? '', /^ehr;dur=\d+\.\d{3}$/);
+  });
+
+  it('refuses an authorize request with a wrong aud, client, redirect URI or challenge method', async () => {
+    const refused: Array<Record<string, string>> = [
+      { aud: `${stub.iss}/` },
+      { client_id: 'someone-else' },
+      { redirect_uri: 'https://evil.example/callback' },
+      { code_challenge_method: 'plain' },
+      { launch: '' },
+    ];
+    for (const overrides of refused) {
+      const response = await authorize(overrides);
+      assert.equal(response.status, 400, JSON.stringify(overrides));
+      assert.equal(response.headers.get('location'), null);
+    }
+  });
+
+  it('exchanges a code once, checking the secret and the PKCE verifier, for a verifiable id_token', async () => {
+    assert.equal(
+      (
+        await token(
+          { code: await codeFrom('l-secret'), code_verifier: verifier },
+          basic(client.clientId, 'wrong'),
+        )
+      ).status,
+      401,
+    );
+    assert.equal(
+      (await token({ code: await codeFrom('l-pkce'), code_verifier: 'w'.repeat(43) })).status,
+      400,
+    );
+
+    const code = await codeFrom('l-good');
+    const response = await token({ code, code_verifier: verifier });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as Record<string, string>;
+    assert.equal(body.token_type, 'Bearer');
+    assert.equal(body.scope, client.scope);
+    assert.ok(body.access_token && body.refresh_token && body.patient && body.encounter);
+    const { payload } = await jwtVerify(
+      body.id_token as string,
+      createRemoteJWKSet(new URL(`${stub.origin}/jwks`)),
+      {
+        issuer: stub.origin,
+        audience: client.clientId,
+        algorithms: ['RS256'],
+      },
+    );
+    assert.match(String(payload.fhirUser), /^http:\/\/127\.0\.0\.1:\d+\/fhir\/Practitioner\/\d+$/);
+
+    const again = await token({ code, code_verifier: verifier });
+    assert.equal(again.status, 400);
+    assert.equal(((await again.json()) as { error: string }).error, 'invalid_grant');
+  });
+
+  it('keeps the token endpoint’s time per launch until the driver drains it', async () => {
+    await fetch(`${stub.origin}/_bench/timings`).then((response) => response.json());
+    const response = await token({ code: await codeFrom('l-timed'), code_verifier: verifier });
+    await response.body?.cancel();
+    const timings = (await (await fetch(`${stub.origin}/_bench/timings`)).json()) as {
+      token: Record<string, number>;
+    };
+    assert.deepEqual(Object.keys(timings.token), ['l-timed']);
+    assert.ok((timings.token['l-timed'] as number) > 0);
+    const drained = (await (await fetch(`${stub.origin}/_bench/timings`)).json()) as { token: object };
+    assert.deepEqual(drained.token, {});
+  });
+});
