@@ -17,11 +17,9 @@
  * A third target, the bare pass-through (pass-through-proxy.ts), shows what any extra Node hop
  * costs on this machine: the gateway's throughput is also reported against it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +33,7 @@ import { callbackUrl, jwksUrl, launchUrl } from '../src/launch/urls.ts';
 import { setConnection } from '../src/settings/connections.ts';
 import { addFhirSource } from '../src/settings/fhir-sources.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
+import { cpuMs, freePort, positive, startNode, stop, waitFor } from './support/processes.ts';
 
 const bin = fileURLToPath(new URL('../bin/chartside.js', import.meta.url));
 const passThrough = fileURLToPath(new URL('./pass-through-proxy.ts', import.meta.url));
@@ -42,8 +41,15 @@ const DURATION = positive(process.env.BENCH_DURATION, 8);
 const CONNECTIONS = positive(process.env.BENCH_CONNECTIONS, 10);
 const RATE = positive(process.env.BENCH_RATE, 200);
 const WARMUP_SECONDS = 2;
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat CPU times. */
-const CLOCK_TICKS = 100;
+
+/** BENCH_PROFILE=<folder>: a V8 CPU profile of each child (open it in Chrome DevTools). */
+function start(name: string, script: string, args: string[], env: NodeJS.ProcessEnv) {
+  return startNode(name, script, args, {
+    env,
+    nodeArgs: ['--import', 'tsx'],
+    ...(process.env.BENCH_PROFILE ? { profileDir: process.env.BENCH_PROFILE } : {}),
+  });
+}
 const TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
 const SCENARIOS = [
   { name: 'Patient read', path: 'Patient/12742400' },
@@ -53,56 +59,6 @@ const SCENARIOS = [
   },
 ];
 
-function positive(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv, name: string, script = bin): ChildProcess {
-  // BENCH_PROFILE=<folder>: write a V8 CPU profile of each child (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
-  return child;
-}
-
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode})`);
-    const ok = await fetch(url).then(
-      (response) => response.status < 500,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
-
 interface Measurement {
   requestsPerSecond: number;
   p50: number;
@@ -111,16 +67,6 @@ interface Measurement {
   /** CPU milliseconds per request spent by the gateway and by the sandbox (Linux only). */
   gatewayCpu: number;
   sandboxCpu: number;
-}
-
-/** CPU time of a process so far, in ms, from /proc (NaN where there is no /proc). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** One autocannon run. Latencies come from each response's own timer (sub-millisecond). */
@@ -235,12 +181,13 @@ async function main(): Promise<void> {
       }),
     );
     const sandbox = start(
+      'sandbox',
+      bin,
       ['sandbox', '--config', sandboxConfig, '--port', String(sandboxPort)],
       env,
-      'sandbox',
     );
     children.push(sandbox);
-    const gateway = start(['serve'], env, 'gateway');
+    const gateway = start('gateway', bin, ['serve'], env);
     children.push(gateway);
     await Promise.all([waitFor(`${fhirBase}/metadata`, sandbox), waitFor(`${gatewayUrl}/health`, gateway)]);
 
@@ -270,17 +217,12 @@ async function main(): Promise<void> {
       tokenContext(launchId, 'access_token'),
     );
     await database.close();
-    const ceiling = start(
-      [],
-      {
-        PATH: process.env.PATH,
-        PASS_THROUGH_PORT: String(ceilingPort),
-        PASS_THROUGH_TARGET: fhirBase,
-        PASS_THROUGH_TOKEN: ehrToken,
-      },
-      'pass-through',
-      passThrough,
-    );
+    const ceiling = start('pass-through', passThrough, [], {
+      PATH: process.env.PATH,
+      PASS_THROUGH_PORT: String(ceilingPort),
+      PASS_THROUGH_TARGET: fhirBase,
+      PASS_THROUGH_TOKEN: ehrToken,
+    });
     children.push(ceiling);
     await waitFor(`http://127.0.0.1:${ceilingPort}/metadata`, ceiling);
 

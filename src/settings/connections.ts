@@ -58,13 +58,17 @@ export async function findConnection(
   orgId: string,
   vendor: Vendor,
 ): Promise<ConnectionSettings | undefined> {
-  const row = await db
+  const row = await connectionRow(db, orgId, vendor);
+  return row && toSettings(row);
+}
+
+function connectionRow(db: Db, orgId: string, vendor: Vendor): Promise<ConnectionTable | undefined> {
+  return db
     .selectFrom('connection')
     .selectAll()
     .where('org_id', '=', orgId)
     .where('vendor', '=', vendor)
     .executeTakeFirst();
-  return row && toSettings(row);
 }
 
 /** Create or update an org's connection for a vendor, validating the result as a whole. */
@@ -176,12 +180,7 @@ export async function findConnectionAndClient(
   orgId: string,
   vendor: Vendor,
 ): Promise<{ connection: ConnectionSettings; client: ResolvedClient | null } | undefined> {
-  const row = await db
-    .selectFrom('connection')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('vendor', '=', vendor)
-    .executeTakeFirst();
+  const row = await connectionRow(db, orgId, vendor);
   if (!row) return undefined;
   const connection = toSettings(row);
   const client =

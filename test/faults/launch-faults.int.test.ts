@@ -13,18 +13,12 @@
  * Default: a few hundred launches (CI). `FAULTS_FULL=1` (`npm run test:faults`): 10,000.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createApiKey } from '../../src/api/api-keys.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createSealer } from '../../src/crypto/sealing.ts';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../src/db/index.ts';
-import { callbackUrl, jwksUrl, launchUrl } from '../../src/launch/urls.ts';
-import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.ts';
-import { DEFAULT_FLAG_SCOPES } from '../../src/sandbox/main.ts';
-import { setConnection } from '../../src/settings/connections.ts';
-import { addFhirSource } from '../../src/settings/fhir-sources.ts';
-import { createOrganization } from '../../src/settings/organizations.ts';
+import type { RunningSandbox } from '../../src/sandbox/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { type FaultFront, type FaultRates, startFaultFront } from '../support/fault-front.ts';
 import {
@@ -34,6 +28,7 @@ import {
 } from '../support/gateway-process.ts';
 import { freePort } from '../support/ports.ts';
 import { type PrivatePostgres, postgresBinDir, startPrivatePostgres } from '../support/private-postgres.ts';
+import { seedSandboxTenant } from '../support/stack.ts';
 import { accountForLaunches } from './accounting.ts';
 import { probeFhir } from './fhir-probes.ts';
 import { type GatewayPool, type LaunchRecord, runLaunches, watchHealth } from './launch-runner.ts';
@@ -126,45 +121,16 @@ describe('launches under injected faults, a PostgreSQL restart and a killed proc
     const starting = Promise.all(ports.map((port) => startGatewayProcess(env, port)));
     starting.catch(() => {}); // awaited below
     const config = loadConfig({ ...env, PORT: String(ports[0]) });
-    const org = await createOrganization(handle.db, { name: 'Fault Clinic' });
-    clientId = randomUUID();
-    const clientSecret = randomBytes(24).toString('base64url');
+    const sealer = createSealer(Buffer.from(env.CHARTSIDE_MASTER_KEY as string, 'base64'));
     const sandboxPort = await freePort();
-    sandbox = await startSandbox({
-      port: sandboxPort,
-      host: '127.0.0.1',
-      publicOrigin: front.origin,
-      testControls: true,
-      apps: [
-        {
-          name: 'Chartside fault test',
-          applicationId: randomUUID(),
-          clientId,
-          secret: clientSecret,
-          jwksUrl: jwksUrl(config),
-          redirectUris: [callbackUrl(config)],
-          launchUri: launchUrl(config, org.id),
-          accessType: 'offline',
-          scopes: DEFAULT_FLAG_SCOPES,
-        },
-      ],
+    // The sandbox advertises the front's origin, so every EHR call the gateway makes crosses it.
+    const tenant = await seedSandboxTenant({ db: handle.db, sealer }, config, {
+      appLaunchUrl: 'https://app.example.org/launch',
+      sandboxOrigin: front.origin,
+      sandboxPort,
     });
     front.setUpstream(`http://127.0.0.1:${sandboxPort}`);
-    await addFhirSource(handle.db, { iss: sandbox.fhirBaseUrl, vendor: 'cerner', environment: 'sandbox' });
-    await setConnection(
-      handle.db,
-      createSealer(Buffer.from(env.CHARTSIDE_MASTER_KEY as string, 'base64')),
-      config,
-      org.id,
-      'cerner',
-      {
-        appLaunchUrl: 'https://app.example.org/launch',
-        useCustomCredentials: true,
-        clientId,
-        clientSecret,
-      },
-    );
-    apiKey = (await createApiKey(handle.db, org.id, 'faults')).key;
+    ({ sandbox, clientId, apiKey } = tenant);
     gateways = await starting;
     pool.urls = gateways.map((gateway) => gateway.url);
   });
