@@ -81,10 +81,12 @@ export interface Config extends SecuritySettings {
    */
   readonly fhirTimeoutMs: number;
   /**
-   * How long a process reuses an API key check and a launch row it has just read from the
-   * database (`CHARTSIDE_LOOKUP_CACHE_MS`, default 2000, 0 in test mode; 0 = read on every request). It takes two
-   * queries off every proxied FHIR call. The price: a key revoked, or a launch ended, by ANOTHER
-   * process keeps working here for at most this long (the revoking process itself forgets at once).
+   * How long a process reuses what it has just read for the hot paths
+   * (`CHARTSIDE_LOOKUP_CACHE_MS`, default 2000, 0 in test mode; 0 = read on every request): an
+   * API key check and a ready launch row on the FHIR proxy (two queries per call), and a launch's
+   * org, source, connection, client and SMART configuration on the launch and callback hops. The
+   * price: a key revoked, a launch ended or a setting changed by ANOTHER process is seen here only
+   * after this long (a key revoked in this process's console stops at once).
    */
   readonly lookupCacheMs: number;
   /**

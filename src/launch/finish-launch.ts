@@ -4,11 +4,18 @@
  * `mb_launch`. Every failure leaves the launch `failed` with a reason; nothing is half-written.
  */
 import * as oauth from 'oauth4webapi';
+import type { FhirSourceTable } from '../db/index.ts';
+import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
-import { findConnectionAndClient } from '../settings/connections.ts';
+import {
+  type ConnectionSettings,
+  findConnectionAndClient,
+  type ResolvedClient,
+} from '../settings/connections.ts';
 import type { Vendor } from '../settings/fhir-sources.ts';
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
+import type { SmartConfiguration } from '../smart/discovery.ts';
 import { smartConfigurationFor, urlPolicyFor } from '../smart/discovery-cache.ts';
 import { completeLaunch, failLaunch } from './ehr-launches.ts';
 import { consumeLaunchState, type PendingLaunchState } from './launch-state.ts';
@@ -29,6 +36,7 @@ export async function finishLaunch(
   query: CallbackQuery,
   callbackUrl: URL,
   requestId: string,
+  settings?: LookupCache<CallbackSettings>,
 ): Promise<string> {
   const { db, sealer } = services;
   const state = param(query.state);
@@ -55,7 +63,7 @@ export async function finishLaunch(
   }
 
   try {
-    const { appLaunchUrl, tokens } = await exchange(services, pending, callbackUrl);
+    const { appLaunchUrl, tokens } = await exchange(services, pending, callbackUrl, settings);
     const completed = await completeLaunch(
       db,
       sealer,
@@ -82,22 +90,30 @@ export async function finishLaunch(
   }
 }
 
-async function exchange(services: Services, pending: PendingLaunchState, callbackUrl: URL) {
-  const { db, sealer, config, http, keyRing, jwks } = services;
-  const source = await db
-    .selectFrom('fhir_source')
-    .selectAll()
-    .where('id', '=', pending.fhirSourceId)
-    .executeTakeFirst();
-  if (!source) throw new Error('the FHIR source was removed during the launch');
-  const found = await findConnectionAndClient(db, sealer, config, pending.orgId, source.vendor as Vendor);
-  const connection = found?.connection;
-  const client = found?.client;
-  // The code was issued to the client that started the launch; credentials changed since → fail.
-  if (!connection?.appLaunchUrl || !client || client.clientId !== pending.clientId) {
-    throw new Error('the connection changed during the launch');
+/** What the callback reads about a launch's source and connection (remembered like LaunchSettings). */
+export interface CallbackSettings {
+  readonly source: FhirSourceTable;
+  readonly connection: ConnectionSettings & { readonly appLaunchUrl: string };
+  readonly client: ResolvedClient;
+  readonly smart: SmartConfiguration;
+}
+
+async function exchange(
+  services: Services,
+  pending: PendingLaunchState,
+  callbackUrl: URL,
+  settings?: LookupCache<CallbackSettings>,
+) {
+  const { http, keyRing, jwks } = services;
+  const key = `${pending.orgId}\n${pending.fhirSourceId}`;
+  let resolved = settings?.get(key);
+  if (!resolved) {
+    resolved = await loadCallbackSettings(services, pending);
+    settings?.set(key, resolved);
   }
-  const smart = await smartConfigurationFor(db, http, source, config.discoveryTtlSeconds);
+  const { source, connection, client, smart } = resolved;
+  // The code was issued to the client that started the launch; credentials changed since → fail.
+  if (client.clientId !== pending.clientId) throw new Error('the connection changed during the launch');
   const tokens = await exchangeCode(
     { http, keyRing, jwks },
     {
@@ -110,6 +126,24 @@ async function exchange(services: Services, pending: PendingLaunchState, callbac
     },
   );
   return { appLaunchUrl: connection.appLaunchUrl, tokens };
+}
+
+async function loadCallbackSettings(
+  services: Services,
+  pending: PendingLaunchState,
+): Promise<CallbackSettings> {
+  const { db, sealer, config, http } = services;
+  const source = await db
+    .selectFrom('fhir_source')
+    .selectAll()
+    .where('id', '=', pending.fhirSourceId)
+    .executeTakeFirst();
+  if (!source) throw new Error('the FHIR source was removed during the launch');
+  const found = await findConnectionAndClient(db, sealer, config, pending.orgId, source.vendor as Vendor);
+  const appLaunchUrl = found?.connection.appLaunchUrl;
+  if (!found?.client || !appLaunchUrl) throw new Error('the connection changed during the launch');
+  const smart = await smartConfigurationFor(db, http, source, config.discoveryTtlSeconds);
+  return { source, connection: { ...found.connection, appLaunchUrl }, client: found.client, smart };
 }
 
 /** `https://…/r4/<tenant>/Practitioner/123` → `Practitioner/123` (the shape apps get). */

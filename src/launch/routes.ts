@@ -1,18 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import { LookupCache } from '../db/lookup-cache.ts';
 import type { Services } from '../services.ts';
-import { finishLaunch } from './finish-launch.ts';
+import { type CallbackSettings, finishLaunch } from './finish-launch.ts';
 import { showLaunchDebug } from './launch-debug.ts';
-import { startLaunch } from './start-launch.ts';
+import { type LaunchSettings, startLaunch } from './start-launch.ts';
 
 /** Browser-facing routes: errors render as HTML pages (route config `surface: 'html'`). */
 export function launchRoutes(app: FastifyInstance, services: Services): void {
   const html = { config: { surface: 'html' as const } };
+  // Settings both hops read for every launch, remembered for `lookupCacheMs` (0 = not at all).
+  const launchSettings = new LookupCache<LaunchSettings>(services.config.lookupCacheMs, 1000);
+  const callbackSettings = new LookupCache<CallbackSettings>(services.config.lookupCacheMs, 1000);
 
   app.get<{ Params: { orgId: string }; Querystring: Record<string, unknown> }>(
     '/api/auth/smart/launch/:orgId',
     html,
     async (request, reply) => {
-      const target = await startLaunch(services, request.params.orgId, request.query, request.id);
+      const target = await startLaunch(
+        services,
+        request.params.orgId,
+        request.query,
+        request.id,
+        launchSettings,
+      );
       return reply.header('cache-control', 'no-store').redirect(target.href, 302);
     },
   );
@@ -22,7 +32,7 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
     html,
     async (request, reply) => {
       const callbackUrl = new URL(request.url, services.config.publicUrl);
-      const target = await finishLaunch(services, request.query, callbackUrl, request.id);
+      const target = await finishLaunch(services, request.query, callbackUrl, request.id, callbackSettings);
       return reply.header('cache-control', 'no-store').redirect(target, 302);
     },
   );

@@ -3,12 +3,19 @@
  * Checks run in a visible order; the first that fails throws, and the HTML renderer shows it.
  * No outbound request happens before `iss` is known to be a registered FHIR source (SSRF).
  */
+
+import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
-import { findConnectionAndClient } from '../settings/connections.ts';
-import { findFhirSourceByIss, type Vendor } from '../settings/fhir-sources.ts';
-import { findOrganization } from '../settings/organizations.ts';
+import {
+  type ConnectionSettings,
+  findConnectionAndClient,
+  type ResolvedClient,
+} from '../settings/connections.ts';
+import { type FhirSource, findFhirSourceByIss, type Vendor } from '../settings/fhir-sources.ts';
+import { findOrganization, type Organization } from '../settings/organizations.ts';
 import { authorizeUrl, codeChallengeFor, newCodeVerifier } from '../smart/authorize-request.ts';
+import type { SmartConfiguration } from '../smart/discovery.ts';
 import { smartConfigurationFor } from '../smart/discovery-cache.ts';
 import { createPendingLaunch } from './ehr-launches.ts';
 import { newState } from './launch-state.ts';
@@ -29,10 +36,64 @@ export async function startLaunch(
   orgId: string,
   query: LaunchQuery,
   requestId: string,
+  settings?: LookupCache<LaunchSettings>,
 ): Promise<URL> {
   const { iss, launch } = readLaunchQuery(query);
-  const { db, sealer, http, config } = services;
+  const { db, sealer, config } = services;
+  const key = `${orgId}\n${iss}`;
+  let resolved = settings?.get(key);
+  if (!resolved) {
+    resolved = await loadLaunchSettings(services, orgId, iss);
+    settings?.set(key, resolved);
+  }
+  const { org, source, connection, client, smart } = resolved;
 
+  const state = newState();
+  const codeVerifier = newCodeVerifier();
+  const redirectUri = callbackUrl(config);
+  await createPendingLaunch(
+    db,
+    sealer,
+    {
+      orgId: org.id,
+      fhirSourceId: source.id,
+      iss,
+      clientId: client.clientId,
+      requestedScope: connection.scopes,
+      codeVerifier,
+      redirectUri,
+      requestId,
+    },
+    state,
+  );
+  return authorizeUrl({
+    authorizationEndpoint: smart.authorizationEndpoint,
+    clientId: client.clientId,
+    redirectUri,
+    scope: connection.scopes,
+    state,
+    aud: iss,
+    launch,
+    codeChallenge: codeChallengeFor(codeVerifier),
+  });
+}
+
+/**
+ * What a launch hop reads before it writes anything: org, registered source, connection, client
+ * and the source's SMART configuration. Launches repeat it for every clinician, so the launch
+ * routes remember a complete answer for `lookupCacheMs` (config); a settings change made in the
+ * console reaches launches within that time. Failures are never remembered.
+ */
+export interface LaunchSettings {
+  readonly org: Organization;
+  readonly source: FhirSource;
+  readonly connection: ConnectionSettings;
+  readonly client: ResolvedClient;
+  readonly smart: SmartConfiguration;
+}
+
+async function loadLaunchSettings(services: Services, orgId: string, iss: string): Promise<LaunchSettings> {
+  const { db, sealer, http, config } = services;
   const org = await findOrganization(db, orgId);
   if (!org) throw new ChartsideError('org_not_found', { details: { Organization: orgId } });
 
@@ -67,35 +128,7 @@ export async function startLaunch(
   }
 
   const smart = await smartConfigurationFor(db, http, source, config.discoveryTtlSeconds);
-
-  const state = newState();
-  const codeVerifier = newCodeVerifier();
-  const redirectUri = callbackUrl(config);
-  await createPendingLaunch(
-    db,
-    sealer,
-    {
-      orgId: org.id,
-      fhirSourceId: source.id,
-      iss,
-      clientId: client.clientId,
-      requestedScope: connection.scopes,
-      codeVerifier,
-      redirectUri,
-      requestId,
-    },
-    state,
-  );
-  return authorizeUrl({
-    authorizationEndpoint: smart.authorizationEndpoint,
-    clientId: client.clientId,
-    redirectUri,
-    scope: connection.scopes,
-    state,
-    aud: iss,
-    launch,
-    codeChallenge: codeChallengeFor(codeVerifier),
-  });
+  return { org, source, connection, client, smart };
 }
 
 function readLaunchQuery(query: LaunchQuery): { iss: string; launch: string } {
