@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { driveLaunch, launchIdFrom, readContext } from './support/launch-driver.ts';
+import { AUTHORIZE_PARAMETERS, driveLaunch, launchIdFrom, readContext } from './support/launch-driver.ts';
 import { clearRecordedRequests, recordedRequests } from './support/sandbox-controls.ts';
 import { type Stack, startStack } from './support/stack.ts';
 
@@ -32,17 +32,7 @@ for (const { engine, authMethod } of matrix) {
         authorizeUrl.origin + authorizeUrl.pathname,
         `${stack.sandbox.origin}/tenants/${stack.sandbox.tenant}/protocols/oauth2/profiles/smart-v1/personas/provider/authorize`,
       );
-      assert.deepEqual(Object.keys(params).sort(), [
-        'aud',
-        'client_id',
-        'code_challenge',
-        'code_challenge_method',
-        'launch',
-        'redirect_uri',
-        'response_type',
-        'scope',
-        'state',
-      ]);
+      assert.deepEqual(Object.keys(params).sort(), AUTHORIZE_PARAMETERS);
       assert.equal(params.response_type, 'code');
       assert.equal(params.client_id, stack.clientId);
       assert.equal(params.redirect_uri, `${stack.gatewayUrl}/api/auth/smart/launch-callback`);

@@ -15,7 +15,13 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createOutboundHttp, type OutboundHttp } from '../../src/http/outbound.ts';
 import { expireStoredToken, proxyFetch, sandboxSettings } from '../support/fhir-proxy.ts';
-import { authorizeAtEhr, launchIdFrom, readContext, startLaunch } from '../support/launch-driver.ts';
+import {
+  AUTHORIZE_PARAMETERS,
+  authorizeAtEhr,
+  launchIdFrom,
+  readContext,
+  startLaunch,
+} from '../support/launch-driver.ts';
 import { recordedRequests } from '../support/sandbox-controls.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 
@@ -162,17 +168,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         for (const [name, value] of secrets) assert.ok(!url.includes(value), `${name} in ${url}`);
       }
       const [authorize, app] = generatedUrls.map((url) => new URL(url)) as [URL, URL];
-      assert.deepEqual([...authorize.searchParams.keys()].sort(), [
-        'aud',
-        'client_id',
-        'code_challenge',
-        'code_challenge_method',
-        'launch',
-        'redirect_uri',
-        'response_type',
-        'scope',
-        'state',
-      ]);
+      assert.deepEqual([...authorize.searchParams.keys()].sort(), AUTHORIZE_PARAMETERS);
       const appKeys = [...new URL(stack.appLaunchUrl).searchParams.keys()];
       assert.deepEqual([...app.searchParams.keys()].sort(), [...appKeys, 'mb_launch'].sort());
     });

@@ -11,19 +11,16 @@
  *   refused before connecting, for `fetch` and for the FHIR proxy's streamed calls.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/index.ts';
 import { ChartsideError } from '../../src/errors/catalogue.ts';
 import { createOutboundHttp } from '../../src/http/outbound.ts';
 import { setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
-import { createOrganization } from '../../src/settings/organizations.ts';
 import { type Stack, startStack } from '../support/stack.ts';
+import { inProcessGateway } from './gateway.ts';
 
 /** A TCP listener that only counts connections (any request reaching it is an SSRF). */
 async function countingListener(): Promise<{ server: Server; port: number; connections: () => number }> {
@@ -111,19 +108,13 @@ describe('SSRF: a production source whose discovery names private endpoints', ()
       // Anything else really goes out, so a request to the loopback listener would be counted.
       return fetch(input, init);
     }) as typeof fetch;
-    const config = loadConfig({
-      CHARTSIDE_ENV: 'test',
-      PUBLIC_URL: 'https://gw.example.org',
-      DATABASE_URL: 'sqlite::memory:',
-      CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-      CHARTSIDE_SWEEP_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    });
-    app = await buildApp(config, { http: createOutboundHttp({ timeoutMs: 2000, fetchImpl, resolveHost }) });
+    ({ app, orgId } = await inProcessGateway(
+      {},
+      { http: createOutboundHttp({ timeoutMs: 2000, fetchImpl, resolveHost }) },
+    ));
     const { db, sealer } = app.services;
-    orgId = (await createOrganization(db, { name: 'Prod Clinic' })).id;
     await addFhirSource(db, { iss: ISS, vendor: 'cerner', environment: 'production', name: 'Prod' });
-    await setConnection(db, sealer, config, orgId, 'cerner', {
+    await setConnection(db, sealer, app.services.config, orgId, 'cerner', {
       appLaunchUrl: 'https://app.example.org/launch',
       useCustomCredentials: true,
       clientId: 'client-1',

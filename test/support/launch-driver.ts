@@ -6,6 +6,19 @@ import assert from 'node:assert/strict';
 import { type SandboxLaunch, sandboxLaunch } from './sandbox-controls.ts';
 import type { Stack } from './stack.ts';
 
+/** The nine parameters of a SMART EHR-launch authorize request, sorted (SMART App Launch §2.1.4). */
+export const AUTHORIZE_PARAMETERS = [
+  'aud',
+  'client_id',
+  'code_challenge',
+  'code_challenge_method',
+  'launch',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+];
+
 export interface DrivenLaunch {
   ehrLaunch: SandboxLaunch;
   /** Where the gateway sent the browser (the EHR's authorize URL). */
