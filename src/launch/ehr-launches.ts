@@ -3,12 +3,12 @@
  * then `ready` or `failed`. Tokens are sealed, bound to the launch id.
  */
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit-log.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { Db, EhrLaunchTable } from '../db/index.ts';
+import { isPostgres, run, type Statement, statement } from '../db/statements.ts';
 import { newId } from '../settings/ids.ts';
 import type { TokenSet } from '../smart/code-exchange.ts';
-import { launchStateRow, type PendingLaunchState } from './launch-state.ts';
+import { launchStateRow } from './launch-state.ts';
 
 export type LaunchStatus = 'pending' | 'ready' | 'failed';
 export type EhrLaunch = EhrLaunchTable;
@@ -27,7 +27,28 @@ export interface NewLaunch {
   requestId: string;
 }
 
-/** Write the pending launch and its state in one transaction. */
+/**
+ * The launch's writes are hand-written {@link Statement}s (src/db/statements.ts): every launch
+ * makes them, and they are most of its cost. On PostgreSQL each group below is one statement
+ * (data-modifying CTEs are atomic and take one round trip instead of five); on SQLite, where a
+ * statement costs no round trip, they run in one transaction.
+ */
+const INSERT_PENDING_LAUNCH = `insert into ehr_launch
+  (id, org_id, fhir_source_id, iss, status, client_id, requested_scope, created_at, updated_at)
+  values ($1, $2, $3, $4, 'pending', $5, $6, $7, $7)`;
+const INSERT_LAUNCH_STATE = `insert into launch_state
+  (state_hash, launch_id, org_id, fhir_source_id, code_verifier, redirect_uri, client_id, expires_at, created_at)
+  values ($8, $1, $2, $3, $9, $10, $5, $11, $7)`;
+const AUDIT_LAUNCH_STARTED = `insert into audit_event (at, org_id, actor, action, launch_id, request_id, details)
+  values ($7, $2, 'ehr', 'launch.started', $1, $12, $13)`;
+const START_LAUNCH = {
+  postgres: statement(
+    `with launch as (${INSERT_PENDING_LAUNCH}), state as (${INSERT_LAUNCH_STATE}) ${AUDIT_LAUNCH_STARTED}`,
+  ),
+  sqlite: [INSERT_PENDING_LAUNCH, INSERT_LAUNCH_STATE, AUDIT_LAUNCH_STARTED].map((text) => statement(text)),
+};
+
+/** Write the pending launch, its state and its audit event, all or nothing. */
 export async function createPendingLaunch(
   db: Db,
   sealer: Sealer,
@@ -36,56 +57,40 @@ export async function createPendingLaunch(
 ): Promise<string> {
   const now = new Date();
   const id = randomUUID();
-  const pending: PendingLaunchState = {
-    launchId: id,
-    orgId: input.orgId,
-    fhirSourceId: input.fhirSourceId,
-    codeVerifier: input.codeVerifier,
-    redirectUri: input.redirectUri,
-    clientId: input.clientId,
-  };
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('ehr_launch')
-      .values({
-        id,
-        org_id: input.orgId,
-        fhir_source_id: input.fhirSourceId,
-        iss: input.iss,
-        status: 'pending',
-        client_id: input.clientId,
-        access_token: null,
-        refresh_token: null,
-        token_expires_at: null,
-        scope: null,
-        requested_scope: input.requestedScope,
-        patient_fhir_id: null,
-        encounter_fhir_id: null,
-        fhir_user: null,
-        id_token_claims: null,
-        need_patient_banner: null,
-        smart_style_url: null,
-        tenant: null,
-        error_code: null,
-        ehr_error: null,
-        ehr_error_uri: null,
-        created_at: now.toISOString(),
-        updated_at: now.toISOString(),
-        completed_at: null,
-      })
-      .execute();
-    await trx
-      .insertInto('launch_state')
-      .values(launchStateRow(state, pending, sealer, now))
-      .execute();
-    await recordAudit(trx, {
-      action: 'launch.started',
-      actor: 'ehr',
-      orgId: input.orgId,
+  const row = launchStateRow(
+    state,
+    {
       launchId: id,
-      requestId: input.requestId,
-      details: { fhir_source: input.fhirSourceId },
-    });
+      orgId: input.orgId,
+      fhirSourceId: input.fhirSourceId,
+      codeVerifier: input.codeVerifier,
+      redirectUri: input.redirectUri,
+      clientId: input.clientId,
+    },
+    sealer,
+    now,
+  );
+  const values = [
+    id,
+    input.orgId,
+    input.fhirSourceId,
+    input.iss,
+    input.clientId,
+    input.requestedScope,
+    row.created_at,
+    row.state_hash,
+    row.code_verifier,
+    row.redirect_uri,
+    row.expires_at,
+    input.requestId,
+    JSON.stringify({ fhir_source: input.fhirSourceId }),
+  ];
+  if (isPostgres(db)) {
+    await run(db, START_LAUNCH.postgres, values);
+    return id;
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const write of START_LAUNCH.sqlite) await run(trx, write, values);
   });
   return id;
 }
@@ -98,39 +103,76 @@ export interface LaunchFailure {
   reason?: string;
 }
 
+/** `$1` launch id, `$2` now: the launch leaves `pending`, and only if it still is. */
+const MARK_FAILED = `update ehr_launch
+  set status = 'failed', error_code = $3, ehr_error = $4, ehr_error_uri = $5, updated_at = $2, completed_at = $2
+  where id = $1 and status = 'pending'
+  returning id, org_id`;
+const AUDIT_LAUNCH_FAILED = `insert into audit_event (at, org_id, actor, action, launch_id, request_id, details)
+  select $2, org_id, 'ehr', 'launch.failed', id, $6, $7 from failed`;
+const FAIL_LAUNCH = {
+  postgres: statement<{ id: string }>(
+    `with failed as (${MARK_FAILED}) ${AUDIT_LAUNCH_FAILED} returning launch_id`,
+  ),
+  sqlite: {
+    markFailed: statement<{ id: string; org_id: string }>(MARK_FAILED),
+    audit: statement(fromParameters(AUDIT_LAUNCH_FAILED, 'failed', '$1 as id, $8 as org_id')),
+  },
+};
+
 /** Mark a pending launch failed. A launch that is no longer pending is left as it is. */
 export async function failLaunch(db: Db, launchId: string, failure: LaunchFailure): Promise<void> {
-  const now = new Date().toISOString();
+  const values = [
+    launchId,
+    new Date().toISOString(),
+    failure.code,
+    failure.ehrError?.slice(0, 200) ?? null,
+    failure.ehrErrorUri?.slice(0, 2048) ?? null,
+    failure.requestId,
+    JSON.stringify({
+      code: failure.code,
+      ehr_error: failure.ehrError ?? null,
+      reason: failure.reason ?? null,
+    }),
+  ];
+  if (isPostgres(db)) {
+    await run(db, FAIL_LAUNCH.postgres, values);
+    return;
+  }
   await db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('ehr_launch')
-      .set({
-        status: 'failed',
-        error_code: failure.code,
-        ehr_error: failure.ehrError?.slice(0, 200) ?? null,
-        ehr_error_uri: failure.ehrErrorUri?.slice(0, 2048) ?? null,
-        updated_at: now,
-        completed_at: now,
-      })
-      .where('id', '=', launchId)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return;
-    const row = await trx
-      .selectFrom('ehr_launch')
-      .select('org_id')
-      .where('id', '=', launchId)
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
-      action: 'launch.failed',
-      actor: 'ehr',
-      orgId: row.org_id,
-      launchId,
-      requestId: failure.requestId,
-      details: { code: failure.code, ehr_error: failure.ehrError ?? null, reason: failure.reason ?? null },
-    });
+    const [failed] = (await run(trx, FAIL_LAUNCH.sqlite.markFailed, values)).rows;
+    if (failed) await run(trx, FAIL_LAUNCH.sqlite.audit, [...values, failed.org_id]);
   });
 }
+
+/** `$1` launch id, `$2` now: the tokens and context land only on a launch still `pending`. */
+const MARK_READY = `update ehr_launch
+  set status = 'ready', access_token = $3, refresh_token = $4, token_expires_at = $5, scope = $6,
+    patient_fhir_id = $7, encounter_fhir_id = $8, fhir_user = $9, id_token_claims = $10,
+    need_patient_banner = $11, smart_style_url = $12, tenant = $13, updated_at = $2, completed_at = $2
+  where id = $1 and status = 'pending'
+  returning id, org_id, fhir_source_id`;
+/** The launched patient as a scoped account (one per org, source and patient). */
+const UPSERT_SCOPED_ACCOUNT = `insert into scoped_account
+  (id, org_id, fhir_source_id, patient_fhir_id, first_launch_id, last_launch_id, launch_count, created_at, updated_at)
+  select $14, org_id, fhir_source_id, $7, id, id, 1, $2, $2 from ready where $7 is not null
+  on conflict (org_id, fhir_source_id, patient_fhir_id) do update set
+    last_launch_id = excluded.last_launch_id,
+    launch_count = scoped_account.launch_count + 1,
+    updated_at = excluded.updated_at`;
+const AUDIT_LAUNCH_READY = `insert into audit_event (at, org_id, actor, action, launch_id, request_id, details)
+  select $2, org_id, 'ehr', 'launch.ready', id, $15, $16 from ready`;
+const READY_ROW = '$1 as id, $17 as org_id, $18 as fhir_source_id';
+const COMPLETE_LAUNCH = {
+  postgres: statement<{ launch_id: string }>(
+    `with ready as (${MARK_READY}), account as (${UPSERT_SCOPED_ACCOUNT}) ${AUDIT_LAUNCH_READY} returning launch_id`,
+  ),
+  sqlite: {
+    markReady: statement<{ id: string }>(MARK_READY),
+    account: statement(fromParameters(UPSERT_SCOPED_ACCOUNT, 'ready', READY_ROW)),
+    audit: statement(fromParameters(AUDIT_LAUNCH_READY, 'ready', READY_ROW)),
+  },
+};
 
 /**
  * Store the tokens and launch context, and upsert the launched patient as a scoped account —
@@ -144,67 +186,43 @@ export async function completeLaunch(
   requestId: string,
 ): Promise<boolean> {
   const now = new Date();
-  const nowIso = now.toISOString();
+  const values = [
+    launch.id,
+    now.toISOString(),
+    sealer.seal(tokens.accessToken, tokenContext(launch.id, 'access_token')),
+    tokens.refreshToken ? sealer.seal(tokens.refreshToken, tokenContext(launch.id, 'refresh_token')) : null,
+    tokens.expiresIn === null ? null : new Date(now.getTime() + tokens.expiresIn * 1000).toISOString(),
+    tokens.scope,
+    tokens.patient,
+    tokens.encounter,
+    tokens.fhirUser,
+    tokens.idTokenClaims ? JSON.stringify(tokens.idTokenClaims) : null,
+    tokens.needPatientBanner === null ? null : tokens.needPatientBanner ? 1 : 0,
+    tokens.smartStyleUrl,
+    tokens.tenant,
+    newId('acct'),
+    requestId,
+    JSON.stringify({ scope: tokens.scope, patient: tokens.patient, encounter: tokens.encounter }),
+    launch.orgId,
+    launch.fhirSourceId,
+  ];
+  if (isPostgres(db)) return (await run(db, COMPLETE_LAUNCH.postgres, values)).rows.length === 1;
   return db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('ehr_launch')
-      .set({
-        status: 'ready',
-        access_token: sealer.seal(tokens.accessToken, tokenContext(launch.id, 'access_token')),
-        refresh_token: tokens.refreshToken
-          ? sealer.seal(tokens.refreshToken, tokenContext(launch.id, 'refresh_token'))
-          : null,
-        token_expires_at:
-          tokens.expiresIn === null ? null : new Date(now.getTime() + tokens.expiresIn * 1000).toISOString(),
-        scope: tokens.scope,
-        patient_fhir_id: tokens.patient,
-        encounter_fhir_id: tokens.encounter,
-        fhir_user: tokens.fhirUser,
-        id_token_claims: tokens.idTokenClaims ? JSON.stringify(tokens.idTokenClaims) : null,
-        need_patient_banner: tokens.needPatientBanner === null ? null : tokens.needPatientBanner ? 1 : 0,
-        smart_style_url: tokens.smartStyleUrl,
-        tenant: tokens.tenant,
-        updated_at: nowIso,
-        completed_at: nowIso,
-      })
-      .where('id', '=', launch.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return false;
-
-    if (tokens.patient) {
-      await trx
-        .insertInto('scoped_account')
-        .values({
-          id: newId('acct'),
-          org_id: launch.orgId,
-          fhir_source_id: launch.fhirSourceId,
-          patient_fhir_id: tokens.patient,
-          first_launch_id: launch.id,
-          last_launch_id: launch.id,
-          launch_count: 1,
-          created_at: nowIso,
-          updated_at: nowIso,
-        })
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'fhir_source_id', 'patient_fhir_id']).doUpdateSet((eb) => ({
-            last_launch_id: launch.id,
-            launch_count: eb('scoped_account.launch_count', '+', 1),
-            updated_at: nowIso,
-          })),
-        )
-        .execute();
-    }
-    await recordAudit(trx, {
-      action: 'launch.ready',
-      actor: 'ehr',
-      orgId: launch.orgId,
-      launchId: launch.id,
-      requestId,
-      details: { scope: tokens.scope, patient: tokens.patient, encounter: tokens.encounter },
-    });
+    if ((await run(trx, COMPLETE_LAUNCH.sqlite.markReady, values)).rows.length !== 1) return false;
+    if (tokens.patient) await run(trx, COMPLETE_LAUNCH.sqlite.account, values);
+    await run(trx, COMPLETE_LAUNCH.sqlite.audit, values);
     return true;
   });
+}
+
+/**
+ * SQLite has no data-modifying CTEs: there the statement after an UPDATE … RETURNING reads the
+ * returned row from its parameters instead (`from <name>` → `from (select …) as <name>`).
+ */
+function fromParameters(text: string, name: string, row: string): string {
+  const from = ` from ${name}`;
+  if (!text.includes(from)) throw new Error(`statement reads no ${name}`);
+  return text.replace(from, ` from (select ${row}) as ${name}`);
 }
 
 export async function findLaunch(db: Db, id: string): Promise<EhrLaunch | undefined> {

@@ -7,6 +7,7 @@
 import { randomToken, sha256Hex } from '../crypto/random.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { Db, LaunchStateTable } from '../db/index.ts';
+import { run, statement } from '../db/statements.ts';
 
 export const LAUNCH_STATE_TTL_MS = 10 * 60_000;
 
@@ -46,6 +47,11 @@ export function launchStateRow(
   };
 }
 
+/** RETURNING hands the winner its row in the same statement (one round trip, not two). */
+const CONSUME_STATE = statement<LaunchStateTable>(`update launch_state set consumed_at = $2
+  where state_hash = $1 and consumed_at is null and expires_at > $2
+  returning *`);
+
 /**
  * Take a state for good: one conditional UPDATE, so of two callbacks racing with the same
  * state exactly one wins, on SQLite and PostgreSQL alike. Unknown, used or expired → null.
@@ -57,15 +63,8 @@ export async function consumeLaunchState(
   now = new Date(),
 ): Promise<PendingLaunchState | null> {
   const stateHash = sha256Hex(state);
-  // RETURNING hands the winner its row in the same statement (one round trip, not two).
-  const row = await db
-    .updateTable('launch_state')
-    .set({ consumed_at: now.toISOString() })
-    .where('state_hash', '=', stateHash)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now.toISOString())
-    .returningAll()
-    .executeTakeFirst();
+  const nowIso = now.toISOString();
+  const [row] = (await run(db, CONSUME_STATE, [stateHash, nowIso])).rows;
   if (!row) return null;
   return {
     launchId: row.launch_id,

@@ -5,6 +5,7 @@ import * as admin from './0002-admin.ts';
 import * as fhirProxy from './0003-fhir-proxy.ts';
 import * as cds from './0004-cds.ts';
 import * as keyRotation from './0005-key-rotation.ts';
+import * as leanerLaunchWrites from './0006-leaner-launch-writes.ts';
 
 /**
  * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
@@ -17,6 +18,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0003-fhir-proxy': { up: (db) => fhirProxy.up(db, engine) },
     '0004-cds': { up: (db) => cds.up(db, engine) },
     '0005-key-rotation': { up: (db) => keyRotation.up(db, engine) },
+    '0006-leaner-launch-writes': { up: (db) => leanerLaunchWrites.up(db, engine) },
   };
   return { getMigrations: async () => all };
 }

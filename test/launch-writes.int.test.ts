@@ -1,0 +1,255 @@
+/**
+ * The launch's hand-written writes (src/launch/ehr-launches.ts) on both engines: PostgreSQL runs
+ * each group as one statement with data-modifying CTEs, SQLite as a transaction. Same rows,
+ * same audit trail, same refusal to touch a launch that is no longer pending.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createSealer } from '../src/crypto/sealing.ts';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/index.ts';
+import { completeLaunch, createPendingLaunch, failLaunch, tokenContext } from '../src/launch/ehr-launches.ts';
+import { consumeLaunchState, newState } from '../src/launch/launch-state.ts';
+import { createOrganization } from '../src/settings/organizations.ts';
+import type { TokenSet } from '../src/smart/code-exchange.ts';
+import { createTestDatabase, type TestDatabase, type TestEngine } from './support/databases.ts';
+
+const sealer = createSealer(randomBytes(32));
+
+const tokens = (patient: string | null): TokenSet => ({
+  accessToken: 'access-token-value',
+  refreshToken: 'refresh-token-value',
+  expiresIn: 570,
+  scope: 'launch openid fhirUser patient/Patient.read',
+  patient,
+  encounter: '97953477',
+  needPatientBanner: false,
+  smartStyleUrl: 'https://ehr.example/style.json',
+  tenant: 'tenant-1',
+  idTokenClaims: { sub: 'user-1', fhirUser: 'Practitioner/593923' },
+  fhirUser: 'Practitioner/593923',
+});
+
+for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
+  describe(`launch writes (${engine})`, () => {
+    let database: TestDatabase;
+    let handle: DatabaseHandle;
+    let orgId: string;
+    const sourceId = 'fhirsrc_writes';
+
+    before(async () => {
+      database = await createTestDatabase(engine);
+      handle = openDatabase(database.url);
+      await migrateToLatest(handle);
+      orgId = (await createOrganization(handle.db, { name: 'Writes Clinic' })).id;
+      await handle.db
+        .insertInto('fhir_source')
+        .values({
+          id: sourceId,
+          vendor: 'cerner',
+          name: 'EHR',
+          fhir_base_url: 'https://ehr.example/fhir',
+          environment: 'production',
+          discovery: null,
+          discovered_at: null,
+          created_at: '',
+          updated_at: '',
+        })
+        .execute();
+    });
+    after(async () => {
+      await handle.close();
+      await database.drop();
+    });
+
+    async function start(requestId: string) {
+      const state = newState();
+      const id = await createPendingLaunch(
+        handle.db,
+        sealer,
+        {
+          orgId,
+          fhirSourceId: sourceId,
+          iss: 'https://ehr.example/fhir',
+          clientId: 'client-1',
+          requestedScope: 'launch openid',
+          codeVerifier: 'verifier-abc',
+          redirectUri: 'https://gw.example/api/auth/smart/launch-callback',
+          requestId,
+        },
+        state,
+      );
+      return { id, state };
+    }
+
+    const audit = (launchId: string) =>
+      handle.db
+        .selectFrom('audit_event')
+        .select(['action', 'actor', 'org_id', 'request_id', 'details'])
+        .where('launch_id', '=', launchId)
+        .orderBy('id')
+        .execute();
+
+    it('a started launch is pending, its state opens to the same launch, and the start is audited', async () => {
+      const { id, state } = await start('req-start');
+      const launch = await handle.db
+        .selectFrom('ehr_launch')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(launch?.status, 'pending');
+      assert.equal(launch?.org_id, orgId);
+      assert.equal(launch?.fhir_source_id, sourceId);
+      assert.equal(launch?.requested_scope, 'launch openid');
+      assert.equal(launch?.created_at, launch?.updated_at);
+      const taken = await consumeLaunchState(handle.db, sealer, state);
+      assert.deepEqual(taken, {
+        launchId: id,
+        orgId,
+        fhirSourceId: sourceId,
+        codeVerifier: 'verifier-abc',
+        redirectUri: 'https://gw.example/api/auth/smart/launch-callback',
+        clientId: 'client-1',
+      });
+      assert.deepEqual(await audit(id), [
+        {
+          action: 'launch.started',
+          actor: 'ehr',
+          org_id: orgId,
+          request_id: 'req-start',
+          details: JSON.stringify({ fhir_source: sourceId }),
+        },
+      ]);
+    });
+
+    it('completing stores sealed tokens and context once; the second patient launch counts up', async () => {
+      const first = await start('req-1');
+      assert.equal(
+        await completeLaunch(handle.db, sealer, launchRef(first.id), tokens('12724066'), 'r1'),
+        true,
+      );
+      assert.equal(
+        await completeLaunch(handle.db, sealer, launchRef(first.id), tokens('12724066'), 'r1b'),
+        false,
+        'a ready launch is not completed again',
+      );
+      const row = await handle.db
+        .selectFrom('ehr_launch')
+        .selectAll()
+        .where('id', '=', first.id)
+        .executeTakeFirst();
+      assert.equal(row?.status, 'ready');
+      assert.equal(row?.patient_fhir_id, '12724066');
+      assert.equal(row?.encounter_fhir_id, '97953477');
+      assert.equal(row?.fhir_user, 'Practitioner/593923');
+      assert.equal(Number(row?.need_patient_banner), 0);
+      assert.equal(row?.tenant, 'tenant-1');
+      assert.ok(row?.access_token && !row.access_token.includes('access-token-value'));
+      assert.equal(
+        sealer.open(row?.access_token ?? '', tokenContext(first.id, 'access_token')),
+        'access-token-value',
+      );
+      assert.equal(
+        sealer.open(row?.refresh_token ?? '', tokenContext(first.id, 'refresh_token')),
+        'refresh-token-value',
+      );
+      assert.equal(row?.completed_at, row?.updated_at);
+      assert.ok(row?.token_expires_at && Date.parse(row.token_expires_at) > Date.now() + 500_000);
+
+      const second = await start('req-2');
+      assert.equal(
+        await completeLaunch(handle.db, sealer, launchRef(second.id), tokens('12724066'), 'r2'),
+        true,
+      );
+      const account = await handle.db
+        .selectFrom('scoped_account')
+        .selectAll()
+        .where('patient_fhir_id', '=', '12724066')
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(account.launch_count), 2);
+      assert.equal(account.first_launch_id, first.id);
+      assert.equal(account.last_launch_id, second.id);
+      assert.deepEqual(
+        (await audit(first.id)).map((event) => [event.action, event.request_id]),
+        [
+          ['launch.started', 'req-1'],
+          ['launch.ready', 'r1'],
+        ],
+      );
+    });
+
+    it('a launch without a patient writes no scoped account', async () => {
+      const before = await handle.db.selectFrom('scoped_account').select('id').execute();
+      const { id } = await start('req-np');
+      assert.equal(await completeLaunch(handle.db, sealer, launchRef(id), tokens(null), 'r-np'), true);
+      const afterward = await handle.db.selectFrom('scoped_account').select('id').execute();
+      assert.equal(afterward.length, before.length);
+    });
+
+    it('failing is recorded and audited once, and never overrides a ready launch', async () => {
+      const { id } = await start('req-f');
+      await failLaunch(handle.db, id, {
+        code: 'oauth_error',
+        ehrError: 'access_denied',
+        ehrErrorUri: 'https://ehr.example/errors/1',
+        reason: 'clinician declined',
+        requestId: 'req-f2',
+      });
+      await failLaunch(handle.db, id, { code: 'token_exchange_failed', requestId: 'req-f3' });
+      const row = await handle.db
+        .selectFrom('ehr_launch')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(row?.status, 'failed');
+      assert.equal(row?.error_code, 'oauth_error');
+      assert.equal(row?.ehr_error, 'access_denied');
+      assert.equal(row?.ehr_error_uri, 'https://ehr.example/errors/1');
+      const events = await audit(id);
+      assert.deepEqual(
+        events.map((event) => event.action),
+        ['launch.started', 'launch.failed'],
+      );
+      assert.deepEqual(JSON.parse(events[1]?.details ?? '{}'), {
+        code: 'oauth_error',
+        ehr_error: 'access_denied',
+        reason: 'clinician declined',
+      });
+      assert.equal(events[1]?.org_id, orgId);
+      assert.equal(
+        await completeLaunch(handle.db, sealer, launchRef(id), tokens('1'), 'r'),
+        false,
+        'a failed launch stays failed',
+      );
+
+      const ready = await start('req-r');
+      await completeLaunch(handle.db, sealer, launchRef(ready.id), tokens('12724066'), 'r');
+      await failLaunch(handle.db, ready.id, { code: 'token_exchange_failed', requestId: 'late' });
+      const kept = await handle.db
+        .selectFrom('ehr_launch')
+        .select(['status', 'error_code'])
+        .where('id', '=', ready.id)
+        .executeTakeFirst();
+      assert.deepEqual(kept, { status: 'ready', error_code: null });
+      assert.deepEqual(
+        (await audit(ready.id)).map((event) => event.action),
+        ['launch.started', 'launch.ready'],
+      );
+    });
+
+    it('a state is taken by exactly one of many concurrent callbacks', async () => {
+      const { id, state } = await start('req-race');
+      const taken = await Promise.all(
+        Array.from({ length: 8 }, () => consumeLaunchState(handle.db, sealer, state)),
+      );
+      assert.deepEqual(
+        taken.filter(Boolean).map((pending) => pending?.launchId),
+        [id],
+      );
+    });
+
+    function launchRef(id: string) {
+      return { id, orgId, fhirSourceId: sourceId };
+    }
+  });
+}
