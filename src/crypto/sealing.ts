@@ -6,7 +6,7 @@
  * caller passes a `context` (for example `ehr_launch.access_token:<launch id>`) that is bound as
  * additional authenticated data: a sealed value copied into another row or column will not open.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 
@@ -22,11 +22,13 @@ export class SealError extends Error {
 export function createSealer(masterKey: Buffer): Sealer {
   if (masterKey.length !== 32) throw new SealError('master key must be 32 bytes');
   const keyId = createHash('sha256').update(masterKey).digest('base64url').slice(0, 8);
+  // Imported once: a raw Buffer key is imported again on every cipher.
+  const key = createSecretKey(masterKey);
 
   return {
     seal(plaintext, context) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', masterKey, iv);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(context, 'utf8'));
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
@@ -44,7 +46,7 @@ export function createSealer(masterKey: Buffer): Sealer {
       const [, envelopeKeyId, iv, tag, ciphertext] = parts as [string, string, string, string, string];
       if (envelopeKeyId !== keyId) throw new SealError('sealed under a different master key');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(iv, 'base64url'));
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
         decipher.setAAD(Buffer.from(context, 'utf8'));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([

@@ -16,11 +16,7 @@ import { clientAuthentication } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { type IdTokenKeys, resolveIdTokenJwksUri } from './id-token.ts';
 import type { JwksCache } from './jwks-cache.ts';
-import {
-  adoptTrustedIdTokenIssuer,
-  authorizationServerFor,
-  codeExchangeRequestOptions,
-} from './token-endpoint.ts';
+import { authorizationServerFor, codeExchangeRequestOptions } from './token-endpoint.ts';
 
 /** The EHR's token response, with SMART's launch context, in our words. */
 export interface TokenSet {
@@ -69,7 +65,8 @@ export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchang
   const { smart, client } = exchange;
   const as = authorizationServerFor(smart);
   const oauthClient: oauth.Client = { client_id: client.clientId };
-  const options = codeExchangeRequestOptions(deps.http, exchange.policy);
+  // The request options adopt the id_token's issuer into `as` when it is one we trust.
+  const options = codeExchangeRequestOptions(deps.http, exchange.policy, { as, smart });
 
   let response: Response;
   try {
@@ -89,7 +86,6 @@ export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchang
 
   let result: oauth.TokenEndpointResponse;
   try {
-    await adoptTrustedIdTokenIssuer(as, response, smart);
     result = await oauth.processAuthorizationCodeResponse(as, oauthClient, response);
   } catch (error) {
     throw new TokenExchangeError(describeOauthFailure(error), { cause: error });
