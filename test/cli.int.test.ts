@@ -1,6 +1,10 @@
 /** The chartside command as outside scripts use it: --json output, exit codes, one-line reasons. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../src/config/index.ts';
+import { createSealer } from '../src/crypto/sealing.ts';
+import { openDatabase } from '../src/db/index.ts';
+import { findConnectionAndClient } from '../src/settings/connections.ts';
 import { assertBadInput, cliEnvironment, runChartside } from './support/cli.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 
@@ -191,6 +195,52 @@ describe('chartside admin commands', () => {
     assertBadInput(await chartside('org', 'create'), /name is required/);
     assertBadInput(await chartside('org', 'create', '--name', 'x', '--bogus'), /Unknown option/);
     assertBadInput(await chartside('frobnicate'), /unknown command/);
+  });
+
+  it('takes the client secret on standard input, so it never shows in ps or shell history', async () => {
+    const org = JSON.parse((await chartside('org', 'create', '--name', 'Stdin Clinic', '--json')).stdout) as {
+      id: string;
+    };
+    const secret = 'secret-from-stdin-7f3a';
+    const setArgs = [
+      'connection',
+      'set',
+      '--org',
+      org.id,
+      '--vendor',
+      'cerner',
+      '--custom-credentials',
+      'on',
+      '--client-id',
+      'client-1',
+      '--auth-method',
+      'client_secret_basic',
+      '--client-secret-stdin',
+    ];
+    const saved = await runChartside(env, [...setArgs, '--json'], `${secret}\n`);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.ok(!saved.stdout.includes(secret) && !saved.stderr.includes(secret));
+
+    const handle = openDatabase(env.DATABASE_URL as string);
+    try {
+      const sealer = createSealer(Buffer.from(env.CHARTSIDE_MASTER_KEY as string, 'base64'));
+      const found = await findConnectionAndClient(handle.db, sealer, loadConfig(env), org.id, 'cerner');
+      assert.equal(found?.client?.clientSecret, secret);
+      const row = await handle.db
+        .selectFrom('connection')
+        .select('client_secret')
+        .where('org_id', '=', org.id)
+        .executeTakeFirstOrThrow();
+      assert.ok(row.client_secret && !row.client_secret.includes(secret), 'sealed at rest');
+    } finally {
+      await handle.close();
+    }
+
+    assertBadInput(await runChartside(env, setArgs, ''), /no client secret on standard input/);
+    assertBadInput(
+      await runChartside(env, [...setArgs, '--client-secret', 'also'], `${secret}\n`),
+      /either on standard input or as --client-secret/,
+    );
   });
 
   it('refuses a bad environment value before touching the database', async () => {

@@ -12,6 +12,7 @@ import { type ConnectionChanges, setConnection } from '../settings/connections.t
 import { addFhirSource } from '../settings/fhir-sources.ts';
 import { createOrganization } from '../settings/organizations.ts';
 import { CliUsageError } from './cli-errors.ts';
+import { readSecretLine } from './stdin.ts';
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
 type Output = { json: Record<string, unknown>; text: string };
@@ -34,6 +35,7 @@ const COMMANDS = {
       'custom-credentials': { type: 'string' },
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
+      'client-secret-stdin': { type: 'boolean' },
       'auth-method': { type: 'string' },
       scopes: { type: 'string' },
       'cds-endpoint': { type: 'string' },
@@ -60,6 +62,7 @@ export async function adminCommand(
   sub: string,
   args: string[],
   env: NodeJS.ProcessEnv,
+  stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
   const name = `${command} ${sub}` as keyof typeof COMMANDS;
   const { values } = parseArgs({
@@ -68,11 +71,22 @@ export async function adminCommand(
     strict: true,
     allowPositionals: false,
   });
+  const flags = values as Flags;
+  if (flags['client-secret-stdin']) {
+    if (flags['client-secret'] !== undefined) {
+      throw new CliUsageError(
+        'give the client secret either on standard input or as --client-secret, not both',
+      );
+    }
+    const secret = await readSecretLine(stdin, 'client secret');
+    if (!secret) throw new CliUsageError('no client secret on standard input');
+    flags['client-secret'] = secret;
+  }
   const config = loadConfig(env);
   const database = openDatabase(config.databaseUrl, { poolSize: 1 });
   try {
     await migrateToLatest(database);
-    const output = await run(name, values as Flags, database, config);
+    const output = await run(name, flags, database, config);
     console.log(values.json ? JSON.stringify(output.json) : output.text);
     return 0;
   } finally {

@@ -18,7 +18,7 @@ const USAGE = `Usage: chartside <command>
   org create --name NAME
   source add --iss URL --vendor cerner|epic|smart --environment sandbox|production [--name N]
   connection set --org ID --vendor cerner [--app-launch-url URL] [--custom-credentials on|off]
-      [--client-id ID] [--client-secret S] [--auth-method private_key_jwt|client_secret_basic]
+      [--client-id ID] [--client-secret-stdin | --client-secret S] [--auth-method private_key_jwt|client_secret_basic]
       [--scopes "…"] [--cds-endpoint URL] [--cds-caching on|off]
   apikey create --org ID
   cds-issuer add --org ID --issuer ISS --jwks-url URL [--jku URL]...   an EHR trusted to call the CDS Hooks URL

@@ -9,9 +9,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { loadConfig } from '../config/index.ts';
 import { migrateToLatest, openDatabase } from '../db/index.ts';
 import { CliUsageError } from './cli-errors.ts';
-
-/** Reads at most this much from stdin (a password, not a file). */
-const MAX_STDIN_BYTES = 4096;
+import { readSecretLine } from './stdin.ts';
 
 export async function operatorCommand(
   sub: string,
@@ -35,7 +33,7 @@ export async function operatorCommand(
   if (!values['password-stdin']) {
     throw new CliUsageError('--password-stdin is required: pipe the password on standard input');
   }
-  const password = await readPassword(stdin);
+  const password = await readSecretLine(stdin, 'password');
   if (!password) throw new CliUsageError('no password on standard input');
 
   const config = loadConfig(env);
@@ -72,18 +70,4 @@ export async function operatorCommand(
   } finally {
     await database.close();
   }
-}
-
-/** The first line of stdin, without its line ending. */
-async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    if (size > MAX_STDIN_BYTES) throw new CliUsageError('standard input is too long for a password');
-    chunks.push(buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.split(/\r?\n/)[0] ?? '';
 }
