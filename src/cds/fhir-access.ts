@@ -12,7 +12,8 @@ import { describeInteraction } from '../fhir-proxy/fhir-interaction.ts';
 import { parseFhirTarget, upstreamUrl } from '../fhir-proxy/fhir-path.ts';
 import type { ProxyRequest } from '../fhir-proxy/proxy-request.ts';
 import { relayResponse } from '../fhir-proxy/relay.ts';
-import { assertAllowedUrl, OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
+import { OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
+import { assertAllowedUrl } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import { checkCdsFhirAccess, verifyCdsFhirToken } from './fhir-token.ts';
 

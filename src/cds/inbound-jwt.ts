@@ -11,7 +11,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { Config } from '../config/index.ts';
 import { isUniqueViolation } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { assertAllowedUrl } from '../http/outbound.ts';
+import { assertAllowedUrl } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import { findTrustedCdsIssuer } from './issuers.ts';
 

@@ -17,12 +17,8 @@ import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
 import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import {
-  assertAllowedUrl,
-  OutboundError,
-  type OutboundStreamResponse,
-  type UrlPolicy,
-} from '../http/outbound.ts';
+import { OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
+import { assertAllowedUrl, type UrlPolicy } from '../http/url-policy.ts';
 import type { HeldToken, LaunchTokens, TokenRequester } from '../launch/launch-tokens.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';

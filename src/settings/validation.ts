@@ -1,5 +1,5 @@
 import { ChartsideError } from '../errors/catalogue.ts';
-import { isLoopbackHost } from '../http/outbound.ts';
+import { isLoopbackHost } from '../http/url-policy.ts';
 
 /**
  * An absolute URL an admin typed: https, or http on loopback when `allowLoopbackHttp` (dev and

@@ -9,7 +9,8 @@
  */
 import { jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
-import type { OutboundHttp, UrlPolicy } from '../http/outbound.ts';
+import type { OutboundHttp } from '../http/outbound.ts';
+import type { UrlPolicy } from '../http/url-policy.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
 import type { ResolvedClient } from '../settings/connections.ts';
 import { clientAuthentication } from './client-authentication.ts';

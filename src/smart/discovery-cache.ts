@@ -3,7 +3,8 @@
  * trusted for `discoveryTtlSeconds`.
  */
 import type { Db, FhirSourceTable } from '../db/index.ts';
-import type { OutboundHttp, UrlPolicy } from '../http/outbound.ts';
+import type { OutboundHttp } from '../http/outbound.ts';
+import type { UrlPolicy } from '../http/url-policy.ts';
 import { discoverSmartConfiguration, type SmartConfiguration } from './discovery.ts';
 
 export function urlPolicyFor(source: Pick<FhirSourceTable, 'environment'>): UrlPolicy {

@@ -6,7 +6,8 @@
  * @see cerner-smart.md §2 for Cerner's exact documents.
  */
 import { ChartsideError } from '../errors/catalogue.ts';
-import { assertAllowedUrl, type OutboundHttp, readJsonBody, type UrlPolicy } from '../http/outbound.ts';
+import { type OutboundHttp, readJsonBody } from '../http/outbound.ts';
+import { assertAllowedUrl, type UrlPolicy } from '../http/url-policy.ts';
 
 export interface SmartConfiguration {
   /** The `issuer` the EHR advertises, when it does (Cerner 2026 does; its id_token `iss` differs). */

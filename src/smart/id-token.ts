@@ -3,7 +3,8 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  */
 import { decodeJwt } from 'jose';
-import { assertAllowedUrl, type OutboundHttp, readJsonBody } from '../http/outbound.ts';
+import { type OutboundHttp, readJsonBody } from '../http/outbound.ts';
+import { assertAllowedUrl } from '../http/url-policy.ts';
 import type { SmartConfiguration } from './discovery.ts';
 
 export interface IdTokenKeys {

@@ -8,7 +8,8 @@
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#refresh-access-token
  */
 import * as oauth from 'oauth4webapi';
-import { OutboundError, type OutboundHttp, type UrlPolicy } from '../http/outbound.ts';
+import { OutboundError, type OutboundHttp } from '../http/outbound.ts';
+import type { UrlPolicy } from '../http/url-policy.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
 import type { ResolvedClient } from '../settings/connections.ts';
 import { clientAuthentication, MissingClientSecretError } from './client-authentication.ts';

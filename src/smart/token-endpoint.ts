@@ -6,7 +6,8 @@
  */
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
-import type { OutboundHttp, UrlPolicy } from '../http/outbound.ts';
+import type { OutboundHttp } from '../http/outbound.ts';
+import type { UrlPolicy } from '../http/url-policy.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { isTrustedIdTokenIssuer } from './id-token.ts';
 
