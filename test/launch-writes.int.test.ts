@@ -13,6 +13,7 @@ import { consumeLaunchState, newState } from '../src/launch/launch-state.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
 import type { TokenSet } from '../src/smart/code-exchange.ts';
 import { createTestDatabase, type TestDatabase, type TestEngine } from './support/databases.ts';
+import { insertFhirSource } from './support/memory-database.ts';
 
 const sealer = createSealer(randomBytes(32));
 
@@ -42,20 +43,7 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
       handle = openDatabase(database.url);
       await migrateToLatest(handle);
       orgId = (await createOrganization(handle.db, { name: 'Writes Clinic' })).id;
-      await handle.db
-        .insertInto('fhir_source')
-        .values({
-          id: sourceId,
-          vendor: 'cerner',
-          name: 'EHR',
-          fhir_base_url: 'https://ehr.example/fhir',
-          environment: 'production',
-          discovery: null,
-          discovered_at: null,
-          created_at: '',
-          updated_at: '',
-        })
-        .execute();
+      await insertFhirSource(handle.db, sourceId, 'https://ehr.example/fhir');
     });
     after(async () => {
       await handle.close();
