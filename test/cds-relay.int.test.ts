@@ -11,7 +11,9 @@ import { createOrganization } from '../src/settings/organizations.ts';
 import {
   type FakeCdsApp,
   type FakeEhr,
+  PATIENT_VIEW_HOOK,
   rawJwt,
+  STATIN_CARD,
   startFakeCdsApp,
   startFakeEhr,
   verifyGatewayJwt,
@@ -23,8 +25,7 @@ const EHR_TOKEN = 'ehr-access-token-that-must-never-leave-the-gateway';
 const CDS_TIMEOUT_MS = 400;
 
 const HOOK_REQUEST = {
-  hook: 'patient-view',
-  hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
+  ...PATIENT_VIEW_HOOK,
   fhirServer: 'https://fhir-ehr.cerner.example/r4/tenant',
   fhirAuthorization: {
     access_token: EHR_TOKEN,
@@ -34,16 +35,9 @@ const HOOK_REQUEST = {
     subject: 'cds-client',
     patient: '12742400',
   },
-  context: { userId: 'Practitioner/1', patientId: '12742400' },
-  prefetch: { patient: { resourceType: 'Patient', id: '12742400' } },
 };
 
-const CARD = {
-  uuid: 'card-1',
-  summary: 'Consider a statin',
-  indicator: 'info',
-  source: { label: 'Example CDS' },
-};
+const CARD = STATIN_CARD;
 
 describe('CDS Hooks relay', () => {
   let stack: Stack;

@@ -13,25 +13,23 @@ import { cdsHooksUrl } from '../../src/cds/inbound-jwt.ts';
 import { addTrustedCdsIssuer } from '../../src/cds/issuers.ts';
 import { setConnection } from '../../src/settings/connections.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
-import { type FakeCdsApp, type FakeEhr, rawJwt, startFakeCdsApp, startFakeEhr } from '../support/cds.ts';
+import {
+  type FakeCdsApp,
+  type FakeEhr,
+  PATIENT_VIEW_HOOK,
+  rawJwt,
+  STATIN_CARD,
+  startFakeCdsApp,
+  startFakeEhr,
+} from '../support/cds.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { asHeaderValue, hostileText, looselyEncoded } from './inputs.ts';
 import { assertCdsError, assertNoLeak, assertStatusAllowed, requestIdOf } from './oracles.ts';
 import { CaseCounter, params, report } from './settings.ts';
 import { type Answer, inject, sendRaw } from './wire.ts';
 
-const HOOK = {
-  hook: 'patient-view',
-  hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
-  context: { userId: 'Practitioner/1', patientId: '12742400' },
-  prefetch: { patient: { resourceType: 'Patient', id: '12742400' } },
-};
-const CARD = {
-  uuid: 'card-1',
-  summary: 'Consider a statin',
-  indicator: 'info',
-  source: { label: 'Example CDS' },
-};
+const HOOK = PATIENT_VIEW_HOOK;
+const CARD = STATIN_CARD;
 
 /** How the JWT of a case is made: only `valid` may pass. */
 type JwtKind =

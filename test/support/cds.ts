@@ -178,3 +178,19 @@ export async function verifyGatewayJwt(gatewayUrl: string, token: string, audien
   const jwks = (await (await fetch(`${gatewayUrl}/api/auth/.well-known/jwks`)).json()) as { keys: JWK[] };
   return jwtVerify(token, createLocalJWKSet({ keys: jwks.keys }), { issuer: gatewayUrl, audience });
 }
+
+/** A `patient-view` call without fhirServer or fhirAuthorization (what the app may receive). */
+export const PATIENT_VIEW_HOOK = {
+  hook: 'patient-view',
+  hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
+  context: { userId: 'Practitioner/1', patientId: '12742400' },
+  prefetch: { patient: { resourceType: 'Patient', id: '12742400' } },
+};
+
+/** A valid CDS Hooks 2.0 card, as the fake app answers. */
+export const STATIN_CARD = {
+  uuid: 'card-1',
+  summary: 'Consider a statin',
+  indicator: 'info',
+  source: { label: 'Example CDS' },
+};
