@@ -1,12 +1,14 @@
 /**
  * `npm run bench:launch`: what a full EHR launch costs through Chartside, against the same
- * launch done by an Express app on fhirclient 2.6.3 (express-session, as its Node docs show).
+ * launch done by an Express app on fhirclient 2.6.3 (express-session, as its Node docs show),
+ * and against the floor: a bare fastify relay doing only the protocol hops.
  *
- * Three processes on 127.0.0.1 besides this driver: a fast EHR stub (bench/launch/ehr-stub.ts),
- * the baseline (bench/launch/fhirclient-baseline.ts) and `chartside serve` (production mode,
- * fresh database per engine). Each launch: subject launch URL → the EHR's authorize (approves
- * at once) → the subject's callback (code exchange) → stop at the 302 to the app launch URL.
- * Rounds alternate between the subjects. Per engine × concurrency it prints launches/s, the
+ * Four processes on 127.0.0.1 besides this driver: a fast EHR stub (bench/launch/ehr-stub.ts),
+ * the baseline (bench/launch/fhirclient-baseline.ts), the floor (bench/launch/bare-relay.ts) and
+ * `chartside serve` (production mode, fresh database per engine). Each launch: subject launch URL
+ * → the EHR's authorize (approves at once) → the subject's callback (code exchange) → stop at the
+ * 302 to the app launch URL. Rounds alternate between the subjects, the order rotating from
+ * round to round. Per engine × concurrency it prints launches/s, the
  * latency the subject adds (its two hops minus the EHR's token-endpoint time), CPU ms per
  * launch of each process (from /proc), resident memory, and the ratios against the targets.
  *
@@ -16,7 +18,8 @@
  * (e.g. 100000: launches per subject of the memory run), BENCH_LOG_LEVEL (gateway, default
  * warn), BENCH_PROFILE (a folder: CPU-profile the gateway and summarise the measured rounds),
  * BENCH_CHARTSIDE_BIN (another checkout's bin/chartside.js: compare two gateway versions, each
- * against the same baseline, whose ratio absorbs the machine's load).
+ * against the same baseline, whose ratio absorbs the machine's load), BENCH_FLOOR (0 leaves the
+ * bare relay out; it never takes part in the soak, whose question is Chartside's memory).
  * Raw figures go to bench-results/launch-<timestamp>.json.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,14 @@ import type { TestEngine } from '../test/support/databases.ts';
 import { percentile, type Subject } from './launch/driver.ts';
 import { type Cell, formatCell, formatSoak, formatTargets, type SoakResult, slope } from './launch/report.ts';
 import { type Ehr, measureRound, pool, type Round } from './launch/rounds.ts';
-import { type Client, newClient, startBaseline, startChartside, startEhrStub } from './launch/subjects.ts';
+import {
+  type Client,
+  newClient,
+  startBareRelay,
+  startBaseline,
+  startChartside,
+  startEhrStub,
+} from './launch/subjects.ts';
 import { CLOCK_TICKS, freePort, positive, stop } from './support/processes.ts';
 import { formatSummary, profileFiles, summarizeProfiles, type Window } from './support/profile-summary.ts';
 
@@ -41,6 +51,7 @@ const SOAK_SAMPLE_EVERY = 5000;
 const WARMUP = Math.min(300, LAUNCHES);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const PROFILE = process.env.BENCH_PROFILE;
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 const resultsFolder = fileURLToPath(new URL('../bench-results/', import.meta.url));
 
 function list(value: string | undefined, fallback: string): string[] {
@@ -60,13 +71,35 @@ function note(problems: Problems, round: Round): void {
   problems.samples.push(...round.errors.slice(0, Math.max(0, 10 - problems.samples.length)));
 }
 
-/** Start both subjects on a fresh database, run `body`, stop them and drop the database. */
+interface Subjects {
+  readonly chartside: Subject;
+  readonly fhirclient: Subject;
+  /** The bare relay; absent with BENCH_FLOOR=0 and in the soak. */
+  readonly floor?: Subject;
+}
+
+const subjectList = (subjects: Subjects): Subject[] =>
+  [subjects.chartside, subjects.fhirclient, subjects.floor].filter((subject) => subject !== undefined);
+
+/** Rotated by `by`: each subject leads in turn, so none always runs right after another's load. */
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+interface Ports {
+  readonly baseline: number;
+  /** The floor's; null leaves it out. */
+  readonly floor: number | null;
+}
+
+/** Start the subjects on a fresh database, run `body`, stop them and drop the database. */
 async function withSubjects<T>(
   client: Client,
   ehr: Ehr,
-  baselinePort: number,
+  ports: Ports,
   engine: TestEngine,
-  body: (subjects: { chartside: Subject; fhirclient: Subject }) => Promise<T>,
+  body: (subjects: Subjects) => Promise<T>,
 ): Promise<T> {
   const chartside = await startChartside(client, {
     engine,
@@ -75,12 +108,18 @@ async function withSubjects<T>(
     ...(PROFILE ? { profileDir: PROFILE } : {}),
   });
   try {
-    const baseline = await startBaseline(client, baselinePort);
+    const baseline = await startBaseline(client, ports.baseline);
     try {
-      return await body({
-        chartside: chartside.subject as Subject,
-        fhirclient: baseline.subject as Subject,
-      });
+      const floor = ports.floor === null ? null : await startBareRelay(client, ports.floor);
+      try {
+        return await body({
+          chartside: chartside.subject as Subject,
+          fhirclient: baseline.subject as Subject,
+          ...(floor ? { floor: floor.subject as Subject } : {}),
+        });
+      } finally {
+        await stop(floor?.child);
+      }
     } finally {
       await stop(baseline.child);
     }
@@ -91,23 +130,22 @@ async function withSubjects<T>(
 }
 
 async function measureCells(
-  subjects: { chartside: Subject; fhirclient: Subject },
+  subjects: Subjects,
   ehr: Ehr,
   engine: TestEngine,
   problems: Problems,
   windows: Window[],
 ): Promise<Array<Cell & { rounds: unknown[] }>> {
   const cells: Array<Cell & { rounds: unknown[] }> = [];
+  const all = subjectList(subjects);
   // Warm-up: JIT, connection pools, each subject's discovery cache.
-  for (const subject of [subjects.chartside, subjects.fhirclient]) {
+  for (const subject of all) {
     note(problems, await measureRound(subject, ehr, WARMUP, 10, `warm-${engine}-${subject.name}`));
   }
   for (const concurrency of CONCURRENCY) {
-    const rounds: Record<string, Round[]> = { chartside: [], fhirclient: [] };
+    const rounds: Record<string, Round[]> = Object.fromEntries(all.map((subject) => [subject.name, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      const order =
-        r % 2 === 0 ? [subjects.chartside, subjects.fhirclient] : [subjects.fhirclient, subjects.chartside];
-      for (const subject of order) {
+      for (const subject of rotate(all, r)) {
         const tag = `${engine}-c${concurrency}-r${r}-${subject.name}`;
         const round = await measureRound(subject, ehr, LAUNCHES, concurrency, tag);
         note(problems, round);
@@ -115,11 +153,12 @@ async function measureCells(
         if (subject.name === 'chartside') windows.push(round.window);
       }
     }
-    const cell = {
+    const cell: Cell = {
       engine,
       concurrency,
       chartside: pool(rounds.chartside ?? [], percentile),
       fhirclient: pool(rounds.fhirclient ?? [], percentile),
+      ...(rounds.floor ? { floor: pool(rounds.floor, percentile) } : {}),
     };
     console.log(formatCell(cell));
     cells.push({ ...cell, rounds: Object.values(rounds).flat().map(roundFigures) });
@@ -135,7 +174,7 @@ function roundFigures(round: Round) {
 
 /** N launches per subject at concurrency 20, RSS after every 5,000; growth after warm-up. */
 async function soak(
-  subjects: { chartside: Subject; fhirclient: Subject },
+  subjects: Subjects,
   ehr: Ehr,
   engine: TestEngine,
   problems: Problems,
@@ -175,8 +214,8 @@ async function soak(
 async function main(): Promise<void> {
   const startedAt = new Date();
   const client = newClient();
-  const baselinePort = await freePort();
-  const stub = await startEhrStub(client, baselinePort);
+  const ports: Ports = { baseline: await freePort(), floor: FLOOR ? await freePort() : null };
+  const stub = await startEhrStub(client, ports.baseline, ...(ports.floor === null ? [] : [ports.floor]));
   const ehr: Ehr = { origin: stub.origin, iss: stub.iss, pid: stub.child.pid };
   const problems: Problems = { count: 0, samples: [] };
   const windows: Window[] = [];
@@ -186,14 +225,15 @@ async function main(): Promise<void> {
   console.log(
     `Chartside launch benchmark: ${LAUNCHES} launches per round, ${ROUNDS} rounds per subject per cell, ` +
       `concurrency ${CONCURRENCY.join('/')}, engines ${ENGINES.join('/')}, gateway log level ${LOG_LEVEL}, ` +
-      `node ${process.version}, ${availableParallelism()} CPUs (CLK_TCK ${CLOCK_TICKS}). Both subjects use ` +
-      'client_secret_basic, the same scopes and PKCE S256 against the same EHR stub.',
+      `node ${process.version}, ${availableParallelism()} CPUs (CLK_TCK ${CLOCK_TICKS}). All subjects use ` +
+      'client_secret_basic, the same scopes and PKCE S256 against the same EHR stub' +
+      (FLOOR ? '; the floor is a bare fastify relay with no database, verification or sealing.' : '.'),
   );
   try {
     if (ROUNDS > 0) {
       for (const engine of ENGINES) {
         cells.push(
-          ...(await withSubjects(client, ehr, baselinePort, engine, (subjects) =>
+          ...(await withSubjects(client, ehr, ports, engine, (subjects) =>
             measureCells(subjects, ehr, engine, problems, windows),
           )),
         );
@@ -201,7 +241,7 @@ async function main(): Promise<void> {
     }
     if (SOAK > 0) {
       const engine = ENGINES[0] ?? 'sqlite';
-      soakResult = await withSubjects(client, ehr, baselinePort, engine, (subjects) =>
+      soakResult = await withSubjects(client, ehr, { ...ports, floor: null }, engine, (subjects) =>
         soak(subjects, ehr, engine, problems),
       );
       console.log(formatSoak(soakResult));
@@ -232,7 +272,7 @@ async function main(): Promise<void> {
     `${JSON.stringify(
       {
         startedAt: startedAt.toISOString(),
-        settings: { LAUNCHES, CONCURRENCY, ENGINES, ROUNDS, SOAK, LOG_LEVEL, WARMUP },
+        settings: { LAUNCHES, CONCURRENCY, ENGINES, ROUNDS, SOAK, LOG_LEVEL, WARMUP, FLOOR },
         machine: { cpus: availableParallelism(), loadavg: loadavg(), node: process.version },
         cells,
         soak: soakResult,

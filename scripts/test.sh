@@ -32,7 +32,8 @@ node --import tsx --test --test-timeout=600000 --test-reporter=spec --test-repor
 ran=$(grep -E '^# tests [0-9]+' "$tap" | tail -n 1 | awk '{print $3}' || true)
 passed=$(grep -E '^# pass [0-9]+' "$tap" | tail -n 1 | awk '{print $3}' || true)
 failed=$(grep -E '^# fail [0-9]+' "$tap" | tail -n 1 | awk '{print $3}' || true)
-echo "${passed:-0} passed, ${failed:-0} failed"
+cancelled=$(grep -E '^# cancelled [0-9]+' "$tap" | tail -n 1 | awk '{print $3}' || true)
+echo "${passed:-0} passed, ${failed:-0} failed, ${cancelled:-0} cancelled"
 if [ "${ran:-0}" -eq 0 ]; then
   echo "test: no test ran" >&2
   exit 1

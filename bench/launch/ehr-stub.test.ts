@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { stop } from '../support/processes.ts';
 import { type Client, newClient, startEhrStub } from './subjects.ts';
 
@@ -103,7 +103,9 @@ describe('bench EHR stub', () => {
     );
 
     const code = await codeFrom('l-good');
+    const issuedFrom = Math.floor(Date.now() / 1000);
     const response = await token({ code, code_verifier: verifier });
+    const issuedBy = Math.floor(Date.now() / 1000);
     assert.equal(response.status, 200);
     const body = (await response.json()) as Record<string, string>;
     assert.equal(body.token_type, 'Bearer');
@@ -119,10 +121,32 @@ describe('bench EHR stub', () => {
       },
     );
     assert.match(String(payload.fhirUser), /^http:\/\/127\.0\.0\.1:\d+\/fhir\/Practitioner\/\d+$/);
+    assert.equal(payload.fhirUser, `${stub.iss}/Practitioner/${payload.sub}`);
+    const iat = payload.iat as number;
+    assert.ok(iat >= issuedFrom && iat <= issuedBy, `iat ${iat} outside ${issuedFrom}…${issuedBy}`);
+    assert.equal(payload.exp, iat + 600);
 
     const again = await token({ code, code_verifier: verifier });
     assert.equal(again.status, 400);
     assert.equal(((await again.json()) as { error: string }).error, 'invalid_grant');
+  });
+
+  it('reuses an id_token only within the second it was signed in', async () => {
+    const idTokenOf = async (launch: string) => {
+      const response = await token({ code: await codeFrom(launch), code_verifier: verifier });
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { id_token: string; access_token: string };
+      return { ...body, iat: decodeJwt(body.id_token).iat as number };
+    };
+    const first = await idTokenOf('l-reuse-1');
+    const second = await idTokenOf('l-reuse-2');
+    assert.notEqual(first.access_token, second.access_token);
+    assert.equal(first.id_token === second.id_token, first.iat === second.iat);
+    // Into the next second: a new id_token with that second's iat.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 10));
+    const later = await idTokenOf('l-reuse-3');
+    assert.ok(later.iat > first.iat);
+    assert.notEqual(later.id_token, first.id_token);
   });
 
   it('keeps the token endpoint’s time per launch until the driver drains it', async () => {

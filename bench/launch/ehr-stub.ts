@@ -7,6 +7,12 @@
  * single-use codes, the PKCE verifier, the client secret) so neither subject can get away with
  * a sloppy request. It does not import the gateway (or its sandbox): node:http and jose only.
  *
+ * The id_token is signed once per (client, user, second) and reused within that second: RSA
+ * signing was about half the stub's CPU per launch, and on a 2-CPU machine the stub shares the
+ * cores with the subject it measures. Every claim is still exact for the moment of issue (`iat`
+ * is the current second, `exp` 10 minutes on), and no subject sends a `nonce` that would make
+ * id_tokens unique — a real EHR may hand two launches in one second the same id_token too.
+ *
  * Every answer carries `Server-Timing: ehr;dur=<ms>` (time spent in this process). The token
  * endpoint's time is also kept per `launch` value, so the driver can subtract the EHR's share
  * of a callback it did not see: `GET /_bench/timings` returns and forgets them.
@@ -39,6 +45,7 @@ interface IssuedCode {
 
 const CODE_LIFETIME_MS = 60_000;
 const ACCESS_TOKEN_LIFETIME_SECONDS = 570;
+const ID_TOKEN_LIFETIME_SECONDS = 600;
 const MAX_BODY_BYTES = 64 * 1024;
 
 const config = JSON.parse(process.env.EHR_STUB_CONFIG ?? '{}') as StubConfig;
@@ -46,6 +53,11 @@ const origin = `http://127.0.0.1:${config.port}`;
 const fhirBase = `${origin}/fhir`;
 const redirectUris = new Set(config.redirectUris);
 const codes = new Map<string, IssuedCode>();
+/**
+ * The id_tokens of the current second, by audience and user; the promise, so requests arriving
+ * while one is being signed share it. Emptied when the second changes, so it never grows.
+ */
+let idTokens = { second: 0, byKey: new Map<string, Promise<string>>() };
 /** Token-endpoint time per launch (ms), and the time of every other request, until drained. */
 let tokenTimes: Record<string, number> = {};
 let otherRequests = { count: 0, ms: 0 };
@@ -195,15 +207,7 @@ async function token(request: IncomingMessage, response: ServerResponse, started
     if (!safeEqual(challenge, issued.codeChallenge))
       throw new Refusal(400, 'invalid_grant', 'token: PKCE verifier does not match');
   }
-  const now = Math.floor(Date.now() / 1000);
-  const idToken = await new SignJWT({ fhirUser: `${fhirBase}/Practitioner/${config.practitioner}` })
-    .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-    .setIssuer(origin)
-    .setSubject(config.practitioner)
-    .setAudience(issued.clientId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 600)
-    .sign(privateKey);
+  const idToken = await idTokenFor(issued.clientId, config.practitioner);
   const body = JSON.stringify({
     access_token: randomBytes(32).toString('base64url'),
     token_type: 'Bearer',
@@ -217,6 +221,33 @@ async function token(request: IncomingMessage, response: ServerResponse, started
   });
   response.setHeader('cache-control', 'no-store');
   send(response, started, 200, body, 'application/json', issued.launch);
+}
+
+/** The id_token for `clientId` and the practitioner `user`, signed at most once per second. */
+function idTokenFor(clientId: string, user: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  if (idTokens.second !== now) idTokens = { second: now, byKey: new Map() };
+  const fhirUser = `${fhirBase}/Practitioner/${user}`;
+  const key = `${clientId}\n${fhirUser}`;
+  let idToken = idTokens.byKey.get(key);
+  if (!idToken) {
+    idToken = new SignJWT({ fhirUser })
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+      .setIssuer(origin)
+      .setSubject(user)
+      .setAudience(clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ID_TOKEN_LIFETIME_SECONDS)
+      .sign(privateKey);
+    const signing = idToken;
+    const cache = idTokens.byKey;
+    // A failed signature is not reused: the next request signs again.
+    signing.catch(() => {
+      if (cache.get(key) === signing) cache.delete(key);
+    });
+    cache.set(key, signing);
+  }
+  return idToken;
 }
 
 /** client_secret_basic: RFC 6749 §2.3.1 form-encodes id and secret before base64. */

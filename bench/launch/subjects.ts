@@ -1,6 +1,7 @@
 /**
- * The processes of `npm run bench:launch`: the EHR stub, the fhirclient baseline and the
- * Chartside gateway (`chartside serve`, production mode, seeded as an operator would).
+ * The processes of `npm run bench:launch`: the EHR stub, the fhirclient baseline, the bare
+ * relay (the floor) and the Chartside gateway (`chartside serve`, production mode, seeded as an
+ * operator would).
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import { addFhirSource } from '../../src/settings/fhir-sources.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
 import { createTestDatabase, type TestEngine } from '../../test/support/databases.ts';
 import { freePort, startNode, waitFor } from '../support/processes.ts';
+import type { BareRelayConfig } from './bare-relay.ts';
 import type { Subject } from './driver.ts';
 import type { StubConfig } from './ehr-stub.ts';
 import type { BaselineConfig } from './fhirclient-baseline.ts';
@@ -27,10 +29,10 @@ const bin = process.env.BENCH_CHARTSIDE_BIN ?? here('../../bin/chartside.js');
 const TSX = ['--import', 'tsx'];
 /** The gateway's public origin: https as production demands; the driver maps it to loopback. */
 export const PUBLIC_URL = 'https://chartside.bench.invalid';
-/** Where both subjects send the clinician; never fetched (the driver stops at the redirect). */
+/** Where every subject sends the clinician; never fetched (the driver stops at the redirect). */
 export const APP_LAUNCH_URL = 'https://app.bench.invalid/launch';
 
-/** One OAuth client at the EHR, used by both subjects: same scopes, same client_secret_basic. */
+/** One OAuth client at the EHR, used by every subject: same scopes, same client_secret_basic. */
 export interface Client {
   readonly clientId: string;
   readonly clientSecret: string;
@@ -50,16 +52,20 @@ export interface Running {
   readonly subject?: Subject;
 }
 
+/** A subject listening on 127.0.0.1:`port` whose redirect URI is its own `/callback`. */
+const localCallbackUrl = (port: number) => `http://127.0.0.1:${port}/callback`;
+
+/** The stub, with Chartside's redirect URI and `/callback` on each of `localPorts` registered. */
 export async function startEhrStub(
   client: Client,
-  baselinePort: number,
+  ...localPorts: number[]
 ): Promise<{ child: ChildProcess; origin: string; iss: string }> {
   const port = await freePort();
   const config: StubConfig = {
     port,
     clientId: client.clientId,
     clientSecret: client.clientSecret,
-    redirectUris: [callbackUrl({ publicUrl: PUBLIC_URL }), `http://127.0.0.1:${baselinePort}/callback`],
+    redirectUris: [callbackUrl({ publicUrl: PUBLIC_URL }), ...localPorts.map(localCallbackUrl)],
     patient: '12724066',
     encounter: '97953477',
     practitioner: '593923',
@@ -81,8 +87,33 @@ export async function startBaseline(client: Client, port: number): Promise<Runni
     scope: client.scope,
     appLaunchUrl: APP_LAUNCH_URL,
   };
-  const child = startNode('fhirclient', here('./fhirclient-baseline.ts'), [], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', BASELINE_CONFIG: JSON.stringify(config) },
+  return startLocalSubject('fhirclient', './fhirclient-baseline.ts', port, {
+    BASELINE_CONFIG: JSON.stringify(config),
+  });
+}
+
+/** The floor: the same hops on bare fastify, no database, verification, sealing or audit. */
+export async function startBareRelay(client: Client, port: number): Promise<Running> {
+  const config: BareRelayConfig = {
+    port,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    scope: client.scope,
+    appLaunchUrl: APP_LAUNCH_URL,
+    callbackUrl: localCallbackUrl(port),
+  };
+  return startLocalSubject('floor', './bare-relay.ts', port, { BARE_RELAY_CONFIG: JSON.stringify(config) });
+}
+
+/** A comparison subject on 127.0.0.1:`port`: `/launch`, `/callback` on itself, then the app. */
+async function startLocalSubject(
+  name: 'fhirclient' | 'floor',
+  script: string,
+  port: number,
+  configEnv: Record<string, string>,
+): Promise<Running> {
+  const child = startNode(name, here(script), [], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', ...configEnv },
     nodeArgs: TSX,
   });
   const origin = `http://127.0.0.1:${port}`;
@@ -90,11 +121,12 @@ export async function startBaseline(client: Client, port: number): Promise<Runni
   return {
     child,
     subject: {
-      name: 'fhirclient',
+      name,
       pid: child.pid,
       launchUrl: `${origin}/launch`,
       localCallback: (url) => url,
-      appLaunchPrefix: APP_LAUNCH_URL,
+      // fhirclient keeps the launch in its session; the floor, like Chartside, names it.
+      appLaunchPrefix: name === 'floor' ? `${APP_LAUNCH_URL}?mb_launch=` : APP_LAUNCH_URL,
     },
   };
 }

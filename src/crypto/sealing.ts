@@ -6,7 +6,8 @@
  * caller passes a `context` (for example `ehr_launch.access_token:<launch id>`) that is bound as
  * additional authenticated data: a sealed value copied into another row or column will not open.
  */
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey } from 'node:crypto';
+import { pooledRandomBytes } from './random.ts';
 
 const VERSION = 'v1';
 
@@ -27,7 +28,7 @@ export function createSealer(masterKey: Buffer): Sealer {
 
   return {
     seal(plaintext, context) {
-      const iv = randomBytes(12);
+      const iv = pooledRandomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(context, 'utf8'));
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { type Engine, engineOf } from './engine.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { checkpointInBackground } from './sqlite-checkpoints.ts';
 
 export type { Engine } from './engine.ts';
 export type * from './schema.ts';
@@ -20,7 +21,14 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(databaseUrl: string, options: { poolSize?: number } = {}): DatabaseHandle {
+export interface OpenOptions {
+  /** PostgreSQL: connections in the pool (10). */
+  poolSize?: number;
+  /** SQLite file: checkpoint the WAL from a worker thread (the server; see sqlite-checkpoints.ts). */
+  backgroundCheckpoints?: boolean;
+}
+
+export function openDatabase(databaseUrl: string, options: OpenOptions = {}): DatabaseHandle {
   const engine = engineOf(databaseUrl);
   if (engine === 'sqlite') {
     const file = databaseUrl.slice('sqlite:'.length);
@@ -32,8 +40,17 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
+    const checkpoints =
+      options.backgroundCheckpoints && !inMemory ? checkpointInBackground(sqlite, resolve(file)) : null;
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, engine, close: () => db.destroy() };
+    return {
+      db,
+      engine,
+      close: async () => {
+        await checkpoints?.stop();
+        await db.destroy();
+      },
+    };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
   // A connection the server drops (a PostgreSQL restart or failover) is reported as an 'error'
