@@ -151,18 +151,21 @@ const MARK_READY = `update ehr_launch
     patient_fhir_id = $7, encounter_fhir_id = $8, fhir_user = $9, id_token_claims = $10,
     need_patient_banner = $11, smart_style_url = $12, tenant = $13, updated_at = $2, completed_at = $2
   where id = $1 and status = 'pending'
-  returning id, org_id, fhir_source_id`;
-/** The launched patient as a scoped account (one per org, source and patient). */
+  returning id`;
+/**
+ * The launched patient as a scoped account (one per org, source and patient), from the launch's
+ * state (`$17` org, `$18` source): `ready` only says whether the launch was still pending.
+ */
 const UPSERT_SCOPED_ACCOUNT = `insert into scoped_account
   (id, org_id, fhir_source_id, patient_fhir_id, first_launch_id, last_launch_id, launch_count, created_at, updated_at)
-  select $14, org_id, fhir_source_id, $7, id, id, 1, $2, $2 from ready where $7 is not null
+  select $14, $17, $18, $7, $1, $1, 1, $2, $2 from ready where $7 is not null
   on conflict (org_id, fhir_source_id, patient_fhir_id) do update set
     last_launch_id = excluded.last_launch_id,
     launch_count = scoped_account.launch_count + 1,
     updated_at = excluded.updated_at`;
 const AUDIT_LAUNCH_READY = `insert into audit_event (at, org_id, actor, action, launch_id, request_id, details)
-  select $2, org_id, 'ehr', 'launch.ready', id, $15, $16 from ready`;
-const READY_ROW = '$1 as id, $17 as org_id, $18 as fhir_source_id';
+  select $2, $17, 'ehr', 'launch.ready', $1, $15, $16 from ready`;
+const READY_ROW = '$1 as id';
 const COMPLETE_LAUNCH = {
   postgres: statement<{ launch_id: string }>(
     `with ready as (${MARK_READY}), account as (${UPSERT_SCOPED_ACCOUNT}) ${AUDIT_LAUNCH_READY} returning launch_id`,
@@ -209,7 +212,7 @@ export async function completeLaunch(
   if (isPostgres(db)) return (await run(db, COMPLETE_LAUNCH.postgres, values)).rows.length === 1;
   return db.transaction().execute(async (trx) => {
     if ((await run(trx, COMPLETE_LAUNCH.sqlite.markReady, values)).rows.length !== 1) return false;
-    if (tokens.patient) await run(trx, COMPLETE_LAUNCH.sqlite.account, values);
+    await run(trx, COMPLETE_LAUNCH.sqlite.account, values);
     await run(trx, COMPLETE_LAUNCH.sqlite.audit, values);
     return true;
   });
