@@ -14,8 +14,9 @@
  *
  * Environment: BENCH_LAUNCHES (per round, default 600), BENCH_CONCURRENCY (default 1,10,50),
  * BENCH_ENGINES (default sqlite,postgres; PostgreSQL on 127.0.0.1:5432, user postgres, a fresh
- * database per run), BENCH_ROUNDS (per subject per cell, default 2; 0 = soak only), BENCH_SOAK
- * (e.g. 100000: launches per subject of the memory run), BENCH_LOG_LEVEL (gateway, default
+ * database per run), BENCH_ROUNDS (per subject per cell, default 3: each subject takes each
+ * place in the rotation once; 0 = soak only), BENCH_SOAK (e.g. 100000: launches per subject of
+ * the memory run), BENCH_LOG_LEVEL (gateway, default
  * warn), BENCH_PROFILE (a folder: CPU-profile the gateway and summarise the measured rounds),
  * BENCH_CHARTSIDE_BIN (another checkout's bin/chartside.js: compare two gateway versions, each
  * against the same baseline, whose ratio absorbs the machine's load), BENCH_FLOOR (0 leaves the
@@ -44,7 +45,7 @@ import { formatSummary, profileFiles, summarizeProfiles, type Window } from './s
 const LAUNCHES = positive(process.env.BENCH_LAUNCHES, 600);
 const CONCURRENCY = list(process.env.BENCH_CONCURRENCY, '1,10,50').map(Number);
 const ENGINES = list(process.env.BENCH_ENGINES, 'sqlite,postgres') as TestEngine[];
-const ROUNDS = process.env.BENCH_ROUNDS === '0' ? 0 : positive(process.env.BENCH_ROUNDS, 2);
+const ROUNDS = process.env.BENCH_ROUNDS === '0' ? 0 : positive(process.env.BENCH_ROUNDS, 3);
 const SOAK = positive(process.env.BENCH_SOAK, 0);
 const SOAK_CONCURRENCY = 20;
 const SOAK_SAMPLE_EVERY = 5000;
