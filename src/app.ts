@@ -46,7 +46,10 @@ export interface BuildOptions {
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const database = openDatabase(config.databaseUrl, { backgroundCheckpoints: true });
+  const database = openDatabase(config.databaseUrl, {
+    backgroundCheckpoints: true,
+    preparedStatements: config.postgresPreparedStatements,
+  });
   try {
     const sealer = createSealer(config.masterKey);
     // One process at a time: processes starting together must agree on one set of first keys.

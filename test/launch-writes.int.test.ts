@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { createSealer } from '../src/crypto/sealing.ts';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { completeLaunch, createPendingLaunch, failLaunch, tokenContext } from '../src/launch/ehr-launches.ts';
@@ -241,3 +242,91 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
     }
   });
 }
+
+describe('launch writes as named prepared statements (postgres)', () => {
+  let database: TestDatabase;
+  const sourceId = 'fhirsrc_prepared';
+  before(async () => {
+    database = await createTestDatabase('postgres');
+    const setup = openDatabase(database.url);
+    await migrateToLatest(setup);
+    await insertFhirSource(setup.db, sourceId, 'https://ehr.example/fhir');
+    await setup.close();
+  });
+  after(() => database.drop());
+
+  /** One launch written and taken on a single connection; the names that connection prepared. */
+  async function launchOnOneConnection(handle: DatabaseHandle, orgId: string) {
+    return handle.db.connection().execute(async (connection) => {
+      const state = newState();
+      const id = await createPendingLaunch(
+        connection,
+        sealer,
+        {
+          orgId,
+          fhirSourceId: sourceId,
+          iss: 'https://ehr.example/fhir',
+          clientId: 'client-1',
+          requestedScope: 'launch openid',
+          codeVerifier: 'verifier-abc',
+          redirectUri: 'https://gw.example/cb',
+          requestId: 'req',
+        },
+        state,
+      );
+      assert.equal((await consumeLaunchState(connection, sealer, state))?.launchId, id);
+      assert.equal(
+        await completeLaunch(
+          connection,
+          sealer,
+          { id, orgId, fhirSourceId: sourceId },
+          tokens('12724066'),
+          'r',
+        ),
+        true,
+      );
+      const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(
+        connection,
+      );
+      return rows.map((row) => row.name);
+    });
+  }
+
+  it('prepares the start, the state take and the completion once per connection, by name', async () => {
+    const handle = openDatabase(database.url, { preparedStatements: true });
+    try {
+      const orgId = (await createOrganization(handle.db, { name: 'Prepared' })).id;
+      const names = await launchOnOneConnection(handle, orgId);
+      assert.equal(names.filter((name) => name.startsWith('chartside_')).length, 3, names.join(', '));
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('keeps working when a migration adds a column under a prepared statement', async () => {
+    const handle = openDatabase(database.url, { preparedStatements: true, poolSize: 1 });
+    try {
+      const orgId = (await createOrganization(handle.db, { name: 'Migrated' })).id;
+      await launchOnOneConnection(handle, orgId);
+      await sql`alter table launch_state add column later_column text`.execute(handle.db);
+      await sql`alter table ehr_launch add column later_column text`.execute(handle.db);
+      const names = await launchOnOneConnection(handle, orgId);
+      assert.ok(names.some((name) => name.startsWith('chartside_')));
+    } finally {
+      await sql`alter table launch_state drop column if exists later_column`
+        .execute(handle.db)
+        .catch(() => {});
+      await handle.close();
+    }
+  });
+
+  it('sends plain statements when turned off (a pooler that cannot keep prepared statements)', async () => {
+    const handle = openDatabase(database.url, { preparedStatements: false });
+    try {
+      const orgId = (await createOrganization(handle.db, { name: 'Plain' })).id;
+      assert.deepEqual(await launchOnOneConnection(handle, orgId), []);
+    } finally {
+      await handle.close();
+    }
+  });
+});

@@ -42,6 +42,8 @@ export interface Config extends SecuritySettings {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Trust `X-Forwarded-*` from a reverse proxy. */
   readonly trustProxy: boolean;
+  /** PostgreSQL: the launch's statements as named prepared statements (off behind PgBouncer < 1.21). */
+  readonly postgresPreparedStatements: boolean;
   /** Platform credentials per vendor (`CHARTSIDE_CERNER_CLIENT_ID` …). */
   readonly platformClients: Readonly<Partial<Record<'cerner' | 'epic' | 'smart', PlatformClient>>>;
   /**
@@ -178,6 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
     ),
     logLevel,
     trustProxy: parseBoolean(env.TRUST_PROXY, false, 'TRUST_PROXY'),
+    postgresPreparedStatements: parseBoolean(
+      env.CHARTSIDE_PG_PREPARED_STATEMENTS,
+      true,
+      'CHARTSIDE_PG_PREPARED_STATEMENTS',
+    ),
     platformClients: Object.freeze(platformClients),
     ...fhirProxySettings(env, mode),
     ...securitySettings(env, mode),

@@ -9,6 +9,7 @@
  * string literals or identifiers, and on PostgreSQL must use every number from `$1` to its highest
  * (a number it skips has no type to infer).
  */
+import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely, PostgresAdapter, type QueryResult } from 'kysely';
 
 export interface Statement<Row> {
@@ -28,7 +29,15 @@ export function statement<Row = never>(text: string): Statement<Row> {
     order.push(Number(number) - 1);
     return '?';
   });
+  preparedNames.set(text, `chartside_${createHash('sha256').update(text).digest('hex').slice(0, 20)}`);
   return { postgres: text, sqlite, order, count: Math.max(0, ...order) + (order.length > 0 ? 1 : 0) };
+}
+
+/** Every statement's PostgreSQL text → the name it is prepared under (see db/index.ts). */
+const preparedNames = new Map<string, string>();
+
+export function preparedStatementName(postgresText: string): string | undefined {
+  return preparedNames.get(postgresText);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: statements name their tables in SQL, not in types

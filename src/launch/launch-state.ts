@@ -48,9 +48,16 @@ export function launchStateRow(
 }
 
 /** RETURNING hands the winner its row in the same statement (one round trip, not two). */
-const CONSUME_STATE = statement<LaunchStateTable>(`update launch_state set consumed_at = $2
+// Named columns, not `*`: a prepared statement must keep its result shape when a later
+// migration adds a column (PostgreSQL: "cached plan must not change result type").
+const CONSUME_STATE = statement<
+  Pick<
+    LaunchStateTable,
+    'launch_id' | 'org_id' | 'fhir_source_id' | 'code_verifier' | 'redirect_uri' | 'client_id'
+  >
+>(`update launch_state set consumed_at = $2
   where state_hash = $1 and consumed_at is null and expires_at > $2
-  returning *`);
+  returning launch_id, org_id, fhir_source_id, code_verifier, redirect_uri, client_id`);
 
 /**
  * Take a state for good: one conditional UPDATE, so of two callbacks racing with the same
