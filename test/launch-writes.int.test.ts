@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createSealer } from '../src/crypto/sealing.ts';
-import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/index.ts';
+import { type DatabaseHandle, type Db, migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { completeLaunch, createPendingLaunch, failLaunch, tokenContext } from '../src/launch/ehr-launches.ts';
 import { consumeLaunchState, newState } from '../src/launch/launch-state.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
@@ -32,6 +32,27 @@ const tokens = (patient: string | null): TokenSet => ({
   fhirUser: 'Practitioner/593923',
 });
 
+/** A pending launch for `orgId` at `sourceId`, written through `db`; its id and raw state. */
+async function startLaunch(db: Db, orgId: string, sourceId: string, requestId: string) {
+  const state = newState();
+  const id = await createPendingLaunch(
+    db,
+    sealer,
+    {
+      orgId,
+      fhirSourceId: sourceId,
+      iss: 'https://ehr.example/fhir',
+      clientId: 'client-1',
+      requestedScope: 'launch openid',
+      codeVerifier: 'verifier-abc',
+      redirectUri: 'https://gw.example/api/auth/smart/launch-callback',
+      requestId,
+    },
+    state,
+  );
+  return { id, state };
+}
+
 for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
   describe(`launch writes (${engine})`, () => {
     let database: TestDatabase;
@@ -51,25 +72,7 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
       await database.drop();
     });
 
-    async function start(requestId: string) {
-      const state = newState();
-      const id = await createPendingLaunch(
-        handle.db,
-        sealer,
-        {
-          orgId,
-          fhirSourceId: sourceId,
-          iss: 'https://ehr.example/fhir',
-          clientId: 'client-1',
-          requestedScope: 'launch openid',
-          codeVerifier: 'verifier-abc',
-          redirectUri: 'https://gw.example/api/auth/smart/launch-callback',
-          requestId,
-        },
-        state,
-      );
-      return { id, state };
-    }
+    const start = (requestId: string) => startLaunch(handle.db, orgId, sourceId, requestId);
 
     const audit = (launchId: string) =>
       handle.db
@@ -258,22 +261,7 @@ describe('launch writes as named prepared statements (postgres)', () => {
   /** One launch written and taken on a single connection; the names that connection prepared. */
   async function launchOnOneConnection(handle: DatabaseHandle, orgId: string) {
     return handle.db.connection().execute(async (connection) => {
-      const state = newState();
-      const id = await createPendingLaunch(
-        connection,
-        sealer,
-        {
-          orgId,
-          fhirSourceId: sourceId,
-          iss: 'https://ehr.example/fhir',
-          clientId: 'client-1',
-          requestedScope: 'launch openid',
-          codeVerifier: 'verifier-abc',
-          redirectUri: 'https://gw.example/cb',
-          requestId: 'req',
-        },
-        state,
-      );
+      const { id, state } = await startLaunch(connection, orgId, sourceId, 'req');
       assert.equal((await consumeLaunchState(connection, sealer, state))?.launchId, id);
       assert.equal(
         await completeLaunch(
