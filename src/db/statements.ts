@@ -9,8 +9,8 @@
  * string literals or identifiers, and on PostgreSQL must use every number from `$1` to its highest
  * (a number it skips has no type to infer).
  */
-import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely, PostgresAdapter, type QueryResult } from 'kysely';
+import { sha256Hex } from '../crypto/random.ts';
 
 export interface Statement<Row> {
   readonly postgres: string;
@@ -29,7 +29,7 @@ export function statement<Row = never>(text: string): Statement<Row> {
     order.push(Number(number) - 1);
     return '?';
   });
-  preparedNames.set(text, `chartside_${createHash('sha256').update(text).digest('hex').slice(0, 20)}`);
+  preparedNames.set(text, `chartside_${sha256Hex(text).slice(0, 20)}`);
   return { postgres: text, sqlite, order, count: Math.max(0, ...order) + (order.length > 0 ? 1 : 0) };
 }
 
@@ -63,9 +63,4 @@ export function run<Row>(
         statement.order.map((index) => values[index]),
       );
   return db.executeQuery(query as CompiledQuery<Row>);
-}
-
-/** Rows a write changed (UPDATE, INSERT, DELETE without RETURNING), on either engine. */
-export function changedRows(result: QueryResult<unknown>): number {
-  return Number(result.numAffectedRows ?? 0n);
 }
