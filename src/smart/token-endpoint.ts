@@ -88,10 +88,11 @@ export function codeExchangeRequestOptions(
 }
 
 /** oauth4webapi passes its request headers as a plain object; anything else goes through Headers. */
-function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
+function plainHeaders(init: ConstructorParameters<typeof Headers>[0]): Record<string, string> {
   const headers: Record<string, string> = {};
   if (init && !(init instanceof Headers) && !Array.isArray(init)) {
-    for (const [name, value] of Object.entries(init)) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(init as Record<string, string>))
+      headers[name.toLowerCase()] = value;
     return headers;
   }
   new Headers(init).forEach((value, name) => {
