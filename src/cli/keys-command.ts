@@ -1,19 +1,54 @@
 /**
- * `chartside keys rotate [--alg RS384|ES384] [--json]`: start a signing-key rotation. The new
- * key is published at once and signs after CHARTSIDE_KEY_PUBLICATION_LEAD_SECONDS; the key it
- * replaces stays published CHARTSIDE_KEY_RETIREMENT_GRACE_SECONDS longer. Running gateways pick
- * it up within CHARTSIDE_KEY_RELOAD_SECONDS, without a restart.
+ * `chartside keys …`, the gateway's signing keys:
+ *
+ * - `rotate [--alg RS384|ES384] [--json]`: the new key is published at once and signs after
+ *   CHARTSIDE_KEY_PUBLICATION_LEAD_SECONDS; the key it replaces stays published
+ *   CHARTSIDE_KEY_RETIREMENT_GRACE_SECONDS longer.
+ * - `export --out FILE --passphrase-stdin [--json]`: every published key, private parts
+ *   included, into a passphrase-encrypted file (keys/key-transfer.ts).
+ * - `import --in FILE --passphrase-stdin [--json]`: those keys become this deployment's signing
+ *   keys; its own keys of the same algorithms stop signing and leave the JWKS.
+ *
+ * Running gateways pick any of these up within CHARTSIDE_KEY_RELOAD_SECONDS, without a restart.
  */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit-log.ts';
-import { loadConfig } from '../config/index.ts';
-import { createSealer } from '../crypto/sealing.ts';
-import { migrateToLatest, openDatabase } from '../db/index.ts';
+import { type Config, loadConfig } from '../config/index.ts';
+import { createSealer, type Sealer } from '../crypto/sealing.ts';
+import { type Db, migrateToLatest, openDatabase } from '../db/index.ts';
+import { exportSigningKeys, importSigningKeys } from '../keys/key-transfer.ts';
 import { rotateSigningKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-keys.ts';
 import { CliUsageError } from './cli-errors.ts';
+import { readSecretLine } from './stdin.ts';
 
-export async function keysCommand(sub: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  if (sub !== 'rotate') throw new CliUsageError(`unknown command "keys ${sub}" (see chartside --help)`);
+/** An export holds a handful of keys (a few KB); anything much larger is not one. */
+const MAX_EXPORT_FILE_BYTES = 1024 * 1024;
+
+interface Output {
+  json: unknown;
+  text: string;
+}
+
+interface KeysContext {
+  db: Db;
+  sealer: Sealer;
+  config: Config;
+}
+
+export async function keysCommand(
+  sub: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<number> {
+  if (sub === 'rotate') return rotate(args, env);
+  if (sub === 'export') return exportKeys(args, env, stdin);
+  if (sub === 'import') return importKeys(args, env, stdin);
+  throw new CliUsageError(`unknown command "keys ${sub}" (see chartside --help)`);
+}
+
+async function rotate(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { alg: { type: 'string' }, json: { type: 'boolean' } },
@@ -24,33 +59,148 @@ export async function keysCommand(sub: string, args: string[], env: NodeJS.Proce
   if (!SIGNING_ALGORITHMS.includes(alg)) {
     throw new CliUsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
   }
-  const config = loadConfig(env);
-  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
-  try {
-    await migrateToLatest(database);
-    const rotation = await rotateSigningKey(database.db, createSealer(config.masterKey), {
+  return withKeys(env, values.json, async ({ db, sealer, config }) => {
+    const rotation = await rotateSigningKey(db, sealer, {
       alg,
       leadSeconds: config.keyPublicationLeadSeconds,
       graceSeconds: config.keyRetirementGraceSeconds,
     });
-    await recordAudit(database.db, {
+    await recordAudit(db, {
       action: 'signing_key.rotated',
       actor: 'cli',
       details: { kid: rotation.kid, alg, activates_at: rotation.activatesAt },
     });
-    const json = {
-      id: rotation.kid,
-      alg,
-      activates_at: rotation.activatesAt,
-      replaces: rotation.replaced.map((key) => ({ id: key.kid, retires_at: key.retiresAt })),
+    return {
+      json: {
+        id: rotation.kid,
+        alg,
+        activates_at: rotation.activatesAt,
+        replaces: rotation.replaced.map((key) => ({ id: key.kid, retires_at: key.retiresAt })),
+      },
+      text: [
+        `New ${alg} signing key ${rotation.kid}: published now, signs from ${rotation.activatesAt}.`,
+        ...rotation.replaced.map(
+          (key) => `Key ${key.kid} stops signing then and leaves the JWKS at ${key.retiresAt}.`,
+        ),
+      ].join('\n'),
     };
-    const text = [
-      `New ${alg} signing key ${rotation.kid}: published now, signs from ${rotation.activatesAt}.`,
-      ...rotation.replaced.map(
-        (key) => `Key ${key.kid} stops signing then and leaves the JWKS at ${key.retiresAt}.`,
-      ),
-    ].join('\n');
-    console.log(values.json ? JSON.stringify(json) : text);
+  });
+}
+
+async function exportKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream) {
+  const { values } = parseArgs({
+    args,
+    options: { out: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const out = values.out;
+  if (!out) throw new CliUsageError('--out FILE is required');
+  const passphrase = await passphraseFrom(stdin, values['passphrase-stdin']);
+  return withKeys(env, values.json, async ({ db, sealer }) => {
+    const exported = await exportSigningKeys(db, sealer, passphrase);
+    writeExportFile(out, exported.file);
+    await recordAudit(db, {
+      action: 'signing_key.exported',
+      actor: 'cli',
+      details: { kids: exported.keys.map((key) => key.kid).join(',') },
+    });
+    return {
+      json: { out, keys: exported.keys.map((key) => ({ id: key.kid, alg: key.alg, state: key.state })) },
+      text: [
+        `Exported to ${out}, encrypted with the passphrase:`,
+        ...exported.keys.map((key) => `  ${key.kid} ${key.alg} ${key.state}`),
+      ].join('\n'),
+    };
+  });
+}
+
+async function importKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream) {
+  const { values } = parseArgs({
+    args,
+    options: { in: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const from = values.in;
+  if (!from) throw new CliUsageError('--in FILE is required');
+  const file = readExportFile(from);
+  const passphrase = await passphraseFrom(stdin, values['passphrase-stdin']);
+  return withKeys(env, values.json, async ({ db, sealer }) => {
+    const imported = await importSigningKeys(db, sealer, file, passphrase);
+    await recordAudit(db, {
+      action: 'signing_key.imported',
+      actor: 'cli',
+      details: {
+        kids: imported.keys.map((key) => key.kid).join(','),
+        added: imported.keys.filter((key) => key.added).length,
+        retired: imported.retired.map((key) => key.kid).join(','),
+      },
+    });
+    return {
+      json: {
+        in: from,
+        keys: imported.keys.map((key) => ({ id: key.kid, alg: key.alg, added: key.added })),
+        retired: imported.retired.map((key) => ({ id: key.kid, alg: key.alg })),
+      },
+      text: [
+        `Imported from ${from}:`,
+        ...imported.keys.map((key) => `  ${key.kid} ${key.alg}${key.added ? '' : ' (already here)'}`),
+        ...imported.retired.map(
+          (key) => `This gateway's own key ${key.kid} stopped signing and left the JWKS.`,
+        ),
+      ].join('\n'),
+    };
+  });
+}
+
+async function passphraseFrom(stdin: NodeJS.ReadableStream, fromStdin: boolean | undefined) {
+  if (!fromStdin) {
+    throw new CliUsageError('--passphrase-stdin is required: pipe the passphrase on standard input');
+  }
+  const passphrase = await readSecretLine(stdin, 'passphrase');
+  if (!passphrase) throw new CliUsageError('no passphrase on standard input');
+  return passphrase;
+}
+
+/** Readable by its owner only; never over an existing file (it may be the only copy of other keys). */
+function writeExportFile(path: string, contents: string): void {
+  try {
+    writeFileSync(path, `${contents}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new CliUsageError(`${path} already exists: choose another --out or remove it`);
+    throw new CliUsageError(`cannot write ${path}: ${code ?? (error as Error).message}`);
+  }
+}
+
+function readExportFile(path: string): string {
+  try {
+    if (statSync(path).size > MAX_EXPORT_FILE_BYTES) {
+      throw new CliUsageError(`${path} is too large to be a signing-key export`);
+    }
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof CliUsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message);
+    throw new CliUsageError(`cannot read ${path}: ${reason}`);
+  }
+}
+
+/** Open and migrate the database, run `command`, print its output. */
+async function withKeys(
+  env: NodeJS.ProcessEnv,
+  json: boolean | undefined,
+  command: (context: KeysContext) => Promise<Output>,
+): Promise<number> {
+  const config = loadConfig(env);
+  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
+  try {
+    await migrateToLatest(database);
+    const output = await command({ db: database.db, sealer: createSealer(config.masterKey), config });
+    console.log(json ? JSON.stringify(output.json) : output.text);
     return 0;
   } finally {
     await database.close();

@@ -25,6 +25,8 @@ const USAGE = `Usage: chartside <command>
   admin create --email E --password-stdin [--org ID] [--json]   a console operator
   audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]
   keys rotate [--alg RS384|ES384] [--json]   a new signing key: published now, signs after the lead time
+  keys export --out FILE --passphrase-stdin [--json]   the signing keys, encrypted, for another deployment
+  keys import --in FILE --passphrase-stdin [--json]    sign with those keys; this deployment's own keys retire
 
 Admin commands accept --json and then print one JSON object.`;
 
