@@ -32,6 +32,7 @@ import { tokenContext } from '../src/launch/ehr-launches.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../src/launch/urls.ts';
 import { setConnection } from '../src/settings/connections.ts';
 import { addFhirSource } from '../src/settings/fhir-sources.ts';
+import { linkOrgToSource } from '../src/settings/org-links.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
 import { cpuMs, freePort, positive, startNode, stop, waitFor } from './support/processes.ts';
 
@@ -139,7 +140,12 @@ async function main(): Promise<void> {
     const org = await createOrganization(database.db, { name: 'Bench Clinic' });
     const clientId = randomUUID();
     const clientSecret = randomBytes(24).toString('base64url');
-    await addFhirSource(database.db, { iss: fhirBase, vendor: 'cerner', environment: 'sandbox' });
+    const source = await addFhirSource(database.db, {
+      iss: fhirBase,
+      vendor: 'cerner',
+      environment: 'sandbox',
+    });
+    await linkOrgToSource(database.db, { orgId: org.id, sourceId: source.id, actor: 'bench' });
     await setConnection(database.db, createSealer(masterKey), config, org.id, 'cerner', {
       appLaunchUrl: 'https://app.example.org/launch',
       useCustomCredentials: true,

@@ -157,14 +157,14 @@ describe('Launches, Audit and keys pages', () => {
     const created = await client.submit('/admin/settings/api-keys', '/admin/settings/api-keys', {});
     assert.equal(created.statusCode, 303);
     const shown = await client.get('/admin/settings/api-keys');
-    const key = /id="new_api_key" value="(cs_sk_[A-Za-z0-9]{12}_[A-Za-z0-9]{40})"/.exec(shown.body)?.[1];
+    const key = /id="new_api_key" value="(cs_test_[A-Za-z0-9]{12}_[A-Za-z0-9]{40})"/.exec(shown.body)?.[1];
     assert.ok(key, 'the new key is on the page');
-    const prefix = key.slice(6, 18);
+    const prefix = key.slice(8, 20);
     assert.equal((await readContext(stack, ready, key)).response.status, 200, 'the key works');
 
     const again = await client.get('/admin/settings/api-keys');
     assert.ok(!again.body.includes(key), 'shown once');
-    assert.ok(again.body.includes(`cs_sk_${prefix}_…`));
+    assert.ok(again.body.includes(`cs_test_${prefix}_…`));
     const { db } = stack.gateway.services;
     const row = await db
       .selectFrom('api_key')
@@ -180,7 +180,7 @@ describe('Launches, Audit and keys pages', () => {
     });
     assert.equal(revoked.statusCode, 303);
     const after = await client.get('/admin/settings/api-keys');
-    assert.match(after.body, /Revoked cs_sk_[A-Za-z0-9]{12}_…\./);
+    assert.match(after.body, /Revoked cs_test_[A-Za-z0-9]{12}_…\./);
     assert.equal((await readContext(stack, ready, key)).response.status, 401, 'the API refuses it now');
 
     const events = await db

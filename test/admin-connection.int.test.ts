@@ -142,12 +142,21 @@ describe('Settings → Connections → Cerner', () => {
 
     const { db } = consoleApp.app.services;
     const stored = await db
-      .selectFrom('connection')
-      .selectAll()
+      .selectFrom('connection_credential')
+      .innerJoin('connection', 'connection.id', 'connection_credential.connection_id')
+      .selectAll('connection_credential')
       .where('org_id', '=', consoleApp.orgId)
-      .executeTakeFirstOrThrow();
-    assert.ok(stored.client_secret && !stored.client_secret.includes(SECRET), 'sealed at rest');
-    assert.equal(stored.use_custom_credentials, 1);
+      .orderBy('environment')
+      .execute();
+    assert.deepEqual(
+      stored.map((row) => row.environment),
+      ['production', 'sandbox'],
+      'saved for both environments',
+    );
+    for (const row of stored) {
+      assert.ok(row.client_secret && !row.client_secret.includes(SECRET), 'sealed at rest');
+      assert.equal(row.use_custom_credentials, 1);
+    }
 
     const events = await db
       .selectFrom('audit_event')
@@ -161,6 +170,7 @@ describe('Settings → Connections → Cerner', () => {
     assert.ok(event?.request_id);
     assert.deepEqual(JSON.parse(event?.details ?? '{}'), {
       vendor: 'cerner',
+      environment: 'both',
       fields: 'app_launch_url,use_custom_credentials,client_id,scopes',
       client_secret: 'set',
     });
@@ -178,18 +188,27 @@ describe('Settings → Connections → Cerner', () => {
     };
     assert.equal((await client.submit(CERNER, CERNER, fields)).statusCode, 303);
     const kept = await findConnection(db, consoleApp.orgId, 'cerner');
-    assert.equal(kept?.hasClientSecret, true);
-    const { resolveClient } = await import('../src/settings/connections.ts');
-    assert.equal(
-      (await resolveClient(db, sealer, config, kept as NonNullable<typeof kept>))?.clientSecret,
-      SECRET,
-    );
+    assert.equal(kept?.credentials.production.hasClientSecret, true);
+    const { findConnectionAndClient } = await import('../src/settings/connections.ts');
+    for (const environment of ['sandbox', 'production'] as const) {
+      const found = await findConnectionAndClient(
+        db,
+        sealer,
+        config,
+        consoleApp.orgId,
+        'cerner',
+        environment,
+      );
+      assert.equal(found?.client?.clientSecret, SECRET);
+    }
 
     assert.equal(
       (await client.submit(CERNER, CERNER, { ...fields, remove_client_secret: 'on' })).statusCode,
       303,
     );
-    assert.equal((await findConnection(db, consoleApp.orgId, 'cerner'))?.hasClientSecret, false);
+    const removedFrom = await findConnection(db, consoleApp.orgId, 'cerner');
+    assert.equal(removedFrom?.credentials.sandbox.hasClientSecret, false);
+    assert.equal(removedFrom?.credentials.production.hasClientSecret, false);
     const removed = await db
       .selectFrom('audit_event')
       .select('details')

@@ -24,7 +24,7 @@ describe('Settings → FHIR sources', () => {
   let client: ConsoleClient;
   let sandbox: RunningSandbox;
   before(async () => {
-    consoleApp = await startConsoleApp();
+    consoleApp = await startConsoleApp({ role: 'platform_admin' });
     client = await signedIn(consoleApp);
     sandbox = await startSandbox({ port: 0, apps: [] });
   });

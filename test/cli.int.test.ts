@@ -64,15 +64,160 @@ describe('chartside admin commands', () => {
 
     const key = await chartside('apikey', 'create', '--org', orgId, '--json');
     assert.equal(key.code, 0, key.stderr);
-    const created = JSON.parse(key.stdout) as { id: string; key: string };
-    assert.match(created.key, /^cs_sk_[A-Za-z0-9]{12}_[A-Za-z0-9]{40}$/);
+    const created = JSON.parse(key.stdout) as { id: string; key: string; environment: string };
+    assert.match(created.key, /^cs_test_[A-Za-z0-9]{12}_[A-Za-z0-9]{40}$/);
+    assert.equal(created.environment, 'sandbox', 'sandbox unless asked');
     assert.ok(created.id);
+    const live = await chartside('apikey', 'create', '--org', orgId, '--environment', 'production', '--json');
+    assert.equal(live.code, 0, live.stderr);
+    const liveKey = JSON.parse(live.stdout) as { key: string; environment: string };
+    assert.match(liveKey.key, /^cs_live_[A-Za-z0-9]{12}_[A-Za-z0-9]{40}$/);
+    assert.equal(liveKey.environment, 'production');
+    assertBadInput(
+      await chartside('apikey', 'create', '--org', orgId, '--environment', 'staging'),
+      /environment must be one of sandbox, production/,
+    );
 
     const human = await chartside('org', 'create', '--name', 'Second');
     assert.equal(human.code, 0);
     assert.match(
       human.stdout,
       /SMART Launch URI: https:\/\/gw\.example\.org\/api\/auth\/smart\/launch\/org_/,
+    );
+  });
+
+  it('org link / unlink: a production tenant belongs to one org, a sandbox one to many', async () => {
+    const json = async (...args: string[]) => {
+      const result = await chartside(...args, '--json');
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout) as Record<string, unknown>;
+    };
+    const a = (await json('org', 'create', '--name', 'Hospital A')).id as string;
+    const b = (await json('org', 'create', '--name', 'Hospital B')).id as string;
+    const production = (
+      await json(
+        'source',
+        'add',
+        '--iss',
+        'https://fhir.a.example.org/r4/t',
+        '--vendor',
+        'cerner',
+        '--environment',
+        'production',
+      )
+    ).id as string;
+    const sandbox = (
+      await json(
+        'source',
+        'add',
+        '--iss',
+        'https://fhir.sandbox.example.org/r4/t',
+        '--vendor',
+        'cerner',
+        '--environment',
+        'sandbox',
+      )
+    ).id as string;
+
+    assert.deepEqual(await json('org', 'link', '--org', a, '--source', production), {
+      org: a,
+      source: production,
+      linked: true,
+    });
+    assert.deepEqual(
+      await json('org', 'link', '--org', a, '--source', production),
+      {
+        org: a,
+        source: production,
+        linked: true,
+      },
+      'linking again is not an error',
+    );
+    assertBadInput(
+      await chartside('org', 'link', '--org', b, '--source', production),
+      /already linked to .*Unlink it first/,
+    );
+    for (const org of [a, b]) {
+      assert.deepEqual(await json('org', 'link', '--org', org, '--source', sandbox), {
+        org,
+        source: sandbox,
+        linked: true,
+      });
+    }
+    assert.deepEqual(await json('org', 'unlink', '--org', a, '--source', production), {
+      org: a,
+      source: production,
+      linked: false,
+    });
+    assert.deepEqual(
+      (await json('org', 'link', '--org', b, '--source', production)).linked,
+      true,
+      'free again',
+    );
+    const text = await chartside('org', 'unlink', '--org', b, '--source', production);
+    assert.match(text.stdout, /Unlinked .* launches from that tenant are refused/);
+
+    assertBadInput(await chartside('org', 'link', '--org', a), /--org and --source are required/);
+    assertBadInput(
+      await chartside('org', 'link', '--org', a, '--source', 'fhirsrc_nope'),
+      /No FHIR source fhirsrc_nope/,
+    );
+    assertBadInput(
+      await chartside('org', 'link', '--org', 'org_nope', '--source', sandbox),
+      /No organization org_nope/,
+    );
+  });
+
+  it('connection set --environment: credentials per environment, both when omitted', async () => {
+    const org = (
+      JSON.parse((await chartside('org', 'create', '--name', 'Epic-ish', '--json')).stdout) as { id: string }
+    ).id;
+    const both = await chartside(
+      'connection',
+      'set',
+      '--org',
+      org,
+      '--vendor',
+      'cerner',
+      '--custom-credentials',
+      'on',
+      '--client-id',
+      'non-prod-id',
+      '--json',
+    );
+    assert.equal(both.code, 0, both.stderr);
+    const prod = await chartside(
+      'connection',
+      'set',
+      '--org',
+      org,
+      '--vendor',
+      'cerner',
+      '--environment',
+      'production',
+      '--client-id',
+      'prod-id',
+      '--json',
+    );
+    assert.equal(prod.code, 0, prod.stderr);
+    const credentials = (JSON.parse(prod.stdout) as { credentials: Record<string, { client_id: string }> })
+      .credentials;
+    assert.equal(credentials.sandbox?.client_id, 'non-prod-id');
+    assert.equal(credentials.production?.client_id, 'prod-id');
+    assertBadInput(
+      await chartside(
+        'connection',
+        'set',
+        '--org',
+        org,
+        '--vendor',
+        'cerner',
+        '--environment',
+        'staging',
+        '--client-id',
+        'x',
+      ),
+      /environment must be one of sandbox, production/,
     );
   });
 
@@ -224,12 +369,21 @@ describe('chartside admin commands', () => {
     const handle = openDatabase(env.DATABASE_URL as string);
     try {
       const sealer = createSealer(Buffer.from(env.CHARTSIDE_MASTER_KEY as string, 'base64'));
-      const found = await findConnectionAndClient(handle.db, sealer, loadConfig(env), org.id, 'cerner');
+      const found = await findConnectionAndClient(
+        handle.db,
+        sealer,
+        loadConfig(env),
+        org.id,
+        'cerner',
+        'production',
+      );
       assert.equal(found?.client?.clientSecret, secret);
       const row = await handle.db
-        .selectFrom('connection')
+        .selectFrom('connection_credential')
+        .innerJoin('connection', 'connection.id', 'connection_credential.connection_id')
         .select('client_secret')
         .where('org_id', '=', org.id)
+        .where('environment', '=', 'production')
         .executeTakeFirstOrThrow();
       assert.ok(row.client_secret && !row.client_secret.includes(secret), 'sealed at rest');
     } finally {

@@ -84,6 +84,7 @@ describe('FHIR proxy relaying (scripted EHR)', () => {
     const pending = {
       orgId: org.id,
       fhirSourceId: source.id,
+      environment: source.environment,
       iss: ehrBase,
       clientId: 'relay-client',
       requestedScope: 'launch user/*.cruds',

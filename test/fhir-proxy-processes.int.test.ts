@@ -15,6 +15,7 @@ import { callbackUrl, jwksUrl, launchUrl } from '../src/launch/urls.ts';
 import { type RunningSandbox, startSandbox } from '../src/sandbox/index.ts';
 import { setConnection } from '../src/settings/connections.ts';
 import { addFhirSource } from '../src/settings/fhir-sources.ts';
+import { linkOrgToSource } from '../src/settings/org-links.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import {
@@ -88,7 +89,12 @@ describe('two gateway processes on one PostgreSQL', () => {
         },
       ],
     });
-    await addFhirSource(handle.db, { iss: sandbox.fhirBaseUrl, vendor: 'cerner', environment: 'sandbox' });
+    const source = await addFhirSource(handle.db, {
+      iss: sandbox.fhirBaseUrl,
+      vendor: 'cerner',
+      environment: 'sandbox',
+    });
+    await linkOrgToSource(handle.db, { orgId: org.id, sourceId: source.id, actor: 'test' });
     await setConnection(handle.db, createSealer(masterKey), config, org.id, 'cerner', {
       appLaunchUrl: 'https://app.example.org/launch',
       useCustomCredentials: true,

@@ -41,6 +41,7 @@ async function startLaunch(db: Db, orgId: string, sourceId: string, requestId: s
     {
       orgId,
       fhirSourceId: sourceId,
+      environment: 'sandbox',
       iss: 'https://ehr.example/fhir',
       clientId: 'client-1',
       requestedScope: 'launch openid',

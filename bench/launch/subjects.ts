@@ -15,6 +15,7 @@ import { migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { callbackUrl, launchUrl } from '../../src/launch/urls.ts';
 import { DEFAULT_SCOPES, setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
+import { linkOrgToSource } from '../../src/settings/org-links.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
 import { createTestDatabase, type TestEngine } from '../../test/support/databases.ts';
 import { freePort, startNode, waitFor } from '../support/processes.ts';
@@ -167,7 +168,8 @@ export async function startChartside(
     await migrateToLatest(db);
     const org = await createOrganization(db.db, { name: 'Bench Clinic' });
     orgId = org.id;
-    await addFhirSource(db.db, { iss: options.iss, vendor: 'smart', environment: 'sandbox' });
+    const source = await addFhirSource(db.db, { iss: options.iss, vendor: 'smart', environment: 'sandbox' });
+    await linkOrgToSource(db.db, { orgId: org.id, sourceId: source.id, actor: 'bench' });
     await setConnection(db.db, createSealer(config.masterKey), config, org.id, 'smart', {
       appLaunchUrl: APP_LAUNCH_URL,
       useCustomCredentials: true,

@@ -23,6 +23,7 @@ describe('the Clinical Workflow form', () => {
         scopes: 'openid user/*.read',
       }),
       dev,
+      'both',
     );
     assert.deepEqual(Object.keys(errors).sort(), [
       'app_launch_url',
@@ -39,9 +40,9 @@ describe('the Clinical Workflow form', () => {
 
   it('allows loopback http only outside production', () => {
     const fields = { app_launch_url: 'http://localhost:3000/launch-debug', auth_method: 'private_key_jwt' };
-    assert.deepEqual(validateConnectionForm(read(fields), dev).errors, {});
+    assert.deepEqual(validateConnectionForm(read(fields), dev, 'both').errors, {});
     assert.match(
-      validateConnectionForm(read(fields), production).errors.app_launch_url ?? '',
+      validateConnectionForm(read(fields), production, 'both').errors.app_launch_url ?? '',
       /must use https\.$/,
     );
   });
@@ -57,6 +58,7 @@ describe('the Clinical Workflow form', () => {
         scopes: '  openid   fhirUser launch openid ',
       }),
       production,
+      'both',
     );
     assert.deepEqual(errors, {});
     assert.deepEqual(changes, {
@@ -72,17 +74,17 @@ describe('the Clinical Workflow form', () => {
 
   it('keeps the stored secret unless a new one is typed or removal is ticked (write-only)', () => {
     const base = { auth_method: 'client_secret_basic', scopes: DEFAULT_SCOPES };
-    assert.equal(validateConnectionForm(read(base), dev).changes.clientSecret, undefined);
+    assert.equal(validateConnectionForm(read(base), dev, 'both').changes.clientSecret, undefined);
     assert.equal(
-      validateConnectionForm(read({ ...base, client_secret: 's3cret' }), dev).changes.clientSecret,
+      validateConnectionForm(read({ ...base, client_secret: 's3cret' }), dev, 'both').changes.clientSecret,
       's3cret',
     );
     assert.equal(
-      validateConnectionForm(read({ ...base, remove_client_secret: 'on' }), dev).changes.clientSecret,
+      validateConnectionForm(read({ ...base, remove_client_secret: 'on' }), dev, 'both').changes.clientSecret,
       null,
     );
     assert.match(
-      validateConnectionForm(read({ ...base, client_secret: 'x', remove_client_secret: 'on' }), dev).errors
+      validateConnectionForm(read({ ...base, client_secret: 'x', remove_client_secret: 'on' }), dev, 'both').errors
         .client_secret ?? '',
       /not both/,
     );

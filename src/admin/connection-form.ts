@@ -8,9 +8,11 @@ import {
   AUTH_METHODS,
   type ConnectionChanges,
   type ConnectionSettings,
+  credentialsDiffer,
   DEFAULT_SCOPES,
   normalizeScopes,
 } from '../settings/connections.ts';
+import type { Environment } from '../settings/fhir-sources.ts';
 import { validateAdminUrl } from '../settings/validation.ts';
 import type { FormReader } from './console-http.ts';
 
@@ -40,16 +42,32 @@ export const FIELD_LABELS: Record<ConnectionField, string> = {
   scopes: 'Scopes',
 };
 
+/**
+ * Which credentials the form edits: both environments at once (while they are the same), or
+ * one. Some EHRs (Epic) issue a different client id for production.
+ */
+export type CredentialsTarget = 'both' | Environment;
+export const CREDENTIALS_TARGETS: readonly CredentialsTarget[] = ['both', 'sandbox', 'production'];
+
+/** What the form edits when the page is opened without choosing. */
+export function defaultTarget(connection: ConnectionSettings | undefined): CredentialsTarget {
+  return connection && credentialsDiffer(connection) ? 'sandbox' : 'both';
+}
+
 /** The form as it shows a saved connection (or the defaults of a new one). */
-export function valuesOf(connection: ConnectionSettings | undefined): ConnectionFormValues {
+export function valuesOf(
+  connection: ConnectionSettings | undefined,
+  target: CredentialsTarget = 'both',
+): ConnectionFormValues {
+  const credentials = connection?.credentials[target === 'both' ? 'sandbox' : target];
   return {
     app_launch_url: connection?.appLaunchUrl ?? '',
     cds_endpoint: connection?.cdsEndpoint ?? '',
     cds_caching: connection?.cdsCaching ?? false,
-    use_custom_credentials: connection?.useCustomCredentials ?? false,
-    client_id: connection?.clientId ?? '',
+    use_custom_credentials: credentials?.useCustomCredentials ?? false,
+    client_id: credentials?.clientId ?? '',
     remove_client_secret: false,
-    auth_method: connection?.authMethod ?? 'client_secret_basic',
+    auth_method: credentials?.authMethod ?? 'client_secret_basic',
     scopes: connection?.scopes ?? DEFAULT_SCOPES,
   };
 }
@@ -79,6 +97,7 @@ export function readConnectionForm(form: FormReader): ReadForm {
 export function validateConnectionForm(
   { values, secret }: ReadForm,
   config: Pick<Config, 'mode'>,
+  target: CredentialsTarget,
 ): { errors: FieldErrors; changes: ConnectionChanges } {
   const errors: FieldErrors = {};
   const allowLoopbackHttp = config.mode !== 'production';
@@ -122,6 +141,7 @@ export function validateConnectionForm(
     authMethod: values.auth_method,
     scopes,
   };
+  if (target !== 'both') changes.environment = target;
   if (secret) changes.clientSecret = secret;
   else if (values.remove_client_secret) changes.clientSecret = null;
   return { errors, changes };
@@ -139,10 +159,14 @@ export function labelled(message: string, field: ConnectionField): string {
 }
 
 /** Which fields a save changed, for the audit event (names only, never values). */
-export function changedFields(before: ConnectionSettings | undefined, after: ConnectionSettings): string[] {
+export function changedFields(
+  before: ConnectionSettings | undefined,
+  after: ConnectionSettings,
+  target: CredentialsTarget,
+): string[] {
   // A new connection is compared with the defaults it would otherwise have.
-  const was = valuesOf(before);
-  const now = valuesOf(after);
+  const was = valuesOf(before, target);
+  const now = valuesOf(after, target);
   const pairs: [string, unknown, unknown][] = [
     ['app_launch_url', was.app_launch_url, now.app_launch_url],
     ['cds_endpoint', was.cds_endpoint, now.cds_endpoint],

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
 import type { ConnectionSettings } from '../settings/connections.ts';
-import type { Vendor } from '../settings/fhir-sources.ts';
+import type { Environment, Vendor } from '../settings/fhir-sources.ts';
 
 export const VENDOR_LABELS: Record<Vendor, string> = {
   cerner: 'Cerner',
@@ -51,22 +51,32 @@ export async function launchBlockers(
   const label = VENDOR_LABELS[vendor];
   if (!connection) return ['Not set up yet: fill in this page and save it.'];
   const problems: string[] = [];
-  const source = await db
+  const linked = await db
     .selectFrom('fhir_source')
-    .select('id')
-    .where('vendor', '=', vendor)
-    .executeTakeFirst();
-  if (!source) {
+    .innerJoin('org_fhir_source as link', 'link.fhir_source_id', 'fhir_source.id')
+    .select('fhir_source.environment')
+    .distinct()
+    .where('link.org_id', '=', connection.orgId)
+    .where('fhir_source.vendor', '=', vendor)
+    .execute();
+  if (linked.length === 0) {
     problems.push(
-      `No ${label} FHIR source is registered, so a launch’s iss will not be recognized. Add it under Settings → FHIR sources.`,
+      `No ${label} FHIR source is linked to this organization, so a launch’s iss will not be accepted. A platform admin links it under Settings → FHIR sources.`,
     );
   }
-  const custom = connection.useCustomCredentials && connection.clientId;
-  if (!custom && !config.platformClients[vendor]) {
-    problems.push('No client credentials: turn on Use custom credentials and enter the Client ID.');
-  }
-  if (custom && connection.authMethod === 'client_secret_basic' && !connection.hasClientSecret) {
-    problems.push('client_secret_basic needs a client secret: enter it, or use private_key_jwt.');
+  // The credentials of each environment this organization launches in (both until it is linked).
+  const environments: Environment[] =
+    linked.length > 0 ? linked.map((row) => row.environment as Environment) : ['sandbox', 'production'];
+  for (const environment of environments) {
+    const credentials = connection.credentials[environment];
+    const where = environments.length > 1 || linked.length > 0 ? ` (${environment})` : '';
+    const custom = credentials.useCustomCredentials && credentials.clientId;
+    if (!custom && !config.platformClients[vendor]) {
+      problems.push(`No client credentials${where}: turn on Use custom credentials and enter the Client ID.`);
+    }
+    if (custom && credentials.authMethod === 'client_secret_basic' && !credentials.hasClientSecret) {
+      problems.push(`client_secret_basic needs a client secret${where}: enter it, or use private_key_jwt.`);
+    }
   }
   if (!connection.appLaunchUrl) {
     problems.push('No App launch URL: Chartside has nowhere to send the clinician after the launch.');

@@ -3,10 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../audit/audit-log.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
-import { findConnection, setConnection } from '../settings/connections.ts';
+import { credentialsDiffer, findConnection, setConnection } from '../settings/connections.ts';
 import { VENDORS, type Vendor } from '../settings/fhir-sources.ts';
 import {
+  CREDENTIALS_TARGETS,
+  type CredentialsTarget,
   changedFields,
+  defaultTarget,
   type FieldErrors,
   fieldOfParam,
   labelled,
@@ -22,23 +25,31 @@ import { operatorActor } from './sign-in.ts';
 import { type ConnectionView, connectionPage } from './views/connection.ts';
 import { connectionsPage, settingsPage } from './views/connections.ts';
 
-type VendorRequest = FastifyRequest<{ Params: { vendor: string } }>;
+type VendorRequest = FastifyRequest<{ Params: { vendor: string }; Querystring: { environment?: string } }>;
 
 export function connectionHandlers(services: Services) {
   const { db, sealer, config } = services;
 
-  async function baseView(session: ConsoleSession, vendor: Vendor) {
+  async function baseView(session: ConsoleSession, vendor: Vendor, requested: unknown) {
     const connection = await findConnection(db, session.orgId, vendor);
+    const target = CREDENTIALS_TARGETS.includes(requested as CredentialsTarget)
+      ? (requested as CredentialsTarget)
+      : defaultTarget(connection);
     return {
       connection,
+      target,
       view: {
         viewer: session,
         vendor,
         orgId: session.orgId,
         urls: registrationUrls(config, session.orgId),
-        values: valuesOf(connection),
+        values: valuesOf(connection, target),
         errors: {},
-        hasClientSecret: connection?.hasClientSecret ?? false,
+        target,
+        credentials: connection?.credentials ?? null,
+        credentialsDiffer: connection ? credentialsDiffer(connection) : false,
+        hasClientSecret:
+          connection?.credentials[target === 'both' ? 'sandbox' : target].hasClientSecret ?? false,
         secretNotSaved: false,
         savedScopes: valuesOf(connection).scopes,
         blockers: await launchBlockers(db, config, vendor, connection),
@@ -91,7 +102,9 @@ export function connectionHandlers(services: Services) {
           vendor,
           saved: connection !== undefined,
           blockers: (await launchBlockers(db, config, vendor, connection)).length,
-          clientId: connection?.useCustomCredentials ? connection.clientId : null,
+          clientId: connection?.credentials.production.useCustomCredentials
+            ? connection.credentials.production.clientId
+            : null,
         });
       }
       const flash = await takeFlash(db, sealer, session);
@@ -101,7 +114,7 @@ export function connectionHandlers(services: Services) {
     async show(request: VendorRequest, reply: FastifyReply) {
       const session = sessionOf(request);
       const vendor = vendorOf(request.params.vendor);
-      const { view } = await baseView(session, vendor);
+      const { view } = await baseView(session, vendor, request.query.environment);
       const flash = await takeFlash(db, sealer, session);
       return sendPage(reply, 200, connectionPage({ ...view, flash }));
     },
@@ -109,9 +122,10 @@ export function connectionHandlers(services: Services) {
     async save(request: VendorRequest, reply: FastifyReply) {
       const session = sessionOf(request);
       const vendor = vendorOf(request.params.vendor);
-      const { connection: before, view } = await baseView(session, vendor);
-      const read = readConnectionForm(formOf(request.body));
-      const { errors, changes } = validateConnectionForm(read, config);
+      const form = formOf(request.body);
+      const { connection: before, view, target } = await baseView(session, vendor, form('credentials_for'));
+      const read = readConnectionForm(form);
+      const { errors, changes } = validateConnectionForm(read, config, target);
       const rerender = (fieldErrors: FieldErrors) =>
         sendPage(
           reply,
@@ -141,10 +155,16 @@ export function connectionHandlers(services: Services) {
         actor: operatorActor(session.email),
         orgId: session.orgId,
         requestId: request.id,
-        details: { vendor, fields: changedFields(before, after).join(','), client_secret: secret },
+        details: {
+          vendor,
+          environment: target,
+          fields: changedFields(before, after, target).join(','),
+          client_secret: secret,
+        },
       });
       await setFlash(db, sealer, session, { notice: `Saved the ${VENDOR_LABELS[vendor]} connection.` });
-      return redirectAfterPost(reply, `/admin/settings/connections/${vendor}`);
+      const again = target === defaultTarget(after) ? '' : `?environment=${target}`;
+      return redirectAfterPost(reply, `/admin/settings/connections/${vendor}${again}`);
     },
   };
 }

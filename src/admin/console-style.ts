@@ -80,6 +80,17 @@ details[open] summary{margin-bottom:.5rem}
 .badge.bad{background:var(--bad-soft);color:var(--bad)}
 .badge.warn{background:var(--warn-soft);color:var(--warn)}
 .badge.info{background:var(--accent-soft);color:var(--accent)}
+.badge.env-sandbox{background:#e8f3ee;color:#1d6b47;border:1px dashed #7fb79b}
+li.launch.env-production{border-left:4px solid #7a1f1f}
+.badge.env-production{background:#7a1f1f;color:#fff;letter-spacing:.02em;text-transform:uppercase}
+.env-banner{display:flex;gap:.6rem;align-items:center;padding:.45rem .8rem;border-radius:6px;margin:0 0 1rem}
+.env-banner.production{background:#7a1f1f;color:#fff}
+.env-banner.sandbox{background:#e8f3ee;color:#1d6b47}
+.tabs{display:flex;gap:.25rem;margin:.2rem 0 .4rem}
+.tabs .tab{padding:.2rem .7rem;border:1px solid #d5dbe1;border-radius:6px;text-decoration:none;color:inherit}
+.tabs .tab.current{background:var(--accent-soft);border-color:var(--accent);color:var(--accent);font-weight:600}
+table.env-credentials{margin-top:.5rem}
+table.env-credentials caption{text-align:left;font-weight:600;padding-bottom:.3rem}
 .table-wrap{position:relative;overflow-x:auto;margin:0 -.25rem;padding:0 .25rem}
 table{width:100%;border-collapse:collapse;font-size:.9rem}
 caption{text-align:left;color:var(--muted);font-size:.86rem;padding:0 0 .5rem}

@@ -1,4 +1,8 @@
-/** Settings → FHIR sources: list, add (then discover), edit, check discovery again. */
+/**
+ * Settings → FHIR sources: list, add (then discover), edit, check discovery again, and which
+ * organizations each source is linked to. Platform admins see and change every source; an org
+ * operator sees the sources linked to their organization, read-only, and nothing else.
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../audit/audit-log.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
@@ -10,20 +14,31 @@ import {
   listFhirSources,
   updateFhirSource,
 } from '../settings/fhir-sources.ts';
+import {
+  allLinks,
+  isLinked,
+  linkedOrgIds,
+  linkOrgToSource,
+  listLinkedSources,
+  unlinkOrgFromSource,
+} from '../settings/org-links.ts';
+import { listOrganizations } from '../settings/organizations.ts';
 import { type FormReader, formOf, redirectAfterPost, sendPage } from './console-http.ts';
 import { checkDiscovery, storedDiscovery } from './discovery-check.ts';
-import { sessionOf } from './session-guard.ts';
-import { setFlash, takeFlash } from './sessions.ts';
+import { requirePlatformAdmin, sessionOf } from './session-guard.ts';
+import { type ConsoleSession, type Flash, setFlash, takeFlash } from './sessions.ts';
 import { operatorActor } from './sign-in.ts';
 import {
   newSourcePage,
   type SourceErrors,
   type SourceFormValues,
+  type SourceLinks,
   sourcePage,
   sourcesPage,
 } from './views/fhir-sources.ts';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+type LinkRequest = FastifyRequest<{ Params: { id: string; orgId: string } }>;
 
 const PARAM_TO_FIELD: Record<string, keyof SourceFormValues> = {
   iss: 'fhir_base_url',
@@ -41,26 +56,72 @@ const FIELD_LABELS: Record<keyof SourceFormValues, string> = {
 export function fhirSourceHandlers(services: Services) {
   const { db, sealer } = services;
 
-  async function sourceOr404(id: string): Promise<FhirSource> {
+  /** A source the session may see: any for a platform admin, a linked one for an org operator. */
+  async function sourceOr404(session: ConsoleSession, id: string): Promise<FhirSource> {
     const source = await findFhirSource(db, id);
-    if (!source) throw new ChartsideError('resource_not_found', { message: 'There is no such FHIR source.' });
+    const visible =
+      source && (session.role === 'platform_admin' || (await isLinked(db, session.orgId, source.id)));
+    if (!source || !visible)
+      throw new ChartsideError('resource_not_found', { message: 'There is no such FHIR source.' });
     return source;
+  }
+
+  async function linksView(session: ConsoleSession, source: FhirSource): Promise<SourceLinks | null> {
+    if (session.role !== 'platform_admin') return null;
+    const linked = new Set(await linkedOrgIds(db, source.id));
+    const orgs = await listOrganizations(db);
+    return {
+      linked: orgs.filter((org) => linked.has(org.id)),
+      linkable:
+        source.environment === 'production' && linked.size > 0 ? [] : orgs.filter((o) => !linked.has(o.id)),
+    };
+  }
+
+  async function showSource(
+    reply: FastifyReply,
+    session: ConsoleSession,
+    source: FhirSource,
+    status: number,
+    form: { values?: SourceFormValues; errors?: SourceErrors; flash?: Flash | null } = {},
+  ) {
+    return sendPage(
+      reply,
+      status,
+      sourcePage({
+        viewer: session,
+        source,
+        values: form.values ?? valuesOf(source),
+        errors: form.errors ?? {},
+        discovery: storedDiscovery(source),
+        editable: session.role === 'platform_admin',
+        links: await linksView(session, source),
+        flash: form.flash ?? null,
+      }),
+    );
   }
 
   return {
     async list(request: FastifyRequest, reply: FastifyReply) {
       const session = sessionOf(request);
       const flash = await takeFlash(db, sealer, session);
-      return sendPage(reply, 200, sourcesPage(session, await listFhirSources(db), flash));
+      if (session.role !== 'platform_admin') {
+        const linked = await listLinkedSources(db, session.orgId);
+        return sendPage(reply, 200, sourcesPage(session, { sources: linked, links: null }, flash));
+      }
+      const sources = await listFhirSources(db);
+      return sendPage(reply, 200, sourcesPage(session, { sources, links: await allLinks(db) }, flash));
     },
 
     async showNew(request: FastifyRequest, reply: FastifyReply) {
+      const session = sessionOf(request);
+      requirePlatformAdmin(session);
       const values = { vendor: 'cerner', name: '', fhir_base_url: '', environment: 'sandbox' };
-      return sendPage(reply, 200, newSourcePage(sessionOf(request), values, {}));
+      return sendPage(reply, 200, newSourcePage(session, values, {}));
     },
 
     async add(request: FastifyRequest, reply: FastifyReply) {
       const session = sessionOf(request);
+      requirePlatformAdmin(session);
       const values = readSourceForm(formOf(request.body));
       const errors = preValidate(values);
       if (Object.keys(errors).length > 0) return sendPage(reply, 422, newSourcePage(session, values, errors));
@@ -75,7 +136,7 @@ export function fhirSourceHandlers(services: Services) {
       await recordAudit(db, {
         action: 'fhir_source.added',
         actor: operatorActor(session.email),
-        orgId: session.orgId,
+        orgId: null,
         requestId: request.id,
         details: { id: source.id, iss: source.fhir_base_url, environment: source.environment },
       });
@@ -89,32 +150,17 @@ export function fhirSourceHandlers(services: Services) {
 
     async show(request: IdRequest, reply: FastifyReply) {
       const session = sessionOf(request);
-      const source = await sourceOr404(request.params.id);
+      const source = await sourceOr404(session, request.params.id);
       const flash = await takeFlash(db, sealer, session);
-      return sendPage(
-        reply,
-        200,
-        sourcePage({
-          viewer: session,
-          source,
-          values: valuesOf(source),
-          errors: {},
-          discovery: storedDiscovery(source),
-          flash,
-        }),
-      );
+      return showSource(reply, session, source, 200, { flash });
     },
 
     async update(request: IdRequest, reply: FastifyReply) {
       const session = sessionOf(request);
-      const source = await sourceOr404(request.params.id);
+      requirePlatformAdmin(session);
+      const source = await sourceOr404(session, request.params.id);
       const values = readSourceForm(formOf(request.body));
-      const again = (errors: SourceErrors) =>
-        sendPage(
-          reply,
-          422,
-          sourcePage({ viewer: session, source, values, errors, discovery: storedDiscovery(source) }),
-        );
+      const again = (errors: SourceErrors) => showSource(reply, session, source, 422, { values, errors });
       const errors = preValidate(values);
       if (Object.keys(errors).length > 0) return again(errors);
       let updated: FhirSource;
@@ -131,10 +177,23 @@ export function fhirSourceHandlers(services: Services) {
       await recordAudit(db, {
         action: 'fhir_source.updated',
         actor: operatorActor(session.email),
-        orgId: session.orgId,
+        orgId: null,
         requestId: request.id,
         details: { id: source.id, fields: fields.join(',') },
       });
+      if (updated.environment !== source.environment) {
+        // Production → sandbox also relaxes the address guard for the source: its own event,
+        // for every organization linked to it to find in its audit trail.
+        for (const orgId of [null, ...(await linkedOrgIds(db, source.id))]) {
+          await recordAudit(db, {
+            action: 'fhir_source.environment_changed',
+            actor: operatorActor(session.email),
+            orgId,
+            requestId: request.id,
+            details: { id: source.id, from: source.environment, to: updated.environment },
+          });
+        }
+      }
       const outcome = updated.discovery === null ? await checkDiscovery(services, updated) : null;
       await setFlash(db, sealer, session, {
         notice: fields.length > 0 ? `Saved ${updated.name}.` : 'Nothing changed.',
@@ -145,7 +204,7 @@ export function fhirSourceHandlers(services: Services) {
 
     async discover(request: IdRequest, reply: FastifyReply) {
       const session = sessionOf(request);
-      const source = await sourceOr404(request.params.id);
+      const source = await sourceOr404(session, request.params.id);
       const outcome = await checkDiscovery(services, source);
       await recordAudit(db, {
         action: 'fhir_source.discovery_checked',
@@ -156,6 +215,47 @@ export function fhirSourceHandlers(services: Services) {
       });
       await setFlash(db, sealer, session, {
         discovery: outcome.ok ? { ok: true } : { ok: false, reason: outcome.reason },
+      });
+      return redirectAfterPost(reply, `/admin/settings/fhir-sources/${source.id}`);
+    },
+
+    async link(request: IdRequest, reply: FastifyReply) {
+      const session = sessionOf(request);
+      requirePlatformAdmin(session);
+      const source = await sourceOr404(session, request.params.id);
+      const orgId = formOf(request.body)('org_id') ?? '';
+      try {
+        await linkOrgToSource(db, {
+          orgId,
+          sourceId: source.id,
+          actor: operatorActor(session.email),
+          requestId: request.id,
+        });
+      } catch (error) {
+        if (
+          !(error instanceof ChartsideError) ||
+          !['source_already_linked', 'resource_not_found'].includes(error.code)
+        )
+          throw error;
+        await setFlash(db, sealer, session, { notice: error.message, tone: 'bad' });
+        return redirectAfterPost(reply, `/admin/settings/fhir-sources/${source.id}`);
+      }
+      await setFlash(db, sealer, session, { notice: `Linked ${orgId} to ${source.name}.` });
+      return redirectAfterPost(reply, `/admin/settings/fhir-sources/${source.id}`);
+    },
+
+    async unlink(request: LinkRequest, reply: FastifyReply) {
+      const session = sessionOf(request);
+      requirePlatformAdmin(session);
+      const source = await sourceOr404(session, request.params.id);
+      await unlinkOrgFromSource(db, {
+        orgId: request.params.orgId,
+        sourceId: source.id,
+        actor: operatorActor(session.email),
+        requestId: request.id,
+      });
+      await setFlash(db, sealer, session, {
+        notice: `Unlinked ${request.params.orgId} from ${source.name}.`,
       });
       return redirectAfterPost(reply, `/admin/settings/fhir-sources/${source.id}`);
     },
@@ -192,7 +292,10 @@ function preValidate(values: SourceFormValues): SourceErrors {
 }
 
 function asFieldErrors(error: unknown): SourceErrors | null {
-  if (!(error instanceof ChartsideError) || !['invalid_data', 'resource_conflict'].includes(error.code))
+  if (
+    !(error instanceof ChartsideError) ||
+    !['invalid_data', 'resource_conflict', 'source_already_linked'].includes(error.code)
+  )
     return null;
   const field = error.param ? PARAM_TO_FIELD[error.param] : undefined;
   if (!field) return null;

@@ -5,7 +5,7 @@ import { ChartsideError } from '../errors/catalogue.ts';
 import { keyStatesAt } from '../keys/key-ring.ts';
 import { jwksUrl } from '../launch/urls.ts';
 import type { Services } from '../services.ts';
-import { redirectAfterPost, sendPage } from './console-http.ts';
+import { formOf, redirectAfterPost, sendPage } from './console-http.ts';
 import { sessionOf } from './session-guard.ts';
 import { setFlash, takeFlash } from './sessions.ts';
 import { operatorActor } from './sign-in.ts';
@@ -31,7 +31,8 @@ export function keyHandlers(services: Services) {
 
     async createApiKey(request: FastifyRequest, reply: FastifyReply) {
       const session = sessionOf(request);
-      const created = await createApiKey(db, session.orgId, operatorActor(session.email));
+      const environment = formOf(request.body)('environment') ?? 'sandbox';
+      const created = await createApiKey(db, session.orgId, operatorActor(session.email), environment);
       // The only copy of the key travels in the sealed, read-once flash to the next page.
       await setFlash(db, sealer, session, { apiKey: { prefix: created.prefix, key: created.key } });
       return redirectAfterPost(reply, '/admin/settings/api-keys');
@@ -56,7 +57,7 @@ export function keyHandlers(services: Services) {
       // This process stops accepting it now; others within `lookupCacheMs` (config).
       services.apiKeyCache.forget(key.prefix);
       await setFlash(db, sealer, session, {
-        notice: `Revoked ${maskedKey(key.prefix)}. Apps using it are refused from now on.`,
+        notice: `Revoked ${maskedKey(key)}. Apps using it are refused from now on.`,
       });
       return redirectAfterPost(reply, '/admin/settings/api-keys');
     },

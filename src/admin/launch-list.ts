@@ -9,6 +9,7 @@ import { type Page, type PageRequest, shapePage } from './paging.ts';
 export interface LaunchRow {
   id: string;
   status: string;
+  environment: string;
   created_at: string;
   completed_at: string | null;
   source_name: string | null;
@@ -56,6 +57,7 @@ export async function listLaunches(
     .select([
       'l.id',
       'l.status',
+      'l.environment',
       'l.created_at',
       'l.completed_at',
       's.name as source_name',

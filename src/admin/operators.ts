@@ -1,6 +1,9 @@
 /**
- * Operators: the people who sign in to the console. One organization each; the console shows
- * that organization's settings, launches, keys and audit trail.
+ * Operators: the people who sign in to the console.
+ * - An **org operator** belongs to one organization and sees only it: its connection, keys,
+ *   launches, audit trail, and the FHIR sources linked to it (read-only).
+ * - A **platform admin** belongs to none: they add, edit and re-environment FHIR sources and link
+ *   organizations to them, and can look at any organization.
  */
 import { type Db, isUniqueViolation } from '../db/index.ts';
 import type { OperatorTable } from '../db/schema-admin.ts';
@@ -8,15 +11,19 @@ import { ChartsideError } from '../errors/catalogue.ts';
 import { newId } from '../settings/ids.ts';
 import { getOrganization } from '../settings/organizations.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
+import type { OperatorRole } from './sessions.ts';
 
 export interface Operator {
   readonly id: string;
-  readonly orgId: string;
+  /** null for a platform admin. */
+  readonly orgId: string | null;
+  readonly role: OperatorRole;
   readonly email: string;
 }
 
 export interface NewOperator {
-  orgId: string;
+  /** The operator's organization; null makes a platform admin. */
+  orgId: string | null;
   email: string | undefined;
   password: string;
 }
@@ -39,12 +46,14 @@ export async function createOperator(db: Db, input: NewOperator): Promise<Operat
   if (badEmail) throw new ChartsideError('invalid_data', { param: 'email', message: badEmail });
   const badPassword = passwordProblem(input.password);
   if (badPassword) throw new ChartsideError('invalid_data', { param: 'password', message: badPassword });
-  await getOrganization(db, input.orgId);
+  if (input.orgId !== null) await getOrganization(db, input.orgId);
+  const role: OperatorRole = input.orgId === null ? 'platform_admin' : 'org_operator';
   if (await findOperatorByEmail(db, email)) throw duplicate();
   const now = new Date().toISOString();
   const row: OperatorTable = {
     id: newId('op'),
     org_id: input.orgId,
+    role,
     email,
     password_hash: await hashPassword(input.password),
     created_at: now,
@@ -57,11 +66,20 @@ export async function createOperator(db: Db, input: NewOperator): Promise<Operat
     if (isUniqueViolation(error)) throw duplicate();
     throw error;
   }
-  return { id: row.id, orgId: row.org_id, email: row.email };
+  return { id: row.id, orgId: row.org_id, role, email: row.email };
 }
 
 export async function findOperatorByEmail(db: Db, email: string): Promise<OperatorTable | undefined> {
   return db.selectFrom('operator').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+}
+
+/** Make an operator a platform admin (of no organization). */
+export async function makePlatformAdmin(db: Db, operatorId: string): Promise<void> {
+  await db
+    .updateTable('operator')
+    .set({ role: 'platform_admin', org_id: null, updated_at: new Date().toISOString() })
+    .where('id', '=', operatorId)
+    .execute();
 }
 
 /** Replace an operator's password and end their sessions (a password change signs out everywhere). */

@@ -13,11 +13,12 @@ import { connectionHandlers } from './connections.ts';
 import { installConsoleErrorPages } from './error-pages.ts';
 import { fhirSourceHandlers } from './fhir-sources.ts';
 import { keyHandlers } from './keys.ts';
+import { organizationHandlers } from './organizations.ts';
 import { requireSession } from './session-guard.ts';
 import { signInHandlers } from './sign-in.ts';
 
 type Id = { Params: { id: string } };
-type VendorParam = { Params: { vendor: string } };
+type VendorParam = { Params: { vendor: string }; Querystring: { environment?: string } };
 
 export async function adminRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const assets = consoleAssets();
@@ -43,6 +44,7 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         const sources = fhirSourceHandlers(services);
         const activity = activityHandlers(services);
         const keys = keyHandlers(services);
+        const organizations = organizationHandlers(services);
 
         signedIn.get('/', page, async (_request, reply) => reply.redirect('/admin/launches', 302));
         signedIn.post('/sign-out', page, signIn.signOut);
@@ -61,6 +63,15 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         signedIn.get<Id>('/settings/fhir-sources/:id', page, sources.show);
         signedIn.post<Id>('/settings/fhir-sources/:id', page, sources.update);
         signedIn.post<Id>('/settings/fhir-sources/:id/discover', page, sources.discover);
+        signedIn.post<Id>('/settings/fhir-sources/:id/links', page, sources.link);
+        signedIn.post<{ Params: { id: string; orgId: string } }>(
+          '/settings/fhir-sources/:id/links/:orgId/unlink',
+          page,
+          sources.unlink,
+        );
+
+        signedIn.get('/organizations', page, organizations.list);
+        signedIn.post<Id>('/organizations/:id/view', page, organizations.view);
 
         signedIn.get('/settings/api-keys', page, keys.apiKeys);
         signedIn.post('/settings/api-keys', page, keys.createApiKey);

@@ -6,6 +6,7 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
+import { ChartsideError } from '../errors/catalogue.ts';
 import { ConsoleRefusal, csrfRefusal } from './console-errors.ts';
 import { isHtmx, securityHeaders } from './console-http.ts';
 import { CSRF_HEADER, presentedToken, tokenMatches } from './csrf.ts';
@@ -65,4 +66,13 @@ export function sessionOf(request: FastifyRequest): ConsoleSession {
   const session = request.consoleSession;
   if (!session) throw new Error('console route without the session guard');
   return session;
+}
+
+/**
+ * Sources and links are the platform's, not an organization's: only a platform admin changes
+ * them (an org operator could otherwise point their org at another hospital's tenant, or turn a
+ * production source into a sandbox one and with it the private-address guard off).
+ */
+export function requirePlatformAdmin(session: ConsoleSession): void {
+  if (session.role !== 'platform_admin') throw new ChartsideError('platform_admin_required');
 }

@@ -16,10 +16,17 @@ export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
 /** last_seen_at is written at most this often, not on every request. */
 const TOUCH_RESOLUTION_MS = 60 * 1000;
 
+export type OperatorRole = 'platform_admin' | 'org_operator';
+
 export interface ConsoleSession {
   readonly idHash: string;
   readonly operatorId: string;
   readonly email: string;
+  readonly role: OperatorRole;
+  /**
+   * The organization the pages show: an org operator's own, always; for a platform admin the one
+   * chosen on the Organizations page (the first by name until then; '' when there is none).
+   */
   readonly orgId: string;
   readonly orgName: string;
   readonly csrfToken: string;
@@ -52,6 +59,7 @@ export async function createSession(
       operator_id: operatorId,
       csrf_token: randomToken(32),
       flash: null,
+      acting_org_id: null,
       created_at: now.toISOString(),
       last_seen_at: now.toISOString(),
       expires_at: expiresAt.toISOString(),
@@ -71,7 +79,6 @@ export async function loadSession(
   const row = await db
     .selectFrom('console_session as s')
     .innerJoin('operator as o', 'o.id', 's.operator_id')
-    .innerJoin('organization as g', 'g.id', 'o.org_id')
     .select([
       's.id_hash',
       's.operator_id',
@@ -79,9 +86,10 @@ export async function loadSession(
       's.flash',
       's.last_seen_at',
       's.expires_at',
+      's.acting_org_id',
       'o.email',
       'o.org_id',
-      'g.name as org_name',
+      'o.role',
     ])
     .where('s.id_hash', '=', idHash)
     .executeTakeFirst();
@@ -98,16 +106,54 @@ export async function loadSession(
       .where('id_hash', '=', idHash)
       .execute();
   }
+  const role: OperatorRole = row.role === 'platform_admin' ? 'platform_admin' : 'org_operator';
+  const org = await viewedOrganization(db, role, role === 'platform_admin' ? row.acting_org_id : row.org_id);
+  // An org operator whose organization is gone has nothing to see.
+  if (!org && role === 'org_operator') return null;
   return {
     idHash,
     operatorId: row.operator_id,
     email: row.email,
-    orgId: row.org_id,
-    orgName: row.org_name,
+    role,
+    orgId: org?.id ?? '',
+    orgName: org?.name ?? '',
     csrfToken: row.csrf_token,
     expiresAt: row.expires_at,
     flash: row.flash,
   };
+}
+
+async function viewedOrganization(
+  db: Db,
+  role: OperatorRole,
+  orgId: string | null,
+): Promise<{ id: string; name: string } | undefined> {
+  if (orgId) {
+    const org = await db
+      .selectFrom('organization')
+      .select(['id', 'name'])
+      .where('id', '=', orgId)
+      .executeTakeFirst();
+    if (org || role === 'org_operator') return org;
+  }
+  if (role !== 'platform_admin') return undefined;
+  return db
+    .selectFrom('organization')
+    .select(['id', 'name'])
+    .orderBy('name')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** A platform admin chooses the organization the console shows (Organizations page). */
+export async function setViewedOrganization(db: Db, session: ConsoleSession, orgId: string): Promise<void> {
+  if (session.role !== 'platform_admin') throw new Error('only platform admins switch organizations');
+  await db
+    .updateTable('console_session')
+    .set({ acting_org_id: orgId })
+    .where('id_hash', '=', session.idHash)
+    .execute();
 }
 
 export async function deleteSession(db: Db, idHash: string): Promise<void> {

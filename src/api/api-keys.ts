@@ -1,6 +1,9 @@
 /**
- * App API keys: `cs_sk_<prefix>_<secret>`. Shown once; stored as SHA-256. The prefix (public,
- * unique) finds the row; the hash is compared in constant time.
+ * App API keys: `cs_test_<prefix>_<secret>` (sandbox) and `cs_live_<prefix>_<secret>`
+ * (production), shown once and stored as SHA-256. A key reads only launches of its own
+ * environment, so a key pasted into a test setup cannot read real patients' data. The prefix
+ * (public, unique) finds the row; the hash is compared in constant time. Keys made before
+ * environments existed (`cs_sk_…`) keep working with the environment migration 0007 gave them.
  */
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -8,10 +11,14 @@ import { constantTimeEqual, sha256Hex } from '../crypto/random.ts';
 import type { Db } from '../db/index.ts';
 import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { ENVIRONMENTS, type Environment } from '../settings/fhir-sources.ts';
 import { newId } from '../settings/ids.ts';
 import { getOrganization } from '../settings/organizations.ts';
+import { oneOf } from '../settings/validation.ts';
 
-const KEY_PATTERN = /^cs_sk_([A-Za-z0-9]{12})_([A-Za-z0-9]{40})$/;
+const KEY_PATTERN = /^cs_(sk|test|live)_([A-Za-z0-9]{12})_([A-Za-z0-9]{40})$/;
+/** What a key's first part says about it: `test` keys are sandbox keys, `live` ones production. */
+const MARKER: Record<Environment, string> = { sandbox: 'test', production: 'live' };
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Writing last_used_at on every call would serialize API traffic on one row. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -19,6 +26,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export interface CreatedApiKey {
   id: string;
   orgId: string;
+  environment: Environment;
   prefix: string;
   /** The whole key: returned once, never stored. */
   key: string;
@@ -27,13 +35,21 @@ export interface CreatedApiKey {
 export interface ApiKeyPrincipal {
   keyId: string;
   orgId: string;
+  /** The only environment whose launches this key reads. */
+  environment: Environment;
   prefix: string;
 }
 
-export async function createApiKey(db: Db, orgId: string, actor: string): Promise<CreatedApiKey> {
+export async function createApiKey(
+  db: Db,
+  orgId: string,
+  actor: string,
+  environmentInput: string | undefined = 'sandbox',
+): Promise<CreatedApiKey> {
+  const environment = oneOf(environmentInput, ENVIRONMENTS, 'environment');
   await getOrganization(db, orgId);
   const prefix = randomAlphanumeric(12);
-  const key = `cs_sk_${prefix}_${randomAlphanumeric(40)}`;
+  const key = `cs_${MARKER[environment]}_${prefix}_${randomAlphanumeric(40)}`;
   const id = newId('key');
   await db
     .insertInto('api_key')
@@ -42,18 +58,23 @@ export async function createApiKey(db: Db, orgId: string, actor: string): Promis
       org_id: orgId,
       prefix,
       key_hash: sha256Hex(key),
+      environment,
+      marker: MARKER[environment],
       created_at: new Date().toISOString(),
       last_used_at: null,
       revoked_at: null,
     })
     .execute();
-  await recordAudit(db, { action: 'api_key.created', actor, orgId, details: { prefix } });
-  return { id, orgId, prefix, key };
+  await recordAudit(db, { action: 'api_key.created', actor, orgId, details: { prefix, environment } });
+  return { id, orgId, environment, prefix, key };
 }
 
 export interface ApiKeySummary {
   id: string;
   prefix: string;
+  environment: Environment;
+  /** The public start of the key, e.g. `cs_live_AbC123dEf456`. */
+  displayPrefix: string;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -63,7 +84,7 @@ export interface ApiKeySummary {
 export async function listApiKeys(db: Db, orgId: string): Promise<ApiKeySummary[]> {
   const rows = await db
     .selectFrom('api_key')
-    .select(['id', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .select(['id', 'prefix', 'environment', 'marker', 'created_at', 'last_used_at', 'revoked_at'])
     .where('org_id', '=', orgId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -74,7 +95,7 @@ export async function listApiKeys(db: Db, orgId: string): Promise<ApiKeySummary[
 export async function findApiKey(db: Db, orgId: string, id: string): Promise<ApiKeySummary | undefined> {
   const row = await db
     .selectFrom('api_key')
-    .select(['id', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .select(['id', 'prefix', 'environment', 'marker', 'created_at', 'last_used_at', 'revoked_at'])
     .where('org_id', '=', orgId)
     .where('id', '=', id)
     .executeTakeFirst();
@@ -118,6 +139,8 @@ export async function revokeApiKey(
 function toSummary(row: {
   id: string;
   prefix: string;
+  environment: string;
+  marker: string;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -125,6 +148,8 @@ function toSummary(row: {
   return {
     id: row.id,
     prefix: row.prefix,
+    environment: row.environment as Environment,
+    displayPrefix: `cs_${row.marker}_${row.prefix}`,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
@@ -152,7 +177,7 @@ export async function authenticateApiKey(
   const key = match?.[1];
   const parts = key ? KEY_PATTERN.exec(key) : null;
   if (!key || !parts) throw new ChartsideError('invalid_api_key');
-  const prefix = parts[1] as string;
+  const prefix = parts[2] as string;
   const presented = sha256Hex(key);
   const remembered = options.cache?.get(prefix);
   if (remembered && constantTimeEqual(presented, remembered.keyHash)) return remembered.principal;
@@ -160,7 +185,7 @@ export async function authenticateApiKey(
   const now = options.now ?? new Date();
   const row = await db
     .selectFrom('api_key')
-    .select(['id', 'org_id', 'key_hash', 'revoked_at', 'last_used_at'])
+    .select(['id', 'org_id', 'key_hash', 'environment', 'revoked_at', 'last_used_at'])
     .where('prefix', '=', prefix)
     .executeTakeFirst();
   // Compare against a dummy hash when no row matched, so both paths cost the same.
@@ -174,7 +199,7 @@ export async function authenticateApiKey(
       .where('id', '=', row.id)
       .execute();
   }
-  const principal = { keyId: row.id, orgId: row.org_id, prefix };
+  const principal = { keyId: row.id, orgId: row.org_id, environment: row.environment as Environment, prefix };
   options.cache?.set(prefix, { keyHash: row.key_hash, principal });
   return principal;
 }

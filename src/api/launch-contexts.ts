@@ -20,7 +20,16 @@ export interface LaunchContext {
   scope: string | null;
   fhir_source: string | null;
   fhir_base_url: string;
+  environment: string;
   created_at: string;
+}
+
+/** The one rule for every app-facing read of a launch: same organization, same environment. */
+export function principalMayRead(
+  principal: ApiKeyPrincipal,
+  launch: { org_id: string; environment: string },
+): boolean {
+  return launch.org_id === principal.orgId && launch.environment === principal.environment;
 }
 
 export async function readLaunchContext(
@@ -29,9 +38,10 @@ export async function readLaunchContext(
   id: string,
   requestId: string,
 ): Promise<LaunchContext> {
-  // Another org's launch answers exactly like a missing one: no existence oracle.
+  // Another org's launch, or one of the other environment, answers exactly like a missing one:
+  // no existence oracle, and a sandbox key never reads a production patient.
   const launch = isUuid(id) ? await findLaunch(services.db, id) : undefined;
-  if (!launch || launch.org_id !== principal.orgId) {
+  if (!launch || !principalMayRead(principal, launch)) {
     throw new ChartsideError('resource_not_found', {
       param: 'id',
       message: 'No launch context with this id.',
@@ -55,6 +65,7 @@ export async function readLaunchContext(
     scope: launch.scope,
     fhir_source: launch.fhir_source_id,
     fhir_base_url: launch.iss,
+    environment: launch.environment,
     created_at: launch.created_at,
   };
 }

@@ -1,4 +1,4 @@
-/** `org create`, `source add`, `connection set`, `apikey create`, `cds-issuer add`. */
+/** `org create|link|unlink`, `source add`, `connection set`, `apikey create`, `cds-issuer add`. */
 import { parseArgs } from 'node:util';
 import { createApiKey } from '../api/api-keys.ts';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -8,8 +8,13 @@ import { loadConfig } from '../config/index.ts';
 import { createSealer } from '../crypto/sealing.ts';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../db/index.ts';
 import { launchUrl } from '../launch/urls.ts';
-import { type ConnectionChanges, setConnection } from '../settings/connections.ts';
+import {
+  type ConnectionChanges,
+  type ConnectionCredentials,
+  setConnection,
+} from '../settings/connections.ts';
 import { addFhirSource } from '../settings/fhir-sources.ts';
+import { linkOrgToSource, unlinkOrgFromSource } from '../settings/org-links.ts';
 import { createOrganization } from '../settings/organizations.ts';
 import { CliUsageError } from './cli-errors.ts';
 import { readSecretLine } from './stdin.ts';
@@ -19,6 +24,8 @@ type Output = { json: Record<string, unknown>; text: string };
 
 const COMMANDS = {
   'org create': { options: { name: { type: 'string' } } },
+  'org link': { options: { org: { type: 'string' }, source: { type: 'string' } } },
+  'org unlink': { options: { org: { type: 'string' }, source: { type: 'string' } } },
   'source add': {
     options: {
       iss: { type: 'string' },
@@ -40,9 +47,10 @@ const COMMANDS = {
       scopes: { type: 'string' },
       'cds-endpoint': { type: 'string' },
       'cds-caching': { type: 'string' },
+      environment: { type: 'string' },
     },
   },
-  'apikey create': { options: { org: { type: 'string' } } },
+  'apikey create': { options: { org: { type: 'string' }, environment: { type: 'string' } } },
   'cds-issuer add': {
     options: {
       org: { type: 'string' },
@@ -110,6 +118,21 @@ async function run(
         text: `Created organization ${org.id} (${org.name})\nSMART Launch URI: ${launchUrl(config, org.id)}`,
       };
     }
+    case 'org link':
+    case 'org unlink': {
+      const orgId = str('org');
+      const sourceId = str('source');
+      if (!orgId || !sourceId) throw new CliUsageError('--org and --source are required');
+      const change = { orgId, sourceId, actor: 'cli' };
+      const result =
+        name === 'org link' ? await linkOrgToSource(db, change) : await unlinkOrgFromSource(db, change);
+      return {
+        json: { ...result },
+        text: result.linked
+          ? `Linked ${orgId} to FHIR source ${sourceId}: its launches from that tenant are accepted.`
+          : `Unlinked ${orgId} from FHIR source ${sourceId}: its launches from that tenant are refused.`,
+      };
+    }
     case 'source add': {
       const source = await addFhirSource(db, {
         iss: str('iss'),
@@ -144,6 +167,7 @@ async function run(
         clientSecret: str('client-secret'),
         authMethod: str('auth-method'),
         scopes: str('scopes'),
+        environment: str('environment'),
       };
       const connection = await setConnection(
         db,
@@ -159,23 +183,34 @@ async function run(
         orgId,
         details: {
           vendor: connection.vendor,
+          environment: changes.environment ?? 'both',
           fields: Object.keys(changes)
-            .filter((k) => changes[k as keyof ConnectionChanges] !== undefined)
+            .filter((k) => k !== 'environment' && changes[k as keyof ConnectionChanges] !== undefined)
             .join(','),
         },
       });
+      const { sandbox, production } = connection.credentials;
       return {
-        json: { id: connection.id, org: orgId, vendor: connection.vendor, scopes: connection.scopes },
-        text: `Saved ${connection.vendor} connection ${connection.id} for ${orgId}\nScopes: ${connection.scopes}`,
+        json: {
+          id: connection.id,
+          org: orgId,
+          vendor: connection.vendor,
+          scopes: connection.scopes,
+          credentials: {
+            sandbox: credentialsJson(sandbox),
+            production: credentialsJson(production),
+          },
+        },
+        text: `Saved ${connection.vendor} connection ${connection.id} for ${orgId}\nScopes: ${connection.scopes}\nSandbox client: ${clientText(sandbox)}\nProduction client: ${clientText(production)}`,
       };
     }
     case 'apikey create': {
       const orgId = str('org');
       if (!orgId) throw new CliUsageError('--org is required');
-      const key = await createApiKey(db, orgId, 'cli');
+      const key = await createApiKey(db, orgId, 'cli', str('environment') ?? 'sandbox');
       return {
-        json: { id: key.id, org: orgId, prefix: key.prefix, key: key.key },
-        text: `Created API key ${key.id} for ${orgId}. Copy it now; it is not shown again:\n${key.key}`,
+        json: { id: key.id, org: orgId, environment: key.environment, prefix: key.prefix, key: key.key },
+        text: `Created ${key.environment} API key ${key.id} for ${orgId}: it reads ${key.environment} launches only. Copy it now; it is not shown again:\n${key.key}`,
       };
     }
     case 'cds-issuer add': {
@@ -204,6 +239,20 @@ async function run(
       };
     }
   }
+}
+
+function credentialsJson(credentials: ConnectionCredentials) {
+  return {
+    custom_credentials: credentials.useCustomCredentials,
+    client_id: credentials.clientId,
+    client_secret_set: credentials.hasClientSecret,
+    auth_method: credentials.authMethod,
+  };
+}
+
+function clientText(credentials: ConnectionCredentials): string {
+  if (!credentials.useCustomCredentials) return 'the platform client';
+  return `${credentials.clientId} (${credentials.authMethod}${credentials.hasClientSecret ? ', secret set' : ''})`;
 }
 
 function onOff(value: string | undefined, flag: string): boolean | undefined {

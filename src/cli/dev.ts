@@ -7,7 +7,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createOperator, findOperatorByEmail, setOperatorPassword } from '../admin/operators.ts';
+import {
+  createOperator,
+  findOperatorByEmail,
+  makePlatformAdmin,
+  setOperatorPassword,
+} from '../admin/operators.ts';
 import { verifyPassword } from '../admin/passwords.ts';
 import { createApiKey } from '../api/api-keys.ts';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -22,6 +27,7 @@ import { DEFAULT_FLAG_SCOPES } from '../sandbox/main.ts';
 import { closeOnSignals, startGateway } from '../server.ts';
 import { findConnection, setConnection } from '../settings/connections.ts';
 import { addFhirSource, findFhirSourceByIss } from '../settings/fhir-sources.ts';
+import { linkOrgToSource } from '../settings/org-links.ts';
 import { createOrganization, findOrganization } from '../settings/organizations.ts';
 import { EXAMPLE_CDS_SERVICE_ID, startExampleCdsService } from './example-cds-service.ts';
 
@@ -132,14 +138,16 @@ async function seedGateway(
     let orgId = seed.orgId && (await findOrganization(db, seed.orgId)) ? seed.orgId : null;
     let apiKey = orgId ? seed.apiKey : null;
     if (!orgId) orgId = (await createOrganization(db, { name: 'Demo Clinic' })).id;
-    if (!(await findFhirSourceByIss(db, iss))) {
-      await addFhirSource(db, {
+    const source =
+      (await findFhirSourceByIss(db, iss)) ??
+      (await addFhirSource(db, {
         iss,
         vendor: 'cerner',
         environment: 'sandbox',
         name: 'Cerner code sandbox (local)',
-      });
-    }
+      }));
+    // The guide's "the customer's org points at that tenant", done for the demo (idempotent).
+    await linkOrgToSource(db, { orgId, sourceId: source.id, actor: 'dev-seed' });
     if (!(await findConnection(db, orgId, 'cerner'))) {
       await setConnection(db, sealer, config, orgId, 'cerner', {
         appLaunchUrl: `${config.publicUrl}/launch-debug`,
@@ -166,9 +174,10 @@ async function seedGateway(
 }
 
 /**
- * The demo org's operator, idempotently: created once; if it exists with another password (a
- * seed file from before, or someone changed it), the seed's password is set again so what
- * `chartside dev` prints always works.
+ * The developer's console account, idempotently: a platform admin (the person running `chartside
+ * dev` owns the whole gateway: sources, links, every org), looking at the demo org. Created once;
+ * an older seed's org operator is made a platform admin; a changed password is set back to the
+ * seed's, so what `chartside dev` prints always works.
  */
 async function seedOperator(
   db: Parameters<typeof createOperator>[0],
@@ -178,14 +187,23 @@ async function seedOperator(
 ): Promise<void> {
   const existing = await findOperatorByEmail(db, email);
   if (!existing) {
-    const operator = await createOperator(db, { orgId, email, password });
+    const operator = await createOperator(db, { orgId: null, email, password });
     await recordAudit(db, {
       action: 'operator.created',
       actor: 'dev-seed',
       orgId,
-      details: { id: operator.id, email },
+      details: { id: operator.id, email, role: operator.role },
     });
     return;
+  }
+  if (existing.role !== 'platform_admin') {
+    await makePlatformAdmin(db, existing.id);
+    await recordAudit(db, {
+      action: 'operator.role_changed',
+      actor: 'dev-seed',
+      orgId: existing.org_id,
+      details: { id: existing.id, role: 'platform_admin' },
+    });
   }
   if (!(await verifyPassword(password, existing.password_hash))) {
     await setOperatorPassword(db, existing.id, password);

@@ -1,7 +1,8 @@
 /**
- * `chartside admin create --email E --password-stdin [--org ID] [--json]`: an operator of the
- * admin console. The password is read from standard input (never a flag: flags end up in shell
- * history and `ps`). Without --org, the gateway's only organization is used.
+ * `chartside admin create --email E --password-stdin [--org ID] [--json]`: a console user. With
+ * --org an org operator of that organization; without it a platform admin (manages FHIR sources
+ * and org links for every organization). The password is read from standard input (never a
+ * flag: flags end up in shell history and `ps`).
  */
 import { parseArgs } from 'node:util';
 import { createOperator } from '../admin/operators.ts';
@@ -41,30 +42,26 @@ export async function operatorCommand(
   try {
     await migrateToLatest(database);
     const { db } = database;
-    let orgId = values.org;
-    if (!orgId) {
-      const orgs = await db.selectFrom('organization').select('id').limit(2).execute();
-      if (orgs.length !== 1) {
-        throw new CliUsageError(
-          orgs.length === 0
-            ? 'there is no organization yet: run chartside org create first'
-            : '--org is required when there is more than one organization',
-        );
-      }
-      orgId = (orgs[0] as { id: string }).id;
-    }
+    const orgId = values.org ?? null;
     const operator = await createOperator(db, { orgId, email: values.email, password });
     await recordAudit(db, {
       action: 'operator.created',
       actor: 'cli',
       orgId,
-      details: { id: operator.id, email: operator.email },
+      details: { id: operator.id, email: operator.email, role: operator.role },
     });
     const signIn = `${config.publicUrl}/admin/sign-in`;
+    const who = orgId ? `an org operator of ${orgId}` : 'a platform admin';
     console.log(
       values.json
-        ? JSON.stringify({ id: operator.id, email: operator.email, org: orgId, sign_in_url: signIn })
-        : `Created operator ${operator.id} (${operator.email}) for ${orgId}\nSign in at ${signIn}`,
+        ? JSON.stringify({
+            id: operator.id,
+            email: operator.email,
+            org: orgId,
+            role: operator.role,
+            sign_in_url: signIn,
+          })
+        : `Created ${operator.email} (${operator.id}), ${who}\nSign in at ${signIn}`,
     );
     return 0;
   } finally {

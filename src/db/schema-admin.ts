@@ -1,10 +1,16 @@
 /** Tables of the admin console (migration 0002-admin). */
 
-/** A person who signs in to the console. Belongs to one organization. */
+/**
+ * A person who signs in to the console: an org operator (one organization) or a platform admin
+ * (no organization; manages sources and links for every organization).
+ */
 export interface OperatorTable {
   /** `op_…` */
   id: string;
-  org_id: string;
+  /** NULL for platform admins. */
+  org_id: string | null;
+  /** `platform_admin` | `org_operator` (migration 0007). */
+  role: string;
   /** Lower-cased; unique across the gateway. */
   email: string;
   /** `$scrypt$ln=…,r=…,p=…$<salt>$<hash>` (see admin/passwords.ts). */
@@ -19,6 +25,8 @@ export interface ConsoleSessionTable {
   /** SHA-256 of the cookie value: a database reader cannot take over a session. */
   id_hash: string;
   operator_id: string;
+  /** The organization a platform admin is looking at (NULL: the first one); unused for org operators. */
+  acting_org_id: string | null;
   /** The synchronizer token every console form carries. */
   csrf_token: string;
   /** A one-time message for the next page (sealed: it may hold a new API key). */

@@ -34,13 +34,30 @@ export interface ConnectionTable {
   app_launch_url: string | null;
   cds_endpoint: string | null;
   cds_caching: number;
-  use_custom_credentials: number;
-  client_id: string | null;
-  client_secret: string | null;
-  auth_method: string;
   scopes: string;
   created_at: string;
   updated_at: string;
+}
+
+/** A connection's client credentials for one environment (migration 0007): sandbox and production. */
+export interface ConnectionCredentialTable {
+  connection_id: string;
+  environment: string;
+  use_custom_credentials: number;
+  client_id: string | null;
+  /** Sealed; the sealing context names the connection (settings/connections.ts). */
+  client_secret: string | null;
+  auth_method: string;
+  updated_at: string;
+}
+
+/** An organization may launch against a source only when they are linked (migration 0007). */
+export interface OrgFhirSourceTable {
+  org_id: string;
+  fhir_source_id: string;
+  created_at: string;
+  /** Who linked them: `cli`, `operator:<id>`, `migration`, `dev-seed`. */
+  created_by: string;
 }
 
 export interface LaunchStateTable {
@@ -62,6 +79,8 @@ export interface EhrLaunchTable {
   org_id: string;
   fhir_source_id: string | null;
   iss: string;
+  /** The source's environment when the launch started (migration 0007). */
+  environment: string;
   status: string;
   client_id: string;
   access_token: string | null;
@@ -107,6 +126,10 @@ export interface ApiKeyTable {
   prefix: string;
   /** SHA-256 of the whole key (hex). */
   key_hash: string;
+  /** `sandbox` or `production`: the launches this key may read (migration 0007). */
+  environment: string;
+  /** The key's text starts `cs_<marker>_`: `test`, `live`, or `sk` for keys made before 0007. */
+  marker: string;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -140,6 +163,8 @@ export interface Database extends AdminTables, FhirProxyTables, CdsTables {
   organization: OrganizationTable;
   fhir_source: FhirSourceTable;
   connection: ConnectionTable;
+  connection_credential: ConnectionCredentialTable;
+  org_fhir_source: OrgFhirSourceTable;
   launch_state: LaunchStateTable;
   ehr_launch: EhrLaunchTable;
   scoped_account: ScopedAccountTable;

@@ -71,6 +71,10 @@ export const ERRORS = {
     message: 'This organization has no EHR connection configured for launches yet.',
   },
   fhir_source_not_found: { type: 'invalid_request_error', message: 'FHIR source not found for iss' },
+  fhir_source_not_linked: {
+    type: 'permission_error',
+    message: 'This organization is not linked to the EHR tenant that sent the launch.',
+  },
   invalid_launch_request: { type: 'invalid_request_error', message: 'The launch request is not valid.' },
   discovery_failed: { type: 'ehr_error', message: 'Could not read the EHR’s SMART configuration.' },
   insecure_endpoint: { type: 'ehr_error', message: 'The EHR advertised an endpoint that is not allowed.' },
@@ -138,6 +142,14 @@ export const ERRORS = {
   resource_conflict: {
     type: 'conflict_error',
     message: 'That conflicts with something that already exists.',
+  },
+  source_already_linked: {
+    type: 'conflict_error',
+    message: 'This production FHIR source is already linked to another organization.',
+  },
+  platform_admin_required: {
+    type: 'permission_error',
+    message: 'Only a platform admin can do that.',
   },
   rate_limited: { type: 'rate_limit_error', message: 'Too many requests.' },
   internal_error: { type: 'api_error', message: 'Something went wrong on our side.' },

@@ -19,6 +19,8 @@ export const tokenContext = (launchId: string, column: 'access_token' | 'refresh
 export interface NewLaunch {
   orgId: string;
   fhirSourceId: string;
+  /** The source's environment now; kept with the launch (API keys read one environment). */
+  environment: string;
   iss: string;
   clientId: string;
   requestedScope: string;
@@ -34,8 +36,8 @@ export interface NewLaunch {
  * statement costs no round trip, they run in one transaction.
  */
 const INSERT_PENDING_LAUNCH = `insert into ehr_launch
-  (id, org_id, fhir_source_id, iss, status, client_id, requested_scope, created_at, updated_at)
-  values ($1, $2, $3, $4, 'pending', $5, $6, $7, $7)`;
+  (id, org_id, fhir_source_id, iss, environment, status, client_id, requested_scope, created_at, updated_at)
+  values ($1, $2, $3, $4, $14, 'pending', $5, $6, $7, $7)`;
 const INSERT_LAUNCH_STATE = `insert into launch_state
   (state_hash, launch_id, org_id, fhir_source_id, code_verifier, redirect_uri, client_id, expires_at, created_at)
   values ($8, $1, $2, $3, $9, $10, $5, $11, $7)`;
@@ -84,6 +86,7 @@ export async function createPendingLaunch(
     row.expires_at,
     input.requestId,
     JSON.stringify({ fhir_source: input.fhirSourceId }),
+    input.environment,
   ];
   if (isPostgres(db)) {
     await run(db, START_LAUNCH.postgres, values);

@@ -7,16 +7,17 @@ import * as oauth from 'oauth4webapi';
 import type { FhirSourceTable } from '../db/index.ts';
 import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { urlPolicyFor } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import {
   type ConnectionSettings,
   findConnectionAndClient,
   type ResolvedClient,
 } from '../settings/connections.ts';
-import type { Vendor } from '../settings/fhir-sources.ts';
+import type { Environment, Vendor } from '../settings/fhir-sources.ts';
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
 import type { SmartConfiguration } from '../smart/discovery.ts';
-import { smartConfigurationFor, urlPolicyFor } from '../smart/discovery-cache.ts';
+import { smartConfigurationFor } from '../smart/discovery-cache.ts';
 import { completeLaunch, failLaunch } from './ehr-launches.ts';
 import { consumeLaunchState, type PendingLaunchState } from './launch-state.ts';
 import { appLaunchRedirect } from './urls.ts';
@@ -122,7 +123,7 @@ async function exchange(
       callbackUrl,
       redirectUri: pending.redirectUri,
       codeVerifier: pending.codeVerifier,
-      policy: urlPolicyFor(source),
+      policy: urlPolicyFor(source, services.config.allowPrivateUpstreams),
     },
   );
   return { appLaunchUrl: connection.appLaunchUrl, tokens };
@@ -139,10 +140,19 @@ async function loadCallbackSettings(
     .where('id', '=', pending.fhirSourceId)
     .executeTakeFirst();
   if (!source) throw new Error('the FHIR source was removed during the launch');
-  const found = await findConnectionAndClient(db, sealer, config, pending.orgId, source.vendor as Vendor);
+  // The source's environment picks the credentials; had they changed since the launch started,
+  // the client id check in finishLaunch refuses the exchange.
+  const found = await findConnectionAndClient(
+    db,
+    sealer,
+    config,
+    pending.orgId,
+    source.vendor as Vendor,
+    source.environment as Environment,
+  );
   const appLaunchUrl = found?.connection.appLaunchUrl;
   if (!found?.client || !appLaunchUrl) throw new Error('the connection changed during the launch');
-  const smart = await smartConfigurationFor(db, http, source, config.discoveryTtlSeconds);
+  const smart = await smartConfigurationFor(db, http, source, config);
   return { source, connection: { ...found.connection, appLaunchUrl }, client: found.client, smart };
 }
 

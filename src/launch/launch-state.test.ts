@@ -23,6 +23,7 @@ describe('launch state (single use, ten minutes, server-side)', () => {
       {
         orgId,
         fhirSourceId: 'fhirsrc_1',
+        environment: 'sandbox',
         iss: 'https://ehr.example/fhir',
         clientId: 'client-1',
         requestedScope: 'launch openid',

@@ -18,11 +18,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { urlPolicyFor } from '../http/url-policy.ts';
 import { summarizeError } from '../logging.ts';
 import type { Services } from '../services.ts';
-import { findConnection, resolveClient } from '../settings/connections.ts';
-import type { Vendor } from '../settings/fhir-sources.ts';
-import { smartConfigurationFor, urlPolicyFor } from '../smart/discovery-cache.ts';
+import { findConnectionAndClient } from '../settings/connections.ts';
+import type { Environment, Vendor } from '../settings/fhir-sources.ts';
+import { smartConfigurationFor } from '../smart/discovery-cache.ts';
 import { RefreshError, type RefreshedTokens, refreshAccessToken } from '../smart/refresh.ts';
 import { tokenContext } from './ehr-launches.ts';
 import { newHolderId, releaseLease, tryAcquireLease } from './lease.ts';
@@ -186,20 +187,27 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
       ? await db.selectFrom('fhir_source').selectAll().where('id', '=', row.fhir_source_id).executeTakeFirst()
       : undefined;
     if (!source) throw await end(row, 'source_removed', who);
-    const connection = await findConnection(db, row.org_id, source.vendor as Vendor);
-    const client = connection ? await resolveClient(db, sealer, config, connection) : null;
+    const found = await findConnectionAndClient(
+      db,
+      sealer,
+      config,
+      row.org_id,
+      source.vendor as Vendor,
+      row.environment as Environment,
+    );
+    const client = found?.client ?? null;
     // The refresh token was issued to the launch's client; another client cannot use it.
     if (!client || client.clientId !== row.client_id) throw await end(row, 'client_changed', who);
     const refreshToken = sealer.open(row.refresh_token as string, tokenContext(row.id, 'refresh_token'));
 
     let tokens: RefreshedTokens;
     try {
-      const smart = await smartConfigurationFor(db, services.http, source, config.discoveryTtlSeconds);
+      const smart = await smartConfigurationFor(db, services.http, source, config);
       tokens = await refreshAccessToken(services, {
         smart,
         client,
         refreshToken,
-        policy: urlPolicyFor(source),
+        policy: urlPolicyFor(source, config.allowPrivateUpstreams),
         timeoutMs: config.refreshTimeoutMs,
       });
     } catch (thrown) {

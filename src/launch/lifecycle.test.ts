@@ -85,6 +85,7 @@ describe('the launch sweeper', () => {
       {
         orgId,
         fhirSourceId: 'fhirsrc_1',
+        environment: 'sandbox',
         iss: 'https://ehr.example/fhir',
         clientId: 'c',
         requestedScope: 'launch',

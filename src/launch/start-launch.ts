@@ -4,6 +4,7 @@
  * No outbound request happens before `iss` is known to be a registered FHIR source (SSRF).
  */
 
+import { recordAudit } from '../audit/audit-log.ts';
 import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
@@ -12,7 +13,13 @@ import {
   findConnectionAndClient,
   type ResolvedClient,
 } from '../settings/connections.ts';
-import { type FhirSource, findFhirSourceByIss, type Vendor } from '../settings/fhir-sources.ts';
+import {
+  type Environment,
+  type FhirSource,
+  findFhirSourceByIss,
+  type Vendor,
+} from '../settings/fhir-sources.ts';
+import { isLinked } from '../settings/org-links.ts';
 import { findOrganization, type Organization } from '../settings/organizations.ts';
 import { authorizeUrl, codeChallengeFor, newCodeVerifier } from '../smart/authorize-request.ts';
 import type { SmartConfiguration } from '../smart/discovery.ts';
@@ -43,7 +50,7 @@ export async function startLaunch(
   const key = `${orgId}\n${iss}`;
   let resolved = settings?.get(key);
   if (!resolved) {
-    resolved = await loadLaunchSettings(services, orgId, iss);
+    resolved = await loadLaunchSettings(services, orgId, iss, requestId);
     settings?.set(key, resolved);
   }
   const { org, source, connection, client, smart } = resolved;
@@ -57,6 +64,7 @@ export async function startLaunch(
     {
       orgId: org.id,
       fhirSourceId: source.id,
+      environment: source.environment,
       iss,
       clientId: client.clientId,
       requestedScope: connection.scopes,
@@ -92,15 +100,30 @@ export interface LaunchSettings {
   readonly smart: SmartConfiguration;
 }
 
-async function loadLaunchSettings(services: Services, orgId: string, iss: string): Promise<LaunchSettings> {
+async function loadLaunchSettings(
+  services: Services,
+  orgId: string,
+  iss: string,
+  requestId: string,
+): Promise<LaunchSettings> {
   const { db, sealer, http, config } = services;
   const org = await findOrganization(db, orgId);
   if (!org) throw new ChartsideError('org_not_found', { details: { Organization: orgId } });
 
   const source = await findFhirSourceByIss(db, iss);
   if (!source) throw new ChartsideError('fhir_source_not_found', { details: { iss } });
+  // Another hospital's tenant: refused before anything is sent to it (guide, Going to Production).
+  if (!(await isLinked(db, org.id, source.id))) throw await notLinked(services, org, source, requestId);
 
-  const found = await findConnectionAndClient(db, sealer, config, org.id, source.vendor as Vendor);
+  const environment = source.environment as Environment;
+  const found = await findConnectionAndClient(
+    db,
+    sealer,
+    config,
+    org.id,
+    source.vendor as Vendor,
+    environment,
+  );
   if (!found) {
     throw new ChartsideError('connection_not_configured', {
       message: `This organization has no ${vendorName(source.vendor)} connection configured yet.`,
@@ -110,7 +133,7 @@ async function loadLaunchSettings(services: Services, orgId: string, iss: string
   const { connection, client } = found;
   if (!client) {
     throw new ChartsideError('connection_not_configured', {
-      message: `The ${vendorName(source.vendor)} connection has no client credentials: turn on “Use custom credentials” and enter the Client ID.`,
+      message: `The ${vendorName(source.vendor)} connection has no client credentials for ${environment}: turn on “Use custom credentials” and enter the Client ID.`,
       details: { Organization: org.name },
     });
   }
@@ -127,7 +150,7 @@ async function loadLaunchSettings(services: Services, orgId: string, iss: string
     });
   }
 
-  const smart = await smartConfigurationFor(db, http, source, config.discoveryTtlSeconds);
+  const smart = await smartConfigurationFor(db, http, source, config);
   return { org, source, connection, client, smart };
 }
 
@@ -159,6 +182,26 @@ function readLaunchQuery(query: LaunchQuery): { iss: string; launch: string } {
     });
   }
   return { iss, launch };
+}
+
+/** The refusal page names the organization and the iss; the attempt is in the org's audit trail. */
+async function notLinked(
+  services: Services,
+  org: Organization,
+  source: FhirSource,
+  requestId: string,
+): Promise<ChartsideError> {
+  await recordAudit(services.db, {
+    action: 'launch.refused',
+    actor: 'ehr',
+    orgId: org.id,
+    requestId,
+    details: { code: 'fhir_source_not_linked', fhir_source: source.id, iss: source.fhir_base_url },
+  });
+  return new ChartsideError('fhir_source_not_linked', {
+    message: `The organization “${org.name}” is not linked to the EHR tenant ${source.fhir_base_url}, so it cannot launch from it. A platform admin links them with chartside org link.`,
+    details: { Organization: org.id, iss: source.fhir_base_url },
+  });
 }
 
 function vendorName(vendor: string): string {

@@ -4,9 +4,9 @@
  */
 import type { ClientAuthMethod, Config } from '../config/index.ts';
 import type { Sealer } from '../crypto/sealing.ts';
-import type { ConnectionTable, Db } from '../db/index.ts';
+import type { ConnectionCredentialTable, ConnectionTable, Db } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { VENDORS, type Vendor } from './fhir-sources.ts';
+import { ENVIRONMENTS, type Environment, VENDORS, type Vendor } from './fhir-sources.ts';
 import { newId } from './ids.ts';
 import { getOrganization } from './organizations.ts';
 import { oneOf, validateAdminUrl } from './validation.ts';
@@ -17,6 +17,15 @@ export const DEFAULT_SCOPES =
 
 export const AUTH_METHODS = ['client_secret_basic', 'private_key_jwt'] as const;
 
+/** One environment's client credentials (the guide's "Use custom credentials" block). */
+export interface ConnectionCredentials {
+  readonly useCustomCredentials: boolean;
+  readonly clientId: string | null;
+  /** Whether a custom secret is stored; the value itself is only opened for a launch. */
+  readonly hasClientSecret: boolean;
+  readonly authMethod: ClientAuthMethod;
+}
+
 export interface ConnectionSettings {
   readonly id: string;
   readonly orgId: string;
@@ -24,12 +33,12 @@ export interface ConnectionSettings {
   readonly appLaunchUrl: string | null;
   readonly cdsEndpoint: string | null;
   readonly cdsCaching: boolean;
-  readonly useCustomCredentials: boolean;
-  readonly clientId: string | null;
-  /** Whether a custom secret is stored; the value itself is only opened by {@link resolveClient}. */
-  readonly hasClientSecret: boolean;
-  readonly authMethod: ClientAuthMethod;
   readonly scopes: string;
+  /**
+   * Credentials per environment: some EHRs (Epic) issue one client id for non-production and
+   * another for production. A launch uses those of its source's environment.
+   */
+  readonly credentials: Readonly<Record<Environment, ConnectionCredentials>>;
 }
 
 /** Fields a caller may change; `undefined` leaves a field as it is, `null` clears it. */
@@ -37,11 +46,13 @@ export interface ConnectionChanges {
   appLaunchUrl?: string | null;
   cdsEndpoint?: string | null;
   cdsCaching?: boolean;
+  scopes?: string;
+  /** The credential fields below apply to this environment; omitted: to both. */
+  environment?: string | undefined;
   useCustomCredentials?: boolean;
   clientId?: string | null;
   clientSecret?: string | null;
   authMethod?: string;
-  scopes?: string;
 }
 
 /** The OAuth client a launch uses: the org's custom credentials or the platform's own. */
@@ -51,24 +62,52 @@ export interface ResolvedClient {
   readonly authMethod: ClientAuthMethod;
 }
 
+/**
+ * Both environments' secrets are sealed under the connection: the migration that split the
+ * credentials copied one sealed value into both rows, and the row key tells them apart.
+ */
 const secretContext = (connectionId: string) => `connection.client_secret:${connectionId}`;
+
+type CredentialRow = Omit<ConnectionCredentialTable, 'connection_id' | 'environment' | 'updated_at'>;
+const NO_CREDENTIALS: CredentialRow = {
+  use_custom_credentials: 0,
+  client_id: null,
+  client_secret: null,
+  auth_method: 'client_secret_basic',
+};
 
 export async function findConnection(
   db: Db,
   orgId: string,
   vendor: Vendor,
 ): Promise<ConnectionSettings | undefined> {
-  const row = await connectionRow(db, orgId, vendor);
-  return row && toSettings(row);
+  const found = await connectionRows(db, orgId, vendor);
+  return found && toSettings(found.row, found.credentials);
 }
 
-function connectionRow(db: Db, orgId: string, vendor: Vendor): Promise<ConnectionTable | undefined> {
-  return db
+async function connectionRows(
+  db: Db,
+  orgId: string,
+  vendor: Vendor,
+): Promise<{ row: ConnectionTable; credentials: Record<Environment, CredentialRow> } | undefined> {
+  const row = await db
     .selectFrom('connection')
     .selectAll()
     .where('org_id', '=', orgId)
     .where('vendor', '=', vendor)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const stored = await db
+    .selectFrom('connection_credential')
+    .selectAll()
+    .where('connection_id', '=', row.id)
+    .execute();
+  const credentials = { sandbox: NO_CREDENTIALS, production: NO_CREDENTIALS };
+  for (const credential of stored) {
+    if (credential.environment === 'sandbox' || credential.environment === 'production')
+      credentials[credential.environment] = credential;
+  }
+  return { row, credentials };
 }
 
 /** Create or update an org's connection for a vendor, validating the result as a whole. */
@@ -81,19 +120,18 @@ export async function setConnection(
   changes: ConnectionChanges,
 ): Promise<ConnectionSettings> {
   const vendor = oneOf(vendorInput, VENDORS, 'vendor');
+  const environments: readonly Environment[] =
+    changes.environment === undefined
+      ? ENVIRONMENTS
+      : [oneOf(changes.environment, ENVIRONMENTS, 'environment')];
   await getOrganization(db, orgId);
   const allowLoopbackHttp = config.mode !== 'production';
-  const existing = await db
-    .selectFrom('connection')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('vendor', '=', vendor)
-    .executeTakeFirst();
-  const id = existing?.id ?? newId('conn');
+  const existing = await connectionRows(db, orgId, vendor);
+  const id = existing?.row.id ?? newId('conn');
   const now = new Date().toISOString();
 
   const next: ConnectionTable = existing
-    ? { ...existing }
+    ? { ...existing.row }
     : {
         id,
         org_id: orgId,
@@ -101,10 +139,6 @@ export async function setConnection(
         app_launch_url: null,
         cds_endpoint: null,
         cds_caching: 0,
-        use_custom_credentials: 0,
-        client_id: null,
-        client_secret: null,
-        auth_method: 'client_secret_basic',
         scopes: DEFAULT_SCOPES,
         created_at: now,
         updated_at: now,
@@ -118,16 +152,61 @@ export async function setConnection(
       changes.cdsEndpoint && validateAdminUrl(changes.cdsEndpoint, 'cds_endpoint', allowLoopbackHttp);
   }
   if (changes.cdsCaching !== undefined) next.cds_caching = changes.cdsCaching ? 1 : 0;
+  if (changes.scopes !== undefined) next.scopes = normalizeScopes(changes.scopes);
+  next.updated_at = now;
+
+  const credentials = {
+    ...(existing?.credentials ?? { sandbox: NO_CREDENTIALS, production: NO_CREDENTIALS }),
+  };
+  for (const environment of environments) {
+    credentials[environment] = changedCredentials(sealer, id, credentials[environment], changes);
+  }
+
+  await db.transaction().execute(async (trx) => {
+    if (existing) await trx.updateTable('connection').set(next).where('id', '=', id).execute();
+    else await trx.insertInto('connection').values(next).execute();
+    for (const environment of ENVIRONMENTS) {
+      const row = { connection_id: id, environment, ...credentials[environment], updated_at: now };
+      await trx
+        .insertInto('connection_credential')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['connection_id', 'environment']).doUpdateSet({
+            use_custom_credentials: row.use_custom_credentials,
+            client_id: row.client_id,
+            client_secret: row.client_secret,
+            auth_method: row.auth_method,
+            updated_at: now,
+          }),
+        )
+        .execute();
+    }
+  });
+  return toSettings(next, credentials);
+}
+
+function changedCredentials(
+  sealer: Sealer,
+  connectionId: string,
+  current: CredentialRow,
+  changes: ConnectionChanges,
+): CredentialRow {
+  const next: CredentialRow = {
+    use_custom_credentials: current.use_custom_credentials,
+    client_id: current.client_id,
+    client_secret: current.client_secret,
+    auth_method: current.auth_method,
+  };
   if (changes.useCustomCredentials !== undefined)
     next.use_custom_credentials = changes.useCustomCredentials ? 1 : 0;
   if (changes.clientId !== undefined) next.client_id = changes.clientId?.trim() || null;
   if (changes.clientSecret !== undefined) {
-    next.client_secret = changes.clientSecret ? sealer.seal(changes.clientSecret, secretContext(id)) : null;
+    next.client_secret = changes.clientSecret
+      ? sealer.seal(changes.clientSecret, secretContext(connectionId))
+      : null;
   }
   if (changes.authMethod !== undefined)
     next.auth_method = oneOf(changes.authMethod, AUTH_METHODS, 'auth_method');
-  if (changes.scopes !== undefined) next.scopes = normalizeScopes(changes.scopes);
-
   if (next.use_custom_credentials) {
     if (!next.client_id) {
       throw new ChartsideError('invalid_data', {
@@ -139,39 +218,14 @@ export async function setConnection(
       throw new ChartsideError('invalid_data', { param: 'client_id', message: 'client_id is too long.' });
     }
   }
-  next.updated_at = now;
-
-  if (existing) {
-    await db.updateTable('connection').set(next).where('id', '=', id).execute();
-  } else {
-    await db.insertInto('connection').values(next).execute();
-  }
-  return toSettings(next);
+  return next;
 }
 
 /**
- * The client for a launch. Without custom credentials the platform's registered client for the
- * vendor is used (operator configuration); without either, launches cannot start (null).
- */
-export async function resolveClient(
-  db: Db,
-  sealer: Sealer,
-  config: Pick<Config, 'platformClients'>,
-  connection: ConnectionSettings,
-): Promise<ResolvedClient | null> {
-  if (!(connection.useCustomCredentials && connection.clientId)) return platformClient(config, connection);
-  const row = await db
-    .selectFrom('connection')
-    .select('client_secret')
-    .where('id', '=', connection.id)
-    .executeTakeFirstOrThrow();
-  return customClient(sealer, connection, row.client_secret);
-}
-
-/**
- * An org's connection to a vendor and the client it launches with, in one read: the launch and
- * callback hops need both, and a second query for the secret was a tenth of a launch's database
- * work.
+ * An org's connection to a vendor and the client a launch of `environment` uses, in one read:
+ * the launch and callback hops and the token renewal need both. Without custom credentials the
+ * platform's registered client for the vendor is used (operator configuration); without either,
+ * launches cannot start (`client` null).
  */
 export async function findConnectionAndClient(
   db: Db,
@@ -179,35 +233,39 @@ export async function findConnectionAndClient(
   config: Pick<Config, 'platformClients'>,
   orgId: string,
   vendor: Vendor,
+  environment: Environment,
 ): Promise<{ connection: ConnectionSettings; client: ResolvedClient | null } | undefined> {
-  const row = await connectionRow(db, orgId, vendor);
-  if (!row) return undefined;
-  const connection = toSettings(row);
+  const found = await connectionRows(db, orgId, vendor);
+  if (!found) return undefined;
+  const connection = toSettings(found.row, found.credentials);
+  const credentials = found.credentials[environment];
   const client =
-    connection.useCustomCredentials && connection.clientId
-      ? customClient(sealer, connection, row.client_secret)
-      : platformClient(config, connection);
+    credentials.use_custom_credentials && credentials.client_id
+      ? {
+          clientId: credentials.client_id,
+          clientSecret: credentials.client_secret
+            ? sealer.open(credentials.client_secret, secretContext(connection.id))
+            : null,
+          authMethod: credentials.auth_method as ClientAuthMethod,
+        }
+      : platformClient(config, vendor);
   return { connection, client };
 }
 
-function customClient(
-  sealer: Sealer,
-  connection: ConnectionSettings,
-  sealedSecret: string | null,
-): ResolvedClient {
-  return {
-    clientId: connection.clientId as string,
-    clientSecret: sealedSecret ? sealer.open(sealedSecret, secretContext(connection.id)) : null,
-    authMethod: connection.authMethod,
-  };
+function platformClient(config: Pick<Config, 'platformClients'>, vendor: Vendor): ResolvedClient | null {
+  const platform = config.platformClients[vendor];
+  return platform ? { ...platform } : null;
 }
 
-function platformClient(
-  config: Pick<Config, 'platformClients'>,
-  connection: ConnectionSettings,
-): ResolvedClient | null {
-  const platform = config.platformClients[connection.vendor];
-  return platform ? { ...platform } : null;
+/** Whether the two environments' credentials differ (the console then shows both). */
+export function credentialsDiffer(connection: ConnectionSettings): boolean {
+  const { sandbox, production } = connection.credentials;
+  return (
+    sandbox.useCustomCredentials !== production.useCustomCredentials ||
+    sandbox.clientId !== production.clientId ||
+    sandbox.hasClientSecret !== production.hasClientSecret ||
+    sandbox.authMethod !== production.authMethod
+  );
 }
 
 export function normalizeScopes(value: string): string {
@@ -231,7 +289,16 @@ export function normalizeScopes(value: string): string {
   return [...new Set(scopes)].join(' ');
 }
 
-function toSettings(row: ConnectionTable): ConnectionSettings {
+function toSettings(
+  row: ConnectionTable,
+  credentials: Record<Environment, CredentialRow>,
+): ConnectionSettings {
+  const view = (credential: CredentialRow): ConnectionCredentials => ({
+    useCustomCredentials: credential.use_custom_credentials === 1,
+    clientId: credential.client_id,
+    hasClientSecret: credential.client_secret !== null,
+    authMethod: credential.auth_method as ClientAuthMethod,
+  });
   return {
     id: row.id,
     orgId: row.org_id,
@@ -239,10 +306,7 @@ function toSettings(row: ConnectionTable): ConnectionSettings {
     appLaunchUrl: row.app_launch_url,
     cdsEndpoint: row.cds_endpoint,
     cdsCaching: row.cds_caching === 1,
-    useCustomCredentials: row.use_custom_credentials === 1,
-    clientId: row.client_id,
-    hasClientSecret: row.client_secret !== null,
-    authMethod: row.auth_method as ClientAuthMethod,
     scopes: row.scopes,
+    credentials: { sandbox: view(credentials.sandbox), production: view(credentials.production) },
   };
 }

@@ -64,7 +64,7 @@ export async function findFhirSource(db: Db, id: string): Promise<FhirSource | u
   return db.selectFrom('fhir_source').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Every registered source, by name. Sources are shared by all organizations of the gateway. */
+/** Every registered source, by name (platform admins; an org sees its linked ones, org-links.ts). */
 export async function listFhirSources(db: Db): Promise<FhirSource[]> {
   return db.selectFrom('fhir_source').selectAll().orderBy('name').orderBy('id').execute();
 }
@@ -101,6 +101,22 @@ export async function updateFhirSource(db: Db, id: string, input: FhirSourceChan
       param: 'iss',
       message: `A FHIR source with this iss already exists (${other.id}).`,
     });
+  }
+  if (environment === 'production' && existing.environment !== 'production') {
+    // A production tenant belongs to one organization (org-links.ts): a shared sandbox tenant
+    // linked to several cannot become one until the others are unlinked.
+    const owners = await db
+      .selectFrom('org_fhir_source')
+      .select('org_id')
+      .where('fhir_source_id', '=', id)
+      .orderBy('org_id')
+      .execute();
+    if (owners.length > 1) {
+      throw new ChartsideError('source_already_linked', {
+        param: 'environment',
+        message: `This source is linked to ${owners.length} organizations (${owners.map((o) => o.org_id).join(', ')}); a production source belongs to one. Unlink the others first.`,
+      });
+    }
   }
   const rediscover = iss !== existing.fhir_base_url || environment !== existing.environment;
   const next: FhirSource = {

@@ -25,3 +25,8 @@ export async function getOrganization(db: Db, id: string): Promise<Organization>
     throw new ChartsideError('resource_not_found', { param: 'org', message: `No organization ${id}.` });
   return org;
 }
+
+/** Every organization, by name (platform admins). */
+export async function listOrganizations(db: Db): Promise<Organization[]> {
+  return db.selectFrom('organization').selectAll().orderBy('name').orderBy('id').execute();
+}

@@ -68,7 +68,7 @@ describe('admin console pages in Chromium', () => {
     await page.getByRole('button', { name: 'Create API key' }).click();
     await page.getByRole('heading', { name: 'Your new API key' }).waitFor();
     const key = await page.getByLabel('API key', { exact: true }).inputValue();
-    assert.match(key, /^cs_sk_[A-Za-z0-9]{12}_[A-Za-z0-9]{40}$/);
+    assert.match(key, /^cs_test_[A-Za-z0-9]{12}_[A-Za-z0-9]{40}$/, 'a sandbox key by default');
     await page.getByRole('button', { name: 'Copy API key' }).click();
     assert.equal(await inPage<string>(page, 'navigator.clipboard.readText()'), key);
     await screenshot(page, 'admin-12-api-key-created');
@@ -80,7 +80,7 @@ describe('admin console pages in Chromium', () => {
 
     await page.reload();
     assert.equal(await page.getByRole('heading', { name: 'Your new API key' }).count(), 0, 'shown once');
-    const masked = `cs_sk_${key.slice(6, 18)}_…`;
+    const masked = `cs_test_${key.slice(8, 20)}_…`;
     await page.getByRole('link', { name: `Revoke ${masked}` }).click();
     await page.getByRole('heading', { name: `Revoke ${masked}?` }).waitFor();
     await screenshot(page, 'admin-13-api-key-revoke');

@@ -11,47 +11,23 @@
  *   refused before connecting, for `fetch` and for the FHIR proxy's streamed calls.
  */
 import assert from 'node:assert/strict';
-import type { LookupAddress } from 'node:dns';
-import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { ChartsideError } from '../../src/errors/catalogue.ts';
 import { createOutboundHttp } from '../../src/http/outbound.ts';
 import { setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
+import { linkOrgToSource } from '../../src/settings/org-links.ts';
+import { countingListener, isRefusal, resolverFor } from '../support/ssrf.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { inProcessGateway } from './gateway.ts';
 
-/** A TCP listener that only counts connections (any request reaching it is an SSRF). */
-async function countingListener(): Promise<{ server: Server; port: number; connections: () => number }> {
-  let count = 0;
-  const server = createServer((socket) => {
-    count += 1;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    server,
-    port: typeof address === 'object' && address ? address.port : 0,
-    connections: () => count,
-  };
-}
-
-/** Public (TEST-NET-free, routable) answers for every name except the ones meant to be private. */
+/** Public answers for every name except the ones meant to be private. */
 const PRIVATE_NAMES: Record<string, string> = {
   'internal.ehr.example.test': '10.1.2.3',
   'rebind.ehr.example.test': '169.254.169.254',
   'mapped.ehr.example.test': '::ffff:127.0.0.1',
 };
-const resolveHost = async (hostname: string): Promise<LookupAddress[]> => {
-  const privateAddress = PRIVATE_NAMES[hostname];
-  if (privateAddress) return [{ address: privateAddress, family: privateAddress.includes(':') ? 6 : 4 }];
-  return [{ address: '93.184.215.14', family: 4 }];
-};
-
-const isRefusal = (error: unknown) =>
-  error instanceof ChartsideError && error.code === 'ehr_endpoint_not_allowed';
+const resolveHost = resolverFor(PRIVATE_NAMES);
 
 describe('SSRF: an unregistered iss', () => {
   let stack: Stack;
@@ -113,7 +89,13 @@ describe('SSRF: a production source whose discovery names private endpoints', ()
       { http: createOutboundHttp({ timeoutMs: 2000, fetchImpl, resolveHost }) },
     ));
     const { db, sealer } = app.services;
-    await addFhirSource(db, { iss: ISS, vendor: 'cerner', environment: 'production', name: 'Prod' });
+    const source = await addFhirSource(db, {
+      iss: ISS,
+      vendor: 'cerner',
+      environment: 'production',
+      name: 'Prod',
+    });
+    await linkOrgToSource(db, { orgId, sourceId: source.id, actor: 'test' });
     await setConnection(db, sealer, app.services.config, orgId, 'cerner', {
       appLaunchUrl: 'https://app.example.org/launch',
       useCustomCredentials: true,

@@ -21,11 +21,16 @@ export interface ConsoleBrowser {
 }
 
 export async function openConsoleBrowser(
-  options: StackOptions & { unconfigured?: boolean } = {},
+  options: StackOptions & {
+    unconfigured?: boolean;
+    /** Who signs in: a platform admin looking at the stack's org (default, as `npm start`), or its org operator. */
+    role?: 'org_operator' | 'platform_admin';
+  } = {},
 ): Promise<ConsoleBrowser> {
   const stack = await startStack({ authMethod: 'private_key_jwt', ...options });
   const { db } = stack.gateway.services;
-  await createOperator(db, { orgId: stack.orgId, email: OPERATOR.email, password: OPERATOR.password });
+  const orgId = options.role === 'org_operator' ? stack.orgId : null;
+  await createOperator(db, { orgId, email: OPERATOR.email, password: OPERATOR.password });
   if (options.unconfigured) await db.deleteFrom('connection').where('org_id', '=', stack.orgId).execute();
   // Without a browser there is nothing to close later: close the stack now, or its servers keep
   // the test file (and with it the whole run) alive.

@@ -23,7 +23,14 @@ export interface ConsoleApp {
 }
 
 export async function startConsoleApp(
-  options: { engine?: TestEngine; publicUrl?: string; masterKey?: string; databaseUrl?: string } = {},
+  options: {
+    engine?: TestEngine;
+    publicUrl?: string;
+    masterKey?: string;
+    databaseUrl?: string;
+    /** Who signs in: an org operator of the console's org (default), or a platform admin. */
+    role?: 'org_operator' | 'platform_admin';
+  } = {},
 ): Promise<ConsoleApp> {
   const database = options.databaseUrl
     ? { url: options.databaseUrl, folder: null, drop: async () => {} }
@@ -40,7 +47,8 @@ export async function startConsoleApp(
   );
   const org = await createOrganization(app.services.db, { name: 'Console Clinic' });
   const email = `ops-${randomBytes(4).toString('hex')}@clinic.example`;
-  await createOperator(app.services.db, { orgId: org.id, email, password: PASSWORD });
+  const orgId = options.role === 'platform_admin' ? null : org.id;
+  await createOperator(app.services.db, { orgId, email, password: PASSWORD });
   return {
     app,
     database,

@@ -16,6 +16,7 @@ import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { DEFAULT_FLAG_SCOPES } from '../../src/sandbox/main.ts';
 import { setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
+import { linkOrgToSource } from '../../src/settings/org-links.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
 import { createTestDatabase, type TestDatabase, type TestEngine } from './databases.ts';
 import { freePort } from './ports.ts';
@@ -150,12 +151,13 @@ export async function seedSandboxTenant(
       },
     ],
   });
-  await addFhirSource(db, {
+  const source = await addFhirSource(db, {
     iss: sandbox.fhirBaseUrl,
     vendor: 'cerner',
     environment: 'sandbox',
     name: 'Local Cerner sandbox',
   });
+  await linkOrgToSource(db, { orgId: org.id, sourceId: source.id, actor: 'test' });
   await setConnection(db, sealer, config, org.id, 'cerner', {
     appLaunchUrl,
     useCustomCredentials: true,

@@ -117,6 +117,15 @@ export function badge(text: string, tone: 'ok' | 'bad' | 'warn' | 'info' | '' = 
   return html`<span class="badge${tone ? ` ${tone}` : ''}">${text}</span>`;
 }
 
+/**
+ * Sandbox or production, for every launch, source and key. Production looks different on
+ * purpose (dark red, upper case): those rows are real patients.
+ */
+export function environmentBadge(environment: string): SafeHtml {
+  const production = environment === 'production';
+  return html`<span class="badge env-${production ? 'production' : 'sandbox'}">${production ? 'Production' : 'Sandbox'}</span>`;
+}
+
 /** `2026-06-09 14:30:05 UTC`: fixed, sortable, and the same for every reader. */
 export function when(iso: string | null | undefined): SafeHtml {
   if (!iso) return html`<span class="muted">—</span>`;

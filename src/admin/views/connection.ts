@@ -3,17 +3,28 @@
  * launch URL, CDS endpoint, CDS caching. Bottom: the org-scoped Launch URL and CDS Hooks URL,
  * the credentials, the Redirect URI and JWKS URI to copy, and the resolved Scopes.
  */
-import { html } from '../../html/escape.ts';
+import { html, type SafeHtml } from '../../html/escape.ts';
+import type { ConnectionCredentials, ConnectionSettings } from '../../settings/connections.ts';
 import type { Vendor } from '../../settings/fhir-sources.ts';
 import {
   type ConnectionField,
   type ConnectionFormValues,
+  type CredentialsTarget,
   FIELD_LABELS,
   type FieldErrors,
 } from '../connection-form.ts';
 import { type RegistrationUrls, VENDOR_LABELS, VENDOR_PRODUCTS } from '../connection-status.ts';
 import type { Flash } from '../sessions.ts';
-import { badge, copyField, csrfField, selectField, switchField, textArea, textField } from './components.ts';
+import {
+  badge,
+  copyField,
+  csrfField,
+  environmentBadge,
+  selectField,
+  switchField,
+  textArea,
+  textField,
+} from './components.ts';
 import { consolePage, type Viewer } from './layout.ts';
 
 export interface ConnectionView {
@@ -24,6 +35,10 @@ export interface ConnectionView {
   urls: RegistrationUrls;
   values: ConnectionFormValues;
   errors: FieldErrors;
+  /** Which environment's credentials the form edits. */
+  target: CredentialsTarget;
+  credentials: ConnectionSettings['credentials'] | null;
+  credentialsDiffer: boolean;
   /** Whether a secret is stored now (the value is never available here). */
   hasClientSecret: boolean;
   /** The person typed a secret but the form had errors: it was not saved. */
@@ -32,6 +47,39 @@ export interface ConnectionView {
   savedScopes: string;
   blockers: string[];
   platformClientId: string | null;
+}
+
+const TARGET_LABELS: Record<CredentialsTarget, string> = {
+  both: 'Both environments',
+  sandbox: 'Sandbox',
+  production: 'Production',
+};
+
+/**
+ * The credentials block edits one target at a time: both environments while they are the same,
+ * or sandbox / production apart (Epic, for one, issues a separate production client id). When
+ * they differ, both are shown side by side so nobody saves the wrong one by accident.
+ */
+function credentialsChooser(view: ConnectionView): SafeHtml {
+  const tabs = (['both', 'sandbox', 'production'] as const).map((target) =>
+    target === view.target
+      ? html`<a class="tab current" aria-current="page" href="?environment=${target}">${TARGET_LABELS[target]}</a>`
+      : html`<a class="tab" href="?environment=${target}">${TARGET_LABELS[target]}</a>`,
+  );
+  const row = (label: string, credentials: ConnectionCredentials) =>
+    html`<tr><th scope="row">${environmentBadge(label.toLowerCase())}</th><td>${credentials.useCustomCredentials ? html`<code>${credentials.clientId ?? ''}</code>` : 'Platform client'}</td><td>${credentials.authMethod}</td><td>${credentials.hasClientSecret ? 'Set' : 'Not set'}</td></tr>`;
+  const both =
+    view.credentialsDiffer && view.credentials
+      ? html`<table class="env-credentials" id="credentials-by-environment"><caption>The environments use different credentials</caption>
+<thead><tr><th scope="col">Environment</th><th scope="col">Client ID</th><th scope="col">Authentication</th><th scope="col">Secret</th></tr></thead>
+<tbody>${row('Sandbox', view.credentials.sandbox)}${row('Production', view.credentials.production)}</tbody></table>`
+      : '';
+  return html`<div class="field"><div class="label" id="credentials-for-label">Credentials for</div><div>
+  <input type="hidden" name="credentials_for" value="${view.target}">
+  <nav class="tabs" aria-labelledby="credentials-for-label">${tabs}</nav>
+  <p class="hint">${view.target === 'both' ? 'Saving sets the same credentials for sandbox and production launches.' : `Saving changes only the ${view.target} credentials; launches from ${view.target} sources use them.`}</p>
+  ${both}
+</div></div>`;
 }
 
 export function connectionPage(view: ConnectionView): string {
@@ -97,6 +145,7 @@ ${status}
     ${copyField({ id: 'org_id', label: 'Organization ID', value: view.orgId, hint: 'The <your-org-id> at the end of the Launch URL.' })}
     ${copyField({ id: 'launch_url', label: 'Launch URL', value: urls.launchUrl, hint: isCerner ? 'Register it as the SMART Launch URI.' : 'Register it as the app’s launch URL.' })}
     ${copyField({ id: 'cds_hooks_url', label: 'CDS Hooks URL', value: urls.cdsHooksUrl, hint: 'Give it to the EHR administrator if you serve CDS Hooks.' })}
+    ${credentialsChooser(view)}
     ${switchField({
       name: 'use_custom_credentials',
       label: 'Use custom credentials',

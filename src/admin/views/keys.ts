@@ -4,22 +4,23 @@ import type { ApiKeySummary } from '../../api/api-keys.ts';
 import { html, type SafeHtml } from '../../html/escape.ts';
 import type { KeyState } from '../../keys/key-ring.ts';
 import type { Flash } from '../sessions.ts';
-import { age, badge, copyField, csrfField, when } from './components.ts';
+import { age, badge, copyField, csrfField, environmentBadge, when } from './components.ts';
 import { consolePage, type Viewer } from './layout.ts';
 
 const SETTINGS = ['Settings', '/admin/settings'] as const;
 
-export const maskedKey = (prefix: string) => `cs_sk_${prefix}_…`;
+export const maskedKey = (key: Pick<ApiKeySummary, 'displayPrefix'>) => `${key.displayPrefix}_…`;
 
 export function apiKeysPage(viewer: Viewer, keys: ApiKeySummary[], flash?: Flash | null): string {
   const created = flash?.apiKey;
   const rows = keys.map(
     (key) => html`<tr>
-  <td class="mono"><strong>${maskedKey(key.prefix)}</strong></td>
+  <td class="mono"><strong>${maskedKey(key)}</strong></td>
+  <td data-label="Environment">${environmentBadge(key.environment)}</td>
   <td data-label="Status">${key.revokedAt ? html`${badge('Revoked', 'bad')}<span class="sub">${when(key.revokedAt)}</span>` : badge('Active', 'ok')}</td>
   <td data-label="Created">${when(key.createdAt)}</td>
   <td data-label="Last used">${key.lastUsedAt ? when(key.lastUsedAt) : html`<span class="muted">never</span>`}</td>
-  <td>${key.revokedAt ? '' : html`<a class="button danger small" href="/admin/settings/api-keys/${key.id}/revoke" aria-label="Revoke ${maskedKey(key.prefix)}">Revoke</a>`}</td>
+  <td>${key.revokedAt ? '' : html`<a class="button danger small" href="/admin/settings/api-keys/${key.id}/revoke" aria-label="Revoke ${maskedKey(key)}">Revoke</a>`}</td>
 </tr>`,
   );
   return consolePage({
@@ -30,7 +31,11 @@ export function apiKeysPage(viewer: Viewer, keys: ApiKeySummary[], flash?: Flash
     flash: created ? null : flash,
     body: html`<div class="page-head"><div><h1>API keys</h1>
 <p class="muted">Your app’s backend sends a key as <code>Authorization: Bearer &lt;key&gt;</code> to resolve <code>mb_launch</code> handles and read FHIR data. Keys are stored hashed and shown once.</p></div>
-<form method="post" action="/admin/settings/api-keys">${csrfField(viewer.csrfToken)}<button type="submit">Create API key</button></form></div>
+<form method="post" action="/admin/settings/api-keys" class="inline-form">${csrfField(viewer.csrfToken)}
+  <label for="key-environment">Environment</label>
+  <select id="key-environment" name="environment"><option value="sandbox">Sandbox (cs_test_…)</option><option value="production">Production (cs_live_…)</option></select>
+  <button type="submit">Create API key</button></form></div>
+<p class="muted">A key reads only the launches of its environment: a sandbox key gets 404 for a production launch, as if it did not exist.</p>
 ${
   created
     ? html`<section class="new-key" aria-labelledby="new-key-heading" role="status">
@@ -41,8 +46,8 @@ ${
     : ''
 }
 <section class="card"><div class="table-wrap"><table class="stack">
-<thead><tr><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-<tbody>${rows.length > 0 ? rows : html`<tr><td colspan="5" class="empty">No API keys yet.</td></tr>`}</tbody>
+<thead><tr><th scope="col">Key</th><th scope="col">Environment</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+<tbody>${rows.length > 0 ? rows : html`<tr><td colspan="6" class="empty">No API keys yet.</td></tr>`}</tbody>
 </table></div></section>`,
   });
 }
@@ -54,7 +59,7 @@ export function revokeKeyPage(viewer: Viewer, key: ApiKeySummary): string {
     nav: 'api-keys',
     crumbs: [SETTINGS, ['API keys', '/admin/settings/api-keys']],
     body: html`<section class="card">
-  <h1>Revoke <span class="mono">${maskedKey(key.prefix)}</span>?</h1>
+  <h1>Revoke <span class="mono">${maskedKey(key)}</span>?</h1>
   <p>Apps using this key stop working at once: their requests are refused with <code>invalid_api_key</code>. This cannot be undone.</p>
   <dl class="kv"><dt>Created</dt><dd>${when(key.createdAt)}</dd><dt>Last used</dt><dd>${key.lastUsedAt ? when(key.lastUsedAt) : 'never'}</dd></dl>
   <form method="post" action="/admin/settings/api-keys/${key.id}/revoke">${csrfField(viewer.csrfToken)}

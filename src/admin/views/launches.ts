@@ -2,7 +2,7 @@
 import { html, type SafeHtml } from '../../html/escape.ts';
 import { encodeLaunchCursor, type LaunchCursor, type LaunchRow } from '../launch-list.ts';
 import type { Page } from '../paging.ts';
-import { badge, when } from './components.ts';
+import { badge, environmentBadge, when } from './components.ts';
 import { consolePage, type Viewer } from './layout.ts';
 
 export interface LaunchesView {
@@ -30,8 +30,9 @@ function held(flag: number): SafeHtml {
 
 function item(launch: LaunchRow): SafeHtml {
   const failed = launch.error_code || launch.ehr_error || launch.ehr_error_uri;
-  return html`<li class="launch">
+  return html`<li class="launch env-${launch.environment === 'production' ? 'production' : 'sandbox'}">
   <div class="launch-head">
+    ${environmentBadge(launch.environment)}
     ${badge(launch.status, TONES[launch.status] ?? '')}
     <span class="times">${when(launch.created_at)}${launch.completed_at ? html` · completed ${when(launch.completed_at)}` : ''}</span>
     <a class="id mono" href="/admin/audit?launch=${launch.id}" title="Audit trail of this launch">${launch.id}</a>

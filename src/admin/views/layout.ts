@@ -6,6 +6,7 @@ import { csrfField } from './components.ts';
 
 export type NavKey =
   | 'launches'
+  | 'organizations'
   | 'audit'
   | 'settings'
   | 'connections'
@@ -17,6 +18,8 @@ export interface Viewer {
   readonly email: string;
   readonly orgName: string;
   readonly csrfToken: string;
+  /** Platform admins also see Organizations and may change sources and links. */
+  readonly role?: 'platform_admin' | 'org_operator';
 }
 
 export interface ConsolePageInput {
@@ -61,6 +64,11 @@ const NAV: readonly { key: NavKey; label: string; href: string; sub?: boolean }[
   { key: 'launches', label: 'Launches', href: '/admin/launches' },
   { key: 'audit', label: 'Audit', href: '/admin/audit' },
 ];
+const ORGANIZATIONS_NAV = {
+  key: 'organizations' as const,
+  label: 'Organizations',
+  href: '/admin/organizations',
+};
 const SETTINGS_NAV: readonly { key: NavKey; label: string; href: string }[] = [
   { key: 'connections', label: 'Connections', href: '/admin/settings/connections' },
   { key: 'fhir-sources', label: 'FHIR sources', href: '/admin/settings/fhir-sources' },
@@ -86,13 +94,13 @@ export function consolePage(input: ConsolePageInput): string {
 <a class="skip" href="#main">Skip to content</a>
 <header class="topbar">
   <a class="brand" href="/admin">Chartside</a><span class="org">${viewer.orgName}</span>
-  <div class="who"><span class="email">${viewer.email}</span>
+  <div class="who"><span class="badge role" id="viewer-role">${viewer.role === 'platform_admin' ? 'Platform admin' : 'Org operator'}</span><span class="email">${viewer.email}</span>
     <form method="post" action="/admin/sign-out">${csrfField(viewer.csrfToken)}<button type="submit" class="link">Sign out</button></form>
   </div>
 </header>
 <div class="shell">
   <nav class="side" aria-label="Console">
-    <ul>${NAV.map((item) => navLink(item, input.nav))}</ul>
+    <ul>${NAV.map((item) => navLink(item, input.nav))}${viewer.role === 'platform_admin' ? navLink(ORGANIZATIONS_NAV, input.nav) : ''}</ul>
     <div class="sep"></div>
     <ul>
       <li><a href="/admin/settings"${input.nav === 'settings' ? html` aria-current="page"` : ''}>Settings</a>

@@ -6,6 +6,7 @@ import * as fhirProxy from './0003-fhir-proxy.ts';
 import * as cds from './0004-cds.ts';
 import * as keyRotation from './0005-key-rotation.ts';
 import * as leanerLaunchWrites from './0006-leaner-launch-writes.ts';
+import * as goingToProduction from './0007-going-to-production.ts';
 
 /**
  * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
@@ -19,6 +20,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0004-cds': { up: (db) => cds.up(db, engine) },
     '0005-key-rotation': { up: (db) => keyRotation.up(db, engine) },
     '0006-leaner-launch-writes': { up: (db) => leanerLaunchWrites.up(db, engine) },
+    '0007-going-to-production': { up: (db) => goingToProduction.up(db, engine) },
   };
   return { getMigrations: async () => all };
 }
