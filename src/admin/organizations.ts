@@ -31,7 +31,7 @@ export function organizationHandlers(services: Services) {
       const org = await getOrganization(db, request.params.id);
       await setViewedOrganization(db, session, org.id);
       await setFlash(db, sealer, session, { notice: `Now showing ${org.name}.` });
-      return redirectAfterPost(reply, '/admin/launches');
+      return redirectAfterPost(reply, '/admin/organizations');
     },
   };
 }
