@@ -261,6 +261,51 @@ describe('Settings → Connections → Cerner', () => {
     assert.equal(viaHeader.statusCode, 303);
   });
 
+  it('edits one environment’s credentials, and shows both side by side when they differ', async () => {
+    const { db } = consoleApp.app.services;
+    const base = {
+      app_launch_url: 'https://app.example.org/launch',
+      use_custom_credentials: 'on',
+      auth_method: 'private_key_jwt',
+      scopes: 'openid fhirUser launch user/Patient.read online_access',
+    };
+    const both = await client.submit(CERNER, CERNER, {
+      ...base,
+      client_id: 'non-production-id',
+      credentials_for: 'both',
+    });
+    assert.equal(both.statusCode, 303);
+    assert.equal(
+      (await client.get(CERNER)).body.includes('id="credentials-by-environment"'),
+      false,
+      'the same: one form',
+    );
+
+    const production = await client.submit(`${CERNER}?environment=production`, CERNER, {
+      ...base,
+      client_id: 'production-id',
+      credentials_for: 'production',
+    });
+    assert.equal(production.statusCode, 303);
+    assert.equal(production.headers.location, `${CERNER}?environment=production`);
+    const saved = await findConnection(db, consoleApp.orgId, 'cerner');
+    assert.equal(saved?.credentials.sandbox.clientId, 'non-production-id', 'sandbox untouched');
+    assert.equal(saved?.credentials.production.clientId, 'production-id');
+
+    const page = await client.get(CERNER);
+    assert.ok(page.body.includes('id="credentials-by-environment"'), 'both shown when they differ');
+    assert.ok(page.body.includes('non-production-id') && page.body.includes('production-id'));
+    assert.match(page.body, /name="credentials_for" value="sandbox"/, 'the form edits one of them');
+    const audit = await db
+      .selectFrom('audit_event')
+      .select('details')
+      .where('action', '=', 'connection.updated')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(audit.details ?? '{}').environment, 'production');
+    await client.submit(CERNER, CERNER, { ...base, client_id: 'non-production-id', credentials_for: 'both' });
+  });
+
   it('answers an unknown vendor with a console 404 page', async () => {
     const response = await client.get('/admin/settings/connections/nope');
     assert.equal(response.statusCode, 404);
