@@ -26,6 +26,14 @@ export interface RunningGateway {
 export async function startGateway(config: Config): Promise<RunningGateway> {
   const app = await buildApp(config);
   const address = await app.listen({ host: config.host, port: config.port });
+  // Widening the SSRF guard is deliberate and should be visible: once, with the listen line.
+  const { cidrs } = config.allowPrivateUpstreams;
+  if (cidrs.length > 0) {
+    app.log.info(
+      { ranges: cidrs },
+      'production sources may reach these private ranges (CHARTSIDE_ALLOW_PRIVATE_UPSTREAMS)',
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     app,

@@ -5,23 +5,23 @@
 import type { FhirSourceTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { OutboundError } from '../http/outbound.ts';
+import { urlPolicyFor } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import { discoverSmartConfiguration, type SmartConfiguration } from '../smart/discovery.ts';
-import { urlPolicyFor } from '../smart/discovery-cache.ts';
 
 export type DiscoveryOutcome =
   | { ok: true; configuration: SmartConfiguration }
   | { ok: false; reason: string };
 
 export async function checkDiscovery(
-  services: Pick<Services, 'db' | 'http'>,
+  services: Pick<Services, 'db' | 'http' | 'config'>,
   source: FhirSourceTable,
 ): Promise<DiscoveryOutcome> {
   try {
     const configuration = await discoverSmartConfiguration(
       services.http,
       source.fhir_base_url,
-      urlPolicyFor(source),
+      urlPolicyFor(source, services.config.allowPrivateUpstreams),
     );
     await services.db
       .updateTable('fhir_source')

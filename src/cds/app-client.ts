@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { ChartsideError } from '../errors/catalogue.ts';
 import { OutboundError } from '../http/outbound.ts';
+import { urlPolicyForMode } from '../http/url-policy.ts';
 import { jwksUrl } from '../launch/urls.ts';
 import type { Services } from '../services.ts';
 
@@ -38,14 +40,17 @@ export type AppCallResult =
   | { ok: true; status: number; body: unknown }
   | {
       ok: false;
-      reason: 'timeout' | 'unreachable' | 'status' | 'bad_json' | 'too_large';
+      /** `not_allowed`: refused by the URL policy (a private address in production) before connecting. */
+      reason: 'timeout' | 'unreachable' | 'not_allowed' | 'status' | 'bad_json' | 'too_large';
       status: number | null;
     };
 
 /**
  * One call to the app, body read included, within `timeoutMs` (the outbound wrapper's lean
  * keep-alive `stream` call). Never throws for the app's failures: the caller turns them into a
- * conformant answer and an audit event.
+ * conformant answer and an audit event. The CDS endpoint is the customer's service, entered by an
+ * operator: in production it is held to the production sources' rule (https, public addresses or
+ * the allowed private ranges), so it cannot be aimed at the gateway's own network.
  */
 export async function callApp(
   services: Services,
@@ -65,6 +70,7 @@ export async function callApp(
       headers,
       ...(init.body !== undefined ? { body: Buffer.from(JSON.stringify(init.body)) } : {}),
       timeoutMs: init.timeoutMs,
+      policy: urlPolicyForMode(services.config.mode, services.config.allowPrivateUpstreams),
     });
     status = response.status;
     if (response.status < 200 || response.status > 299) {
@@ -92,6 +98,7 @@ export async function callApp(
       return { ok: false, reason: 'bad_json', status };
     }
   } catch (error) {
+    if (error instanceof ChartsideError) return { ok: false, reason: 'not_allowed', status };
     if (error instanceof OutboundError) {
       return { ok: false, reason: error.kind === 'timeout' ? 'timeout' : 'unreachable', status };
     }

@@ -1,8 +1,10 @@
 /**
  * `/fhir/cds-<id>/…`: a CDS service reading the hook's patient with the token the relay gave it
- * (fhir-token.ts). The request goes to the EHR with the EHR's token from inside our token; the
- * answer is relayed like any proxied FHIR answer (relay.ts: links rewritten to this base). No
- * renewal: when the EHR's short-lived token expires, so does ours.
+ * (fhir-token.ts). The request goes to the EHR with the EHR's token from inside our token, under
+ * the same URL policy as the FHIR proxy's for that source's environment (production: https and
+ * public or allowed private addresses, checked again where the connection is made); the answer
+ * is relayed like any proxied FHIR answer (relay.ts: links rewritten to this base). No renewal:
+ * when the EHR's short-lived token expires, so does ours.
  */
 import type { FastifyReply } from 'fastify';
 import { ChartsideError } from '../errors/catalogue.ts';
@@ -13,7 +15,7 @@ import { parseFhirTarget, upstreamUrl } from '../fhir-proxy/fhir-path.ts';
 import type { ProxyRequest } from '../fhir-proxy/proxy-request.ts';
 import { relayResponse } from '../fhir-proxy/relay.ts';
 import { OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
-import { assertAllowedUrl } from '../http/url-policy.ts';
+import { assertAllowedUrl, urlPolicyFor } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import { checkCdsFhirAccess, verifyCdsFhirToken } from './fhir-token.ts';
 
@@ -41,13 +43,15 @@ export async function proxyCdsFhirRequest(
     audit.query = target.query;
     checkCdsFhirAccess(grant, request.method, target.segments, target.query);
     const url = upstreamUrl(grant.fhirBase, target);
-    assertAllowedUrl(url.href, { allowLoopbackHttp: services.config.mode !== 'production' }, 'FHIR base');
+    const policy = urlPolicyFor(grant, services.config.allowPrivateUpstreams);
+    assertAllowedUrl(url.href, policy, 'FHIR base');
     let upstream: OutboundStreamResponse;
     try {
       upstream = await services.http.stream(url, {
         method: 'GET',
         headers: { accept: 'application/fhir+json', authorization: `Bearer ${grant.ehrToken}` },
         timeoutMs: services.config.fhirTimeoutMs,
+        policy,
       });
     } catch (error) {
       if (!(error instanceof OutboundError)) throw error;

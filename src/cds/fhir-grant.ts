@@ -40,6 +40,7 @@ export async function grantFhirAccess(
   const token = await mintCdsFhirToken(services, {
     orgId,
     fhirBase: source.fhir_base_url,
+    environment: source.environment,
     ehrToken: auth.access_token,
     patient,
     types,

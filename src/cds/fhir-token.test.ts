@@ -7,6 +7,7 @@ describe('CDS FHIR token scopes and access', () => {
     handle: 'cds-x',
     orgId: 'o',
     fhirBase: 'https://ehr.example/r4',
+    environment: 'production',
     ehrToken: 't',
     patient: '42',
     types: ['Patient', 'Observation'],

@@ -5,7 +5,8 @@
  * one patient and read scopes only (the EHR's read grants ∩ the connection's read scopes), living
  * at most 5 minutes and never longer than the EHR's token. The EHR's access token rides inside
  * it sealed under the master key with a context bound to that id: the app cannot read it, and
- * nothing is stored, so every process can serve the token.
+ * nothing is stored, so every process can serve the token. So does the source's environment,
+ * which picks the URL policy of the reads (fhir-access.ts), as the FHIR proxy's launch does.
  *
  * What it may do at `/fhir/cds-<id>/…` (checkCdsFhirAccess): GET only; `Patient/<patient>`, or a
  * search on a granted type naming the patient (`patient=` or `subject=`, every value the hook's
@@ -27,6 +28,8 @@ export interface CdsFhirGrant {
   readonly handle: string;
   readonly orgId: string;
   readonly fhirBase: string;
+  /** The FHIR source's environment (`sandbox` | `production`): the reads' URL policy. */
+  readonly environment: string;
   readonly ehrToken: string;
   readonly patient: string;
   /** Resource types readable (`*` = any). */
@@ -64,6 +67,7 @@ export async function mintCdsFhirToken(
   input: {
     orgId: string;
     fhirBase: string;
+    environment: string;
     ehrToken: string;
     patient: string;
     types: string[];
@@ -81,6 +85,7 @@ export async function mintCdsFhirToken(
     patient: input.patient,
     types: input.types,
     fhir: input.fhirBase,
+    env: input.environment,
     ehr: services.sealer.seal(input.ehrToken, sealContext(handle)),
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TOKEN_TYPE })
@@ -117,7 +122,7 @@ export async function verifyCdsFhirToken(
       requiredClaims: ['exp', 'jti'],
     });
     if (payload.jti !== handle) throw new Error('jti is not the handle');
-    const { org, patient, types, fhir, ehr } = payload as Record<string, unknown>;
+    const { org, patient, types, fhir, env, ehr } = payload as Record<string, unknown>;
     if (
       typeof org !== 'string' ||
       typeof patient !== 'string' ||
@@ -127,7 +132,9 @@ export async function verifyCdsFhirToken(
       throw new Error('claims missing');
     if (!Array.isArray(types) || !types.every((type) => typeof type === 'string')) throw new Error('types');
     const ehrToken = services.sealer.open(ehr, sealContext(handle));
-    return { handle, orgId: org, fhirBase: fhir, ehrToken, patient, types };
+    // A token minted before `env` existed (it lives 5 minutes at most) gets the strict policy.
+    const environment = env === 'sandbox' ? 'sandbox' : 'production';
+    return { handle, orgId: org, fhirBase: fhir, environment, ehrToken, patient, types };
   } catch (error) {
     throw new ChartsideError('invalid_cds_token', { cause: error });
   }

@@ -11,7 +11,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { Config } from '../config/index.ts';
 import { isUniqueViolation } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { assertAllowedUrl } from '../http/url-policy.ts';
+import { assertAllowedUrl, urlPolicyForMode } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import { findTrustedCdsIssuer } from './issuers.ts';
 
@@ -77,11 +77,14 @@ export async function verifyCdsJwt(
     }
     keySetUrl = header.jku;
   }
-  assertAllowedUrl(keySetUrl, { allowLoopbackHttp: services.config.mode !== 'production' }, 'JWKS URL');
+  // The EHR's keys belong to no FHIR source: in production public addresses (or allowed private
+  // ranges) only, so a trusted issuer's JWKS URL or jku cannot point us at internal hosts.
+  const policy = urlPolicyForMode(services.config.mode, services.config.allowPrivateUpstreams);
+  assertAllowedUrl(keySetUrl, policy, 'JWKS URL');
 
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
-    ({ payload } = await jwtVerify(token, services.jwks.resolverFor(keySetUrl), {
+    ({ payload } = await jwtVerify(token, services.jwks.resolverFor(keySetUrl, policy), {
       algorithms: CDS_JWT_ALGORITHMS,
       issuer: trusted.issuer,
       audience,

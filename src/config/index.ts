@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './config-error.ts';
+import { type HardeningSettings, hardeningSettings } from './hardening-config.ts';
 import { type SecuritySettings, securitySettings } from './security-config.ts';
 
 export { ConfigError } from './config-error.ts';
@@ -21,8 +22,11 @@ export interface PlatformClient {
   readonly authMethod: ClientAuthMethod;
 }
 
-/** Rate limits and signing-key rotation timings: see {@link SecuritySettings}. */
-export interface Config extends SecuritySettings {
+/**
+ * Rate limits and signing-key rotation timings: see {@link SecuritySettings}; `/launch-debug` and
+ * the private upstreams allow list: see {@link HardeningSettings}.
+ */
+export interface Config extends SecuritySettings, HardeningSettings {
   readonly mode: RunMode;
   /** Listen address. */
   readonly host: string;
@@ -188,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
     platformClients: Object.freeze(platformClients),
     ...fhirProxySettings(env, mode),
     ...securitySettings(env, mode),
+    ...hardeningSettings(env, mode),
     cdsTimeoutMs: parseInteger(env.CHARTSIDE_CDS_TIMEOUT_MS, 5000, 'CHARTSIDE_CDS_TIMEOUT_MS', 50, 60_000),
     cdsCacheTtlSeconds: parseInteger(
       env.CHARTSIDE_CDS_CACHE_TTL_SECONDS,

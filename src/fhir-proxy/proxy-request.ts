@@ -18,11 +18,10 @@ import type { EhrLaunchTable } from '../db/index.ts';
 import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
-import { assertAllowedUrl, type UrlPolicy } from '../http/url-policy.ts';
+import { assertAllowedUrl, type UrlPolicy, urlPolicyFor } from '../http/url-policy.ts';
 import type { HeldToken, LaunchTokens, TokenRequester } from '../launch/launch-tokens.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
-import { urlPolicyFor } from '../smart/discovery-cache.ts';
 import type { AuditWriter } from './audit-writer.ts';
 import { type FhirAuditRecord, fhirRequestEvent, newFhirAuditRecord } from './fhir-audit.ts';
 import { describeInteraction } from './fhir-interaction.ts';
@@ -92,7 +91,10 @@ async function forward(
   audit.interaction = describeInteraction(request.method, target.segments);
   audit.query = target.query;
   const url = upstreamUrl(launch.iss, target);
-  const policy = urlPolicyFor({ environment: launch.source_environment ?? 'production' });
+  const policy = urlPolicyFor(
+    { environment: launch.source_environment ?? 'production' },
+    config.allowPrivateUpstreams,
+  );
   assertAllowedUrl(url.href, policy, 'FHIR base');
 
   const who: TokenRequester = {

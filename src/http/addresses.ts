@@ -58,7 +58,7 @@ export function isPublicAddress(address: string): boolean {
 }
 
 /** The IPv4 address inside an IPv4-mapped or NAT64 IPv6 address, if any. */
-function embeddedIpv4(ip: string): string | null {
+export function embeddedIpv4(ip: string): string | null {
   const groups = expandIpv6(ip);
   if (!groups) return null;
   const [a, b, c, d, e, f, g, h] = groups as [number, number, number, number, number, number, number, number];
@@ -68,7 +68,8 @@ function embeddedIpv4(ip: string): string | null {
   return `${g >> 8}.${g & 0xff}.${h >> 8}.${h & 0xff}`;
 }
 
-function expandIpv6(ip: string): number[] | null {
+/** The eight 16-bit groups of an IPv6 literal (`::` and a dotted IPv4 tail expanded), or null. */
+export function expandIpv6(ip: string): number[] | null {
   let text = ip;
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {

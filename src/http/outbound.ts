@@ -8,11 +8,12 @@ import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { isPublicAddress } from './addresses.ts';
+import { type AddressRanges, NO_ADDRESS_RANGES } from './address-ranges.ts';
 import {
   assertAllowedUrl,
+  checkedLookup,
+  isAllowedAddress,
   notPublic,
-  publicOnlyLookup,
   type ResolveHost,
   type UrlPolicy,
 } from './url-policy.ts';
@@ -21,7 +22,7 @@ export interface OutboundHttp {
   /**
    * WHATWG fetch, for the OAuth library and small JSON documents (discovery, JWKS, tokens).
    * With a `policy`, the URL is checked (and, for `publicAddressesOnly`, its host resolved and
-   * checked) before any connection is made.
+   * checked against the public ranges and the policy's allowed ones) before any connection is made.
    */
   fetch(
     url: string | URL,
@@ -86,17 +87,26 @@ export function createOutboundHttp(options: {
         ),
       ));
   const pool = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
-  // Production sources' FHIR traffic: the socket connects to the address this lookup checked, so
-  // a DNS answer cannot change between the check and the connection (no rebinding window).
-  const publicPool = new Agent({
-    keepAliveTimeout: 10_000,
-    connections: 64,
-    connect: { lookup: publicOnlyLookup(resolveHost) },
-  });
+  // Production sources' traffic: the socket connects to the address this lookup checked, so a DNS
+  // answer cannot change between the check and the connection (no rebinding window). One pool
+  // per allow list, because the lookup is the pool's; a process has one (the config's).
+  const checkedPools = new Map<AddressRanges, Agent>();
+  const checkedPool = (allowed: AddressRanges): Agent => {
+    let agent = checkedPools.get(allowed);
+    if (!agent) {
+      agent = new Agent({
+        keepAliveTimeout: 10_000,
+        connections: 64,
+        connect: { lookup: checkedLookup(resolveHost, allowed) },
+      });
+      checkedPools.set(allowed, agent);
+    }
+    return agent;
+  };
   return {
     timeoutMs: options.timeoutMs,
     close: async () => {
-      await Promise.all([pool.close(), publicPool.close()]);
+      await Promise.all([pool.close(), ...[...checkedPools.values()].map((agent) => agent.close())]);
     },
     async stream(url, init) {
       const timeoutMs = init.timeoutMs ?? options.timeoutMs;
@@ -104,7 +114,9 @@ export function createOutboundHttp(options: {
       let response: Awaited<ReturnType<typeof undiciRequest>>;
       try {
         response = await undiciRequest(url, {
-          dispatcher: init.policy?.publicAddressesOnly ? publicPool : pool,
+          dispatcher: init.policy?.publicAddressesOnly
+            ? checkedPool(init.policy.allowedPrivateRanges ?? NO_ADDRESS_RANGES)
+            : pool,
           method: init.method as 'GET',
           headers: { 'user-agent': USER_AGENT, ...init.headers },
           body: init.body ?? null,
@@ -214,12 +226,13 @@ export async function readTextBody(response: Response, maxBytes: number): Promis
 
 /**
  * The SSRF guard for `fetch`: {@link assertAllowedUrl}, then, for `publicAddressesOnly`, resolve
- * the host and refuse it when any address it resolves to is not public.
+ * the host and refuse it when any address it resolves to is neither public nor in the policy's
+ * allowed private ranges.
  *
  * DNS-rebinding trade-off: fetch resolves the name again when it connects, so a hostile DNS
  * server answering "public" now and "private" a moment later could slip past this check. The
  * FHIR proxy's streamed calls close that gap (their socket connects to the checked address, see
- * `publicOnlyLookup`); `fetch` only carries discovery, JWKS and token requests to endpoints that
+ * `checkedLookup`); `fetch` only carries discovery, JWKS and token requests to endpoints that
  * were themselves accepted from a registered production source, and WHATWG fetch offers no
  * connect hook without swapping the Response class the OAuth library checks.
  */
@@ -234,7 +247,7 @@ async function assertPublicDestination(value: string, policy: UrlPolicy, resolve
   } catch (error) {
     throw new OutboundError(`could not resolve ${url.origin}`, 'network', { cause: error });
   }
-  if (addresses.length === 0 || addresses.some(({ address }) => !isPublicAddress(address))) {
+  if (addresses.length === 0 || addresses.some(({ address }) => !isAllowedAddress(address, policy))) {
     throw notPublic('endpoint');
   }
 }

@@ -1,10 +1,13 @@
 /**
  * Which EHR URLs we may call (the caller's {@link UrlPolicy}): absolute, https (loopback http
- * only for sandbox sources), no credentials, and for production sources public addresses only —
- * by name here, by resolved address in the outbound wrapper's DNS lookup (SSRF).
+ * only for sandbox sources), no credentials, and for production sources public addresses only
+ * (or inside the operator's `CHARTSIDE_ALLOW_PRIVATE_UPSTREAMS` ranges) — by literal host here,
+ * by resolved address in the outbound wrapper's DNS lookup (SSRF).
  */
 import type { LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { type AddressRanges, NO_ADDRESS_RANGES } from './address-ranges.ts';
 import { isLocalHostName, isPublicAddress } from './addresses.ts';
 
 export interface UrlPolicy {
@@ -12,10 +15,47 @@ export interface UrlPolicy {
   readonly allowLoopbackHttp: boolean;
   /**
    * Production FHIR sources: the host must be, and resolve only to, public addresses (no
-   * private, loopback, link-local, unique-local, CGNAT or metadata address). Refusals are
-   * `ehr_endpoint_not_allowed`, before any connection is made.
+   * private, loopback, link-local, unique-local, CGNAT or metadata address) or addresses in
+   * {@link allowedPrivateRanges}. Refusals are `ehr_endpoint_not_allowed`, before any
+   * connection is made.
    */
   readonly publicAddressesOnly?: boolean;
+  /** With `publicAddressesOnly`: private addresses the operator allows (on-premises EHRs). */
+  readonly allowedPrivateRanges?: AddressRanges;
+}
+
+/**
+ * The one policy constructor for calls on behalf of a FHIR source (discovery, token exchange and
+ * refresh, id_token keys, the FHIR proxy, the CDS relay's FHIR reads): only `sandbox` sources
+ * may use plain http, and then only on loopback; every other environment gets the public-address
+ * guard, widened by the config's allowed ranges (never to plain http).
+ */
+export function urlPolicyFor(
+  source: { readonly environment: string },
+  allowedPrivateRanges: AddressRanges,
+): UrlPolicy {
+  const sandbox = source.environment === 'sandbox';
+  return {
+    allowLoopbackHttp: sandbox,
+    publicAddressesOnly: !sandbox,
+    allowedPrivateRanges: sandbox ? NO_ADDRESS_RANGES : allowedPrivateRanges,
+  };
+}
+
+/**
+ * Calls that belong to no FHIR source (the app's CDS service, a CDS client's JWKS): judged by
+ * the gateway's mode, production like a production source, development and tests like a sandbox.
+ */
+export function urlPolicyForMode(mode: string, allowedPrivateRanges: AddressRanges): UrlPolicy {
+  return urlPolicyFor(
+    { environment: mode === 'production' ? 'production' : 'sandbox' },
+    allowedPrivateRanges,
+  );
+}
+
+/** Whether a resolved (or literal) address may be connected to under a public-only policy. */
+export function isAllowedAddress(address: string, policy: UrlPolicy): boolean {
+  return isPublicAddress(address) || (policy.allowedPrivateRanges?.has(address) ?? false);
 }
 
 /** A DNS lookup with `all: true` (injectable so tests can make a name resolve anywhere). */
@@ -38,14 +78,32 @@ export function assertAllowedUrl(value: string, policy: UrlPolicy, what: string)
       message: `The EHR’s ${what} must not contain credentials.`,
     });
   }
-  if (policy.publicAddressesOnly && isLocalHostName(url.hostname)) throw notPublic(what);
+  if (policy.publicAddressesOnly && !isAllowedHost(url.hostname, policy)) throw notPublic(what);
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && policy.allowLoopbackHttp && isLoopbackHost(url.hostname)) return url;
   throw new ChartsideError('insecure_endpoint', { message: `The EHR’s ${what} must use https.` });
 }
 
-/** A `net.connect` lookup that only ever returns checked, public addresses. */
-export function publicOnlyLookup(resolveHost: ResolveHost) {
+/**
+ * The host of a URL before any DNS: a literal must be an allowed address; a name passes here and
+ * is judged by what it resolves to, except names that always mean this machine or a metadata
+ * service (`localhost`, `*.internal`, `*.local`). Those pass only when the operator allows
+ * private ranges — on-premises EHRs are often `ehr.hospital.local` — and then face the same
+ * resolved-address check.
+ */
+function isAllowedHost(hostname: string, policy: UrlPolicy): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (isIP(host)) return isAllowedAddress(host, policy);
+  return !isLocalHostName(host) || (policy.allowedPrivateRanges?.cidrs.length ?? 0) > 0;
+}
+
+/** A `net.connect` lookup that only ever returns checked addresses: public, or in `allowed`. */
+export function checkedLookup(resolveHost: ResolveHost, allowed: AddressRanges) {
+  const policy: UrlPolicy = {
+    allowLoopbackHttp: false,
+    publicAddressesOnly: true,
+    allowedPrivateRanges: allowed,
+  };
   return (
     hostname: string,
     options: { all?: boolean },
@@ -53,7 +111,7 @@ export function publicOnlyLookup(resolveHost: ResolveHost) {
   ) => {
     resolveHost(hostname).then(
       (addresses) => {
-        if (addresses.length === 0 || addresses.some(({ address }) => !isPublicAddress(address))) {
+        if (addresses.length === 0 || addresses.some(({ address }) => !isAllowedAddress(address, policy))) {
           callback(notPublic('FHIR server'), '');
           return;
         }

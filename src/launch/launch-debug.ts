@@ -2,25 +2,90 @@
  * `/launch-debug?mb_launch=…` — the dev seed's App launch URL. It resolves the handle
  * server-side, as an app backend would, and shows the launch context (never a token), so the
  * guide's "Not Found" placeholder becomes a page that proves the launch worked.
+ *
+ * Who may see it (`CHARTSIDE_LAUNCH_DEBUG`, routes.ts): off, it is not routed. In development and
+ * tests anyone who has the handle. In production only a signed-in console user, and only a
+ * launch of their session's organization. The console's cookie is `Path=/admin`, so a browser
+ * never sends it to `/launch-debug`: there the page only redirects to `/admin/launch-debug`,
+ * under the cookie's path, where the session is read (and sign-in brings the user back).
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type ConsoleSession, loadSession, SESSION_COOKIE } from '../admin/sessions.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { html } from '../html/escape.ts';
 import { page } from '../html/page.ts';
 import type { Services } from '../services.ts';
-import { findLaunch } from './ehr-launches.ts';
+import { type EhrLaunch, findLaunch } from './ehr-launches.ts';
 import { isUuid } from './uuid.ts';
 
 type Row = [string, string | null];
+type DebugRequest = FastifyRequest<{ Querystring: Record<string, unknown> }>;
 
-export async function showLaunchDebug(services: Services, mbLaunch: unknown): Promise<string> {
-  if (typeof mbLaunch !== 'string' || !isUuid(mbLaunch)) {
+/** Where production serves the page: under the console cookie's path. */
+export const CONSOLE_LAUNCH_DEBUG_PATH = '/admin/launch-debug';
+
+/**
+ * Whether a console user may see a launch on the debug page: one of the organization their
+ * session shows. (Kept apart so a role, e.g. a platform admin's, can widen it in one place.)
+ */
+export function consoleUserMaySeeLaunch(
+  session: Pick<ConsoleSession, 'orgId'>,
+  launchOrgId: string,
+): boolean {
+  return session.orgId !== '' && session.orgId === launchOrgId;
+}
+
+export function launchDebugHandlers(services: Services) {
+  return {
+    /** Development and tests: the page itself, for anyone holding the handle. */
+    async open(request: DebugRequest, reply: FastifyReply) {
+      return sendPage(reply, await showLaunchDebug(services, request.query.mb_launch));
+    },
+    /** Production `/launch-debug`: on to the console path, where the session cookie is sent. */
+    async toConsole(request: DebugRequest, reply: FastifyReply) {
+      const query = request.url.indexOf('?');
+      const target = CONSOLE_LAUNCH_DEBUG_PATH + (query === -1 ? '' : request.url.slice(query));
+      return reply.header('cache-control', 'no-store').redirect(target, 303);
+    },
+    /** Production `/admin/launch-debug`: a signed-in console user, a launch of their organization. */
+    async forConsoleUser(request: DebugRequest, reply: FastifyReply) {
+      // request.cookies: this route's scope registers the cookie parser (routes.ts).
+      const session = await loadSession(services.db, request.cookies[SESSION_COOKIE]);
+      if (!session) {
+        const signIn = `/admin/sign-in?next=${encodeURIComponent(request.url)}`;
+        return reply.header('cache-control', 'no-store').redirect(signIn, 303);
+      }
+      const body = await showLaunchDebug(services, request.query.mb_launch, (launch) =>
+        consoleUserMaySeeLaunch(session, launch.org_id),
+      );
+      return sendPage(reply, body);
+    },
+  };
+}
+
+/**
+ * The page for `mb_launch`. A launch `maySee` refuses answers exactly like one that does not
+ * exist (no existence oracle across organizations).
+ */
+export async function showLaunchDebug(
+  services: Services,
+  mbLaunch: unknown,
+  maySee: (launch: EhrLaunch) => boolean = () => true,
+): Promise<string> {
+  if (typeof mbLaunch !== 'string' || mbLaunch === '') {
     throw new ChartsideError('bad_request', {
       param: 'mb_launch',
       message: 'Open this page with ?mb_launch=<launch id>.',
     });
   }
-  const launch = await findLaunch(services.db, mbLaunch);
-  if (!launch) throw new ChartsideError('resource_not_found', { message: 'No launch with this id.' });
+  // Any other value names a launch that does not exist: ids are v4 UUIDs, so only those are looked up.
+  const launch = isUuid(mbLaunch) ? await findLaunch(services.db, mbLaunch) : undefined;
+  if (!launch || !maySee(launch)) {
+    throw new ChartsideError('resource_not_found', {
+      param: 'mb_launch',
+      message: 'No launch with this id.',
+    });
+  }
   const context: Row[] = [
     ['mb_launch', launch.id],
     ['Status', launch.status],
@@ -60,4 +125,17 @@ export async function showLaunchDebug(services: Services, mbLaunch: unknown): Pr
   ${facts(tokens)}
 </div>`,
   );
+}
+
+function sendPage(reply: FastifyReply, body: string) {
+  // The App launch URL may open inside the EHR (PowerChart embeds apps), so framing stays
+  // allowed on /launch-debug (security/headers.ts); everything else a page could load is not.
+  return reply
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+    )
+    .send(body);
 }

@@ -1,8 +1,9 @@
+import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { LookupCache } from '../db/lookup-cache.ts';
 import type { Services } from '../services.ts';
 import { type CallbackSettings, finishLaunch } from './finish-launch.ts';
-import { showLaunchDebug } from './launch-debug.ts';
+import { CONSOLE_LAUNCH_DEBUG_PATH, launchDebugHandlers } from './launch-debug.ts';
 import { type LaunchSettings, startLaunch } from './start-launch.ts';
 
 /** Browser-facing routes: errors render as HTML pages (route config `surface: 'html'`). */
@@ -37,17 +38,18 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get<{ Querystring: Record<string, unknown> }>('/launch-debug', html, async (request, reply) => {
-    const body = await showLaunchDebug(services, request.query.mb_launch);
-    // The App launch URL may open inside the EHR (PowerChart embeds apps), so framing stays
-    // allowed here; everything else a page could load is not.
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header(
-        'content-security-policy',
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
-      )
-      .send(body);
-  });
+  // Off (the production default): not routed, so it answers exactly like an unknown path.
+  if (services.config.launchDebugPage) {
+    const debug = launchDebugHandlers(services);
+    type Debug = { Querystring: Record<string, unknown> };
+    if (services.config.mode !== 'production') {
+      app.get<Debug>('/launch-debug', html, debug.open);
+    } else {
+      app.get<Debug>('/launch-debug', html, debug.toConsole);
+      app.register(async (scope) => {
+        await scope.register(cookie);
+        scope.get<Debug>(CONSOLE_LAUNCH_DEBUG_PATH, html, debug.forConsoleUser);
+      });
+    }
+  }
 }

@@ -96,7 +96,7 @@ export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchang
 
   let idTokenClaims: Record<string, unknown> | null = null;
   if (typeof result.id_token === 'string') {
-    idTokenClaims = await verifyIdTokenSignature(deps, result.id_token, client.clientId, smart);
+    idTokenClaims = await verifyIdTokenSignature(deps, result.id_token, client.clientId, exchange);
   }
   return toTokenSet(result, idTokenClaims);
 }
@@ -105,13 +105,15 @@ async function verifyIdTokenSignature(
   deps: CodeExchangeDeps,
   idToken: string,
   clientId: string,
-  smart: SmartConfiguration,
+  { smart, policy }: Pick<CodeExchange, 'smart' | 'policy'>,
 ): Promise<Record<string, unknown>> {
-  const keys: IdTokenKeys = await resolveIdTokenJwksUri(deps.http, idToken, smart).catch((error: unknown) => {
-    throw new TokenExchangeError('could not find the id_token signing keys', { cause: error });
-  });
+  const keys: IdTokenKeys = await resolveIdTokenJwksUri(deps.http, idToken, smart, policy).catch(
+    (error: unknown) => {
+      throw new TokenExchangeError('could not find the id_token signing keys', { cause: error });
+    },
+  );
   try {
-    const { payload } = await jwtVerify(idToken, deps.jwks.resolverFor(keys.jwksUri), {
+    const { payload } = await jwtVerify(idToken, deps.jwks.resolverFor(keys.jwksUri, policy), {
       audience: clientId,
       issuer: keys.issuer,
       algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256', 'PS384'],

@@ -4,7 +4,7 @@
  */
 import { decodeJwt } from 'jose';
 import { type OutboundHttp, readJsonBody } from '../http/outbound.ts';
-import { assertAllowedUrl } from '../http/url-policy.ts';
+import { assertAllowedUrl, type UrlPolicy } from '../http/url-policy.ts';
 import type { SmartConfiguration } from './discovery.ts';
 
 export interface IdTokenKeys {
@@ -33,21 +33,23 @@ export function isTrustedIdTokenIssuer(iss: string, smart: SmartConfiguration): 
 
 /**
  * The JWKS for an id_token: the SMART configuration's `jwks_uri`, else the issuer's OpenID
- * configuration (only for a trusted issuer, so an id_token cannot point us anywhere else).
+ * configuration (only for a trusted issuer, so an id_token cannot point us anywhere else), under
+ * the source's policy (SSRF guard) like every other call for it.
  */
 export async function resolveIdTokenJwksUri(
   http: OutboundHttp,
   idToken: string,
   smart: SmartConfiguration,
+  policy: UrlPolicy,
 ): Promise<IdTokenKeys> {
   const { iss } = decodeJwt(idToken);
   if (typeof iss !== 'string' || !isTrustedIdTokenIssuer(iss, smart))
     throw new Error('untrusted id_token issuer');
   if (smart.jwksUri) return { issuer: iss, jwksUri: smart.jwksUri };
-  const policy = { allowLoopbackHttp: new URL(smart.tokenEndpoint).protocol === 'http:' };
   const configurationUrl = `${iss.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const response = await http.fetch(assertAllowedUrl(configurationUrl, policy, 'OpenID configuration'), {
     headers: { accept: 'application/json' },
+    policy,
   });
   if (!response.ok) throw new Error(`openid-configuration answered ${response.status}`);
   const document = (await readJsonBody(response)) as { jwks_uri?: unknown };

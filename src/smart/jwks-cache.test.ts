@@ -3,7 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
+import { NO_ADDRESS_RANGES, parseAddressRanges } from '../http/address-ranges.ts';
 import { createOutboundHttp } from '../http/outbound.ts';
+import { urlPolicyFor } from '../http/url-policy.ts';
 import { createJwksCache } from './jwks-cache.ts';
 
 async function key(kid: string) {
@@ -24,23 +26,24 @@ describe('remote JWKS cache', async () => {
   after(() => server.close());
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwk`;
   const http = createOutboundHttp({ timeoutMs: 2000 });
+  const sandbox = urlPolicyFor({ environment: 'sandbox' }, NO_ADDRESS_RANGES);
   const sign = (k: typeof a) =>
     new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: k.kid }).sign(k.privateKey);
 
   it('fetches once and reuses the keys', async () => {
     const cache = createJwksCache(http);
     fetches = 0;
-    await jwtVerify(await sign(a), cache.resolverFor(url));
-    await jwtVerify(await sign(a), cache.resolverFor(url));
+    await jwtVerify(await sign(a), cache.resolverFor(url, sandbox));
+    await jwtVerify(await sign(a), cache.resolverFor(url, sandbox));
     assert.equal(fetches, 1);
   });
 
   it('refetches once on an unknown kid (rotation) and then verifies', async () => {
     const cache = createJwksCache(http, { cooldownMs: 0 });
     fetches = 0;
-    await jwtVerify(await sign(a), cache.resolverFor(url));
+    await jwtVerify(await sign(a), cache.resolverFor(url, sandbox));
     published = [a.jwk, b.jwk];
-    await jwtVerify(await sign(b), cache.resolverFor(url));
+    await jwtVerify(await sign(b), cache.resolverFor(url, sandbox));
     assert.equal(fetches, 2);
     published = [a.jwk];
   });
@@ -48,8 +51,24 @@ describe('remote JWKS cache', async () => {
   it('does not refetch within the cooldown, so unknown kids fail fast', async () => {
     const cache = createJwksCache(http, { cooldownMs: 60_000 });
     fetches = 0;
-    await jwtVerify(await sign(a), cache.resolverFor(url));
-    await assert.rejects(jwtVerify(await sign(b), cache.resolverFor(url)), /no applicable key/i);
+    await jwtVerify(await sign(a), cache.resolverFor(url, sandbox));
+    await assert.rejects(jwtVerify(await sign(b), cache.resolverFor(url, sandbox)), /no applicable key/i);
     assert.equal(fetches, 1);
+  });
+
+  it('fetches under the caller’s policy: a production one refuses the loopback set unless its range is allowed', async () => {
+    const cache = createJwksCache(http);
+    fetches = 0;
+    const refused = (error: unknown) => (error as { code?: string }).code === 'ehr_endpoint_not_allowed';
+    const production = urlPolicyFor({ environment: 'production' }, NO_ADDRESS_RANGES);
+    const https = url.replace('http:', 'https:');
+    await assert.rejects(jwtVerify(await sign(a), cache.resolverFor(url, production)), refused);
+    await assert.rejects(jwtVerify(await sign(a), cache.resolverFor(https, production)), refused);
+    // Allowed, the https call goes out (and fails the TLS handshake with this plain-http server);
+    // plain http stays refused.
+    const allowed = urlPolicyFor({ environment: 'production' }, parseAddressRanges('127.0.0.0/8'));
+    await assert.rejects(jwtVerify(await sign(a), cache.resolverFor(https, allowed)), /could not reach/);
+    await assert.rejects(jwtVerify(await sign(a), cache.resolverFor(url, allowed)), /must use https/);
+    assert.equal(fetches, 0, 'no key set was served');
   });
 });
