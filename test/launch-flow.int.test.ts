@@ -111,6 +111,7 @@ for (const { engine, authMethod } of matrix) {
       assert.deepEqual(Object.keys(body).sort(), [
         'created_at',
         'encounter',
+        'environment',
         'fhir_base_url',
         'fhir_source',
         'fhir_user',
@@ -128,6 +129,7 @@ for (const { engine, authMethod } of matrix) {
       assert.equal(body.fhir_user, 'Practitioner/12742069');
       assert.equal(body.fhir_base_url, stack.sandbox.fhirBaseUrl);
       assert.match(body.fhir_source as string, /^fhirsrc_/);
+      assert.equal(body.environment, 'sandbox', 'the source’s environment when the launch started');
       assert.match(String(body.scope), /\blaunch\b/);
       assert.ok(!Number.isNaN(Date.parse(body.created_at as string)));
     });

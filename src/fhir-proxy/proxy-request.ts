@@ -3,7 +3,8 @@
  * launch's EHR token, the answer relayed back (relay.ts). Requests without a valid API key are
  * refused before anything else and, having no org, are not in an org's audit trail.
  *
- * 1. the API key must belong to the launch's org (another org's launch answers like a missing one);
+ * 1. the API key must belong to the launch's org and environment (any other launch answers like a
+ *    missing one);
  * 2. the path must stay under the FHIR base (fhir-path.ts);
  * 3. the token is renewed first when it is about to expire, and once more when the EHR answers
  *    401 (launch-tokens.ts), then the request is sent again;
@@ -12,6 +13,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyPrincipal, authenticateApiKey } from '../api/api-keys.ts';
+import { principalMayRead } from '../api/launch-contexts.ts';
 import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
 import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
@@ -83,7 +85,7 @@ async function forward(
   const { launchId } = request.params;
   // Another org's launch answers exactly like a missing one, whatever the path: no existence oracle.
   const launch = isUuid(launchId) ? await loadProxiedLaunch(deps, launchId) : undefined;
-  if (!launch || launch.org_id !== principal.orgId) {
+  if (!launch || !principalMayRead(principal, launch)) {
     throw new ChartsideError('resource_not_found', { param: 'launchId', message: 'No launch with this id.' });
   }
   audit.launchId = launch.id;
