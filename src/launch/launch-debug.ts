@@ -89,6 +89,7 @@ export async function showLaunchDebug(
   const context: Row[] = [
     ['mb_launch', launch.id],
     ['Status', launch.status],
+    ['Environment', launch.environment],
     ['Patient', launch.patient_fhir_id && `Patient/${launch.patient_fhir_id}`],
     ['Encounter', launch.encounter_fhir_id && `Encounter/${launch.encounter_fhir_id}`],
     ['fhirUser', launch.fhir_user],
@@ -110,9 +111,15 @@ export async function showLaunchDebug(
   const facts = (rows: Row[]) =>
     html`<dl>${rows.filter(([, value]) => value !== null).map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
   const ok = launch.status === 'ready';
+  // Production looks different on purpose: those are real patients (inline styles: the CSP allows them here).
+  const environment =
+    launch.environment === 'production'
+      ? html`<p id="environment" style="background:#7a1f1f;color:#fff;padding:.5rem .8rem;border-radius:6px;font-weight:600">PRODUCTION · real patient data</p>`
+      : html`<p id="environment" style="background:#e8f3ee;color:#1d6b47;border:1px dashed #7fb79b;padding:.5rem .8rem;border-radius:6px">Sandbox · synthetic test patients</p>`;
   return page(
     'Launch debug',
     html`<p class="eyebrow">Launch debug</p>
+${environment}
 <div class="card">
   <h1 class="${ok ? 'status-ok' : launch.status === 'failed' ? 'status-bad' : ''}">${ok ? 'Launch succeeded' : `Launch ${launch.status}`}</h1>
   <p class="muted">This is Chartside’s built-in launch-debug page. Your app resolves the same handle with

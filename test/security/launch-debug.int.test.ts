@@ -171,6 +171,11 @@ describe('/launch-debug in production, turned on', () => {
     assert.match(page.body, /Encounter\/97953483/);
     assert.match(page.body, /Practitioner\/12742069/);
     assert.match(page.body, /yes \(sealed\)/);
+    assert.match(
+      page.body,
+      /id="environment"[^>]*>PRODUCTION · real patient data/,
+      'production looks different',
+    );
     assertNoToken(page);
     const row = await app.services.db
       .selectFrom('ehr_launch')
