@@ -1,7 +1,8 @@
-/** Settings, Settings → Connections, and each vendor's Clinical Workflow page. */
+/** Settings (with the Go-live checklist), Settings → Connections, and each vendor's Clinical Workflow page. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../audit/audit-log.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { type GoLiveReport, runGoLiveChecks } from '../go-live/checks.ts';
 import type { Services } from '../services.ts';
 import { credentialsDiffer, findConnection, setConnection } from '../settings/connections.ts';
 import { VENDORS, type Vendor } from '../settings/fhir-sources.ts';
@@ -58,39 +59,47 @@ export function connectionHandlers(services: Services) {
     };
   }
 
+  async function settingsView(session: ConsoleSession, goLive: GoLiveReport | null) {
+    let connectionsReady = 0;
+    for (const vendor of VENDORS) {
+      const connection = await findConnection(db, session.orgId, vendor);
+      if (connection && (await launchBlockers(db, config, vendor, connection)).length === 0)
+        connectionsReady++;
+    }
+    const count = async (query: Promise<{ n: number | string | bigint } | undefined>) =>
+      Number((await query)?.n ?? 0);
+    return settingsPage(session, {
+      connectionsReady,
+      sources: await count(
+        db
+          .selectFrom('fhir_source')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst(),
+      ),
+      activeKeys: await count(
+        db
+          .selectFrom('api_key')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('org_id', '=', session.orgId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst(),
+      ),
+      signingKeys: services.keyRing.jwks.keys.length,
+      orgId: session.orgId,
+      goLive,
+    });
+  }
+
   return {
     async settings(request: FastifyRequest, reply: FastifyReply) {
+      return sendPage(reply, 200, await settingsView(sessionOf(request), null));
+    },
+
+    /** "Run go-live check": the same checks as `chartside doctor`, answered on the page itself. */
+    async goLive(request: FastifyRequest, reply: FastifyReply) {
       const session = sessionOf(request);
-      let connectionsReady = 0;
-      for (const vendor of VENDORS) {
-        const connection = await findConnection(db, session.orgId, vendor);
-        if (connection && (await launchBlockers(db, config, vendor, connection)).length === 0)
-          connectionsReady++;
-      }
-      const count = async (query: Promise<{ n: number | string | bigint } | undefined>) =>
-        Number((await query)?.n ?? 0);
-      return sendPage(
-        reply,
-        200,
-        settingsPage(session, {
-          connectionsReady,
-          sources: await count(
-            db
-              .selectFrom('fhir_source')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .executeTakeFirst(),
-          ),
-          activeKeys: await count(
-            db
-              .selectFrom('api_key')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('org_id', '=', session.orgId)
-              .where('revoked_at', 'is', null)
-              .executeTakeFirst(),
-          ),
-          signingKeys: services.keyRing.jwks.keys.length,
-        }),
-      );
+      const report = await runGoLiveChecks(services, session.orgId);
+      return sendPage(reply, 200, await settingsView(session, report));
     },
 
     async list(request: FastifyRequest, reply: FastifyReply) {

@@ -53,6 +53,7 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         signedIn.get('/audit', page, activity.audit);
 
         signedIn.get('/settings', page, connections.settings);
+        signedIn.post('/settings/go-live', page, connections.goLive);
         signedIn.get('/settings/connections', page, connections.list);
         signedIn.get<VendorParam>('/settings/connections/:vendor', page, connections.show);
         signedIn.post<VendorParam>('/settings/connections/:vendor', page, connections.save);

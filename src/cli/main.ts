@@ -6,6 +6,7 @@ import { adminCommand, isAdminCommand } from './admin-commands.ts';
 import { auditCommand } from './audit-command.ts';
 import { CliUsageError, exitCodeFor, reasonFor } from './cli-errors.ts';
 import { runDev } from './dev.ts';
+import { doctorCommand } from './doctor-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { operatorCommand } from './operator-commands.ts';
 import { runSandbox, runServe } from './run-commands.ts';
@@ -24,6 +25,7 @@ const USAGE = `Usage: chartside <command>
   cds-issuer add --org ID --issuer ISS --jwks-url URL [--jku URL]...   an EHR trusted to call the CDS Hooks URL
   admin create --email E --password-stdin [--org ID] [--json]   a console operator
   audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]
+  doctor --org ID [--json]   go-live check: PUBLIC_URL, JWKS, production sources, credentials, launch URLs; exit 1 if any fails
   keys rotate [--alg RS384|ES384] [--json]   a new signing key: published now, signs after the lead time
   keys export --out FILE --passphrase-stdin [--json]   the signing keys, encrypted, for another deployment
   keys import --in FILE --passphrase-stdin [--json]    sign with those keys; this deployment's own keys retire
@@ -40,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'dev') return runDev(process.env);
   if (command === 'sandbox') return runSandbox(rest, process.env);
   if (command === 'audit') return auditCommand(rest, process.env);
+  if (command === 'doctor') return doctorCommand(rest, process.env);
   const sub = rest[0];
   if (command === 'admin' && sub) return operatorCommand(sub, rest.slice(1), process.env);
   if (command === 'keys' && sub) return keysCommand(sub, rest.slice(1), process.env);
