@@ -76,7 +76,13 @@ describe('launch request errors (GET /api/auth/smart/launch/:orgId)', () => {
 
   it('an org without a Cerner connection: a clear page', async () => {
     const { createOrganization } = await import('../src/settings/organizations.ts');
-    const org = await createOrganization(stack.gateway.services.db, { name: 'No connection yet' });
+    const { linkOrgToSource } = await import('../src/settings/org-links.ts');
+    const { findFhirSourceByIss } = await import('../src/settings/fhir-sources.ts');
+    const { db } = stack.gateway.services;
+    const org = await createOrganization(db, { name: 'No connection yet' });
+    // Linked to the tenant (else the launch stops earlier, at fhir_source_not_linked).
+    const source = await findFhirSourceByIss(db, stack.sandbox.fhirBaseUrl);
+    await linkOrgToSource(db, { orgId: org.id, sourceId: source?.id as string, actor: 'test' });
     const response = await fetch(
       `${stack.gatewayUrl}/api/auth/smart/launch/${org.id}?iss=${encodeURIComponent(stack.sandbox.fhirBaseUrl)}&launch=abc`,
     );
