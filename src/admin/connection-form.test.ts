@@ -84,8 +84,8 @@ describe('the Clinical Workflow form', () => {
       null,
     );
     assert.match(
-      validateConnectionForm(read({ ...base, client_secret: 'x', remove_client_secret: 'on' }), dev, 'both').errors
-        .client_secret ?? '',
+      validateConnectionForm(read({ ...base, client_secret: 'x', remove_client_secret: 'on' }), dev, 'both')
+        .errors.client_secret ?? '',
       /not both/,
     );
   });
