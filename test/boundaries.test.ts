@@ -1,6 +1,6 @@
 /**
  * The sandbox is a separate system: it imports nothing from the gateway, and the gateway imports
- * nothing from it (DESIGN.md "Local Cerner sandbox"). Only the CLI composes the two.
+ * nothing from it (docs/architecture.md#rooms). Only the CLI composes the two.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { setConnection } from '../src/settings/connections.ts';
 import { driveLaunch, launchIdFrom, readContext } from './support/launch-driver.ts';
 import { type Stack, startStack } from './support/stack.ts';
 
-describe('granted scopes may be fewer than requested (cerner-smart.md §10.6)', () => {
+describe('granted scopes may be fewer than requested (docs/cerner.md §5)', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({});

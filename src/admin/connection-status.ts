@@ -20,7 +20,7 @@ export const VENDOR_PRODUCTS: Record<Vendor, string> = {
   smart: 'any EHR that supports the SMART App Launch (v1 or v2)',
 };
 
-/** The org-scoped CDS Hooks discovery URL the EHR calls (DESIGN.md wire contract). */
+/** The org-scoped CDS Hooks discovery URL the EHR calls (README.md#cds-hooks-relay). */
 export function cdsHooksUrl(config: Pick<Config, 'publicUrl'>, orgId: string): string {
   return `${config.publicUrl}/api/cds/${encodeURIComponent(orgId)}/cds-services`;
 }

@@ -1,6 +1,6 @@
 /**
  * `GET /launch-contexts/:id` — the app backend resolves `mb_launch` to the launch context.
- * Shape exactly as DESIGN.md: every field present, `null` when unknown.
+ * Shape exactly as docs/architecture.md#wire-surfaces: every field present, `null` when unknown.
  */
 import { recordAudit } from '../audit/audit-log.ts';
 import { ChartsideError } from '../errors/catalogue.ts';

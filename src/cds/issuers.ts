@@ -10,7 +10,7 @@ import { ChartsideError } from '../errors/catalogue.ts';
 import { getOrganization } from '../settings/organizations.ts';
 import { validateAdminUrl } from '../settings/validation.ts';
 
-/** Cerner's CDS Hooks issuer and its key set (cerner-smart.md §8). */
+/** Cerner's CDS Hooks issuer and its key set (docs/cerner.md §9). */
 export const CERNER_CDS_ISSUER = 'https://cds-hooks.cerner.com';
 export const CERNER_CDS_JWKS_URL = 'https://authorization.cerner.com/jwk';
 

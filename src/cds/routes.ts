@@ -1,5 +1,5 @@
 /**
- * The org-scoped CDS Hooks URL the EHR calls (DESIGN.md "CDS Hooks URL"), in its own scope (API
+ * The org-scoped CDS Hooks URL the EHR calls (README.md#cds-hooks-relay), in its own scope (API
  * envelope errors with a `WWW-Authenticate` challenge on 401). Wiring only; see README.md.
  */
 import type { FastifyInstance } from 'fastify';

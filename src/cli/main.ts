@@ -1,5 +1,5 @@
 /**
- * The `chartside` command. Spellings are a contract (DESIGN.md "Command line"): outside scripts
+ * The `chartside` command. Spellings are a contract (README.md#command-line): outside scripts
  * call these. Exit 0 on success, 2 on bad input with a one-line reason, 1 on anything else.
  */
 import { adminCommand, isAdminCommand } from './admin-commands.ts';

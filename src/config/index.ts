@@ -53,7 +53,7 @@ export interface Config extends SecuritySettings, HardeningSettings {
   /**
    * Refresh an EHR access token once less than this many seconds of its life are left
    * (`CHARTSIDE_REFRESH_SKEW_SECONDS`, default 60). Cerner asks clients to refresh before expiry,
-   * not at the last moment (cerner-smart.md §4.5); keep it well under the token lifetime (570 s).
+   * not at the last moment (docs/cerner.md §7); keep it well under the token lifetime (570 s).
    */
   readonly refreshSkewSeconds: number;
   /**

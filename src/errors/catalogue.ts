@@ -2,7 +2,7 @@
  * The one error catalogue. Handlers throw {@link ChartsideError}; a renderer per surface
  * (API envelope, HTML page, …) turns it into a body. Codes are stable: scripts branch on them.
  *
- * Types and statuses follow DESIGN.md "Every API error uses one envelope".
+ * Types and statuses follow docs/architecture.md#errors.
  */
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 

@@ -5,7 +5,7 @@ import type { ChartsideError, ErrorCode, ErrorType } from './catalogue.ts';
 
 export type Surface = 'api' | 'html' | 'fhir' | 'cds';
 
-/** The API envelope of DESIGN.md: all six keys always present. */
+/** The API envelope of docs/architecture.md#errors: all six keys always present. */
 export function renderApiError(error: ChartsideError, requestId: string) {
   return {
     error: {

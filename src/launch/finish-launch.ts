@@ -46,7 +46,7 @@ export async function finishLaunch(
 
   const ehrError = param(query.error);
   if (ehrError) {
-    // Cerner sends `error` and `error_uri`, never `error_description` (cerner-smart.md §3).
+    // Cerner sends `error` and `error_uri`, never `error_description` (docs/cerner.md §8).
     const ehrErrorUri = param(query.error_uri);
     await failLaunch(db, pending.launchId, { code: 'oauth_error', ehrError, ehrErrorUri, requestId });
     throw new ChartsideError('oauth_error', {

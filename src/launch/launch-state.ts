@@ -1,6 +1,6 @@
 /**
  * Launch state: the `state` we send to the EHR, kept server-side (never in a cookie the flow
- * depends on: PowerChart's embedded browsers share or drop storage, cerner-smart.md §9).
+ * depends on: PowerChart's embedded browsers share or drop storage, docs/cerner.md §11).
  * 256 random bits, stored as a SHA-256 hash, single use, ten-minute life.
  */
 

@@ -8,7 +8,7 @@
  * - across processes, the caller that takes the `refresh:<launch id>` lease (lease.ts) refreshes,
  *   and the others poll until the lease is free and then read the stored result;
  * - the lease cannot be taken again within a minute of its last taking, because Cerner throttles
- *   more frequent refreshes (cerner-smart.md §4.5); callers then keep using the current token.
+ *   more frequent refreshes (docs/cerner.md §7); callers then keep using the current token.
  *
  * The stored access token's sealed envelope (random IV, so it changes on every refresh) tells a
  * caller whether the token changed since it read the launch.
@@ -29,7 +29,7 @@ import { tokenContext } from './ehr-launches.ts';
 import { newHolderId, releaseLease, tryAcquireLease } from './lease.ts';
 import { type EndReason, endLaunch, pastMaxAge, tokenUnavailable } from './lifecycle.ts';
 
-/** Cerner may throttle a client that refreshes more often than once a minute (§4.5). */
+/** Cerner may throttle a client that refreshes more often than once a minute (docs/cerner.md §7). */
 export const REFRESH_MIN_INTERVAL_MS = 60_000;
 /** A lease outlives the refresh call it guards by this much (database round trips, clock jitter). */
 const LEASE_MARGIN_MS = 5_000;

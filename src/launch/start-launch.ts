@@ -29,7 +29,7 @@ import { newState } from './launch-state.ts';
 import { callbackUrl } from './urls.ts';
 
 const MAX_ISS_LENGTH = 2048;
-/** Epic's launch parameter can be a long JWT (cerner-smart.md §11). */
+/** Epic's launch parameter can be a long JWT (docs/cerner.md §12). */
 const MAX_LAUNCH_LENGTH = 4096;
 
 export interface LaunchQuery {

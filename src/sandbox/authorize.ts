@@ -102,7 +102,7 @@ export function authorizeHandlers(ctx: SandboxContext) {
           ['client', redirect.clientId],
           ['tenant', tenant],
         ]);
-        // Cerner sends no error_description (research section 3).
+        // Cerner sends no error_description (docs/cerner.md §8).
         const location = withParams(redirect.target, [
           ['state', params.state],
           ['error', error.error],

@@ -1,7 +1,7 @@
 /**
  * The chart's CDS Hooks client: when the Test Sandbox chart opens a patient, `patient-view` is
  * fired at each of the app's registered CDS service URLs, as Cerner's CDS Hooks beta does
- * (cerner-smart.md §8): a JWT signed with the sandbox's published P-384 key (`iss` = the
+ * (docs/cerner.md §9): a JWT signed with the sandbox's published P-384 key (`iss` = the
  * configured CDS issuer, `aud` = the exact service URL), `fhirServer` and a short-lived
  * `fhirAuthorization` for the patient, the context, and the Patient as prefetch.
  */

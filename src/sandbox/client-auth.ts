@@ -1,7 +1,7 @@
 /**
  * Client authentication at the token and revocation endpoints (S5): client_secret_basic,
- * private_key_jwt (SMART Backend Services rules, as Cerner points to them; research section
- * 4.1), or a public client naming itself. Exactly one method per request.
+ * private_key_jwt (SMART Backend Services rules, as Cerner points to them; docs/cerner.md
+ * §4), or a public client naming itself. Exactly one method per request.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
@@ -150,7 +150,7 @@ export async function authenticateClient(
   endpointUrl: string,
 ): Promise<AuthenticatedClient> {
   if (fields.client_secret !== undefined) {
-    // client_secret_post is not supported by Cerner (section 4.1).
+    // client_secret_post is not supported by Cerner (docs/cerner.md §4).
     throw new TokenEndpointError(
       'invalid_client',
       URN.invalidClientCredentials,

@@ -1,18 +1,18 @@
 /**
  * Configuration of the local Cerner sandbox: the public option types, their defaults, and the
  * validation of a JSON config file. Mirrors the "Simulator spec" S1 configuration model of
- * docs/research/cerner-smart.md, reduced to what a Code Console registration carries.
+ * docs/cerner.md §13, reduced to what a Code Console registration carries.
  */
 import { readFileSync } from 'node:fs';
 
-/** Cerner's public code-sandbox tenant (research section 1). */
+/** Cerner's public code-sandbox tenant (docs/cerner.md §10). */
 export const DEFAULT_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_HOST = '127.0.0.1';
-/** Cerner access tokens live 600 s (JWT exp - iat); expires_in reports 30 s less (section 4.3). */
+/** Cerner access tokens live 600 s (JWT exp - iat); expires_in reports 30 s less (docs/cerner.md §5). */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 600;
 export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
-/** Cerner's CDS Hooks JWT issuer (cerner-smart.md §8). */
+/** Cerner's CDS Hooks JWT issuer (docs/cerner.md §9). */
 export const DEFAULT_CDS_ISSUER = 'https://cds-hooks.cerner.com';
 
 /** One app as registered in Code Console plus its Cerner Central system account. */
@@ -59,7 +59,7 @@ export interface SandboxOptions {
   accessTokenLifetimeSeconds?: number;
   /**
    * Default false, as Cerner: a refresh answers without a new refresh token and the old one keeps
-   * working (research section 4.5). true: every refresh issues a new refresh token and revokes
+   * working (docs/cerner.md §7). true: every refresh issues a new refresh token and revokes
    * the one it was called with (rotation, as other servers do).
    */
   rotateRefreshTokens?: boolean;
@@ -81,7 +81,7 @@ function isObject(value: unknown): value is Json {
 
 /**
  * An absolute URI: a scheme plus a host or a path. `app://` is not absolute, `app://callback`
- * is (research section 3, redirect_uri row).
+ * is (docs/cerner.md §3, redirect_uri row).
  */
 export function isAbsoluteUrl(value: string): boolean {
   try {
@@ -160,7 +160,7 @@ function validateApp(raw: unknown, where: string): SandboxAppRegistration {
   const redirectUris = read.stringList(raw, 'redirectUris');
   if (redirectUris.length === 0) read.fail('redirectUris', 'needs at least one URI');
   for (const uri of redirectUris) {
-    // Cerner requires absolute redirect URIs (research section 3, redirect_uri row).
+    // Cerner requires absolute redirect URIs (docs/cerner.md §3, redirect_uri row).
     if (!isAbsoluteUrl(uri)) read.fail('redirectUris', `contains a URI that is not absolute: ${uri}`);
   }
   const launchUri = read.string(raw, 'launchUri', true);

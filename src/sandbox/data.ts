@@ -1,7 +1,7 @@
 /**
  * Fixture data of the sandbox tenant: the synthetic patients, their launch encounters, the
  * practitioner behind the `portal` login, and the sign-in users. Ids, names and birth dates come
- * from research section 6; descriptions, MRNs (except Joe's 6931) and encounter details are
+ * from docs/cerner.md §10; descriptions, MRNs (except Joe's 6931) and encounter details are
  * local inventions that match the vital signs in vitals.ts.
  */
 import type { Encounter, Patient, Practitioner } from 'fhir/r4.js';
@@ -16,7 +16,7 @@ export interface SandboxPatient {
   family: string;
   gender: 'male' | 'female';
   birthDate: string;
-  /** Encounter id used by Cerner's sandbox launches for this patient (section 6). */
+  /** Encounter id used by Cerner's sandbox launches for this patient (docs/cerner.md §10). */
   encounterId: string;
   /** Start of that encounter (local invention). */
   encounterStart: string;
@@ -181,7 +181,7 @@ export interface SandboxUser {
 }
 
 /**
- * `portal`/`portal` is the sandbox provider login (section 6). `clinician2` is a local,
+ * `portal`/`portal` is the sandbox provider login (docs/cerner.md §10). `clinician2` is a local,
  * test-only identity (no password: it cannot sign in on the login page) so tests can present a
  * session of another user and provoke `launch:mismatched-identity` (S4.9).
  */

@@ -22,7 +22,7 @@ describe('sandbox discovery (S3)', () => {
     assert.ok(!sandbox.origin.endsWith('/'));
   });
 
-  it('answers smart-configuration in the 2026 shape with the hosts/ token URL (section 2.1)', async () => {
+  it('answers smart-configuration in the 2026 shape with the hosts/ token URL (docs/cerner.md §2)', async () => {
     const response = await get(`${sandbox.fhirBaseUrl}/.well-known/smart-configuration`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
@@ -86,7 +86,7 @@ describe('sandbox discovery (S3)', () => {
     assert.equal(response.status, 404);
   });
 
-  it('serves /metadata without auth, with the oauth-uris extension (section 2.2)', async () => {
+  it('serves /metadata without auth, with the oauth-uris extension (docs/cerner.md §2)', async () => {
     const response = await get(`${sandbox.fhirBaseUrl}/metadata`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^application\/fhir\+json/);
@@ -130,7 +130,7 @@ describe('sandbox discovery (S3)', () => {
     );
   });
 
-  it('publishes the JWKS in Cerner shape: EC P-256, EC P-384 and RSA, no alg or use (section 4.8)', async () => {
+  it('publishes the JWKS in Cerner shape: EC P-256, EC P-384 and RSA, no alg or use (docs/cerner.md §6)', async () => {
     const response = await get(`${sandbox.origin}/jwk`);
     assert.equal(response.status, 200);
     const { keys } = (await response.json()) as { keys: Record<string, string>[] };
@@ -151,7 +151,7 @@ describe('sandbox discovery (S3)', () => {
     assert.match(keys[2]?.kid ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\.rsa$/);
   });
 
-  it('serves the OIDC discovery document under the idsp issuer (section 4.7)', async () => {
+  it('serves the OIDC discovery document under the idsp issuer (docs/cerner.md §6)', async () => {
     const response = await get(`${tenantBase}/oidc/idsps/${sandbox.tenant}/.well-known/openid-configuration`);
     assert.equal(response.status, 200);
     const body = (await response.json()) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
- * Discovery documents (S3): SMART configuration in Cerner's 2026 shape (research section 2.1),
- * the CapabilityStatement with the oauth-uris extension (section 2.2), the OIDC discovery
- * document (section 4.7), the JWKS (section 4.8) and the SMART style file.
+ * Discovery documents (S3): SMART configuration in Cerner's 2026 shape (docs/cerner.md §2),
+ * the CapabilityStatement with the oauth-uris extension (docs/cerner.md §2), the OIDC discovery
+ * document (docs/cerner.md §6), the JWKS (docs/cerner.md §6) and the SMART style file.
  */
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -15,7 +15,7 @@ type TenantRequest = FastifyRequest<{ Params: { tenant: string } }>;
 const SUPPORTED_TYPES = ['Patient', 'Encounter', 'Observation', 'Practitioner'] as const;
 type SupportedType = (typeof SUPPORTED_TYPES)[number];
 
-/** Resource types the sandbox serves, with the search parameters of section 7. */
+/** Resource types the sandbox serves, with the search parameters of docs/cerner.md §14. */
 export const SUPPORTED_SEARCH_PARAMS: Record<SupportedType, string[]> = {
   Patient: [
     '_id',
@@ -34,7 +34,7 @@ export const SUPPORTED_SEARCH_PARAMS: Record<SupportedType, string[]> = {
   Practitioner: ['_id', 'name', 'family', 'given'],
 };
 
-/** The capability list exactly as captured live in 2026 (section 2.1). */
+/** The capability list exactly as captured live in 2026 (docs/cerner.md §2). */
 const CAPABILITIES = [
   'authorize-post',
   'launch-ehr',

@@ -1,5 +1,5 @@
 /**
- * Cerner's error vocabulary: `urn:cerner:error:…` codes (research sections 3, 4.1, 4.5, 4.6 and
+ * Cerner's error vocabulary: `urn:cerner:error:…` codes (docs/cerner.md §4, §7 and §8, and
  * the FCC-ERR list) and the `error_uri` that carries them. Errors are thrown by the endpoint
  * logic and rendered by one place per surface (authorize page or redirect, token JSON).
  */
@@ -87,7 +87,7 @@ export class ErrorInstances {
 
 /**
  * `{origin}/errors/{urlencode(URN)}/instances/{uuid}?…`: the URN is percent-encoded inside the
- * path, so it appears double-encoded once the whole URI is a query value (section 3).
+ * path, so it appears double-encoded once the whole URI is a query value (docs/cerner.md §8).
  */
 export function buildErrorUri(
   origin: string,

@@ -1,5 +1,5 @@
 /**
- * FHIR OperationOutcome bodies and the header set Cerner's R4 server sends (research section 7
+ * FHIR OperationOutcome bodies and the header set Cerner's R4 server sends (docs/cerner.md §14
  * and S7).
  */
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,7 @@ export function operationOutcome(
   return { resourceType: 'OperationOutcome', issue: [issue] };
 }
 
-/** CORS for any origin, as documented for the R4 server (section 7). */
+/** CORS for any origin, as documented for the R4 server (docs/cerner.md §14). */
 export function setFhirCors(reply: FastifyReply): void {
   reply.header('access-control-allow-origin', '*');
   reply.header('access-control-allow-methods', 'DELETE, GET, POST, PUT, PATCH, OPTIONS, HEAD');
@@ -47,7 +47,7 @@ export function sendFhir(reply: FastifyReply, status: number, body: unknown): Fa
 }
 
 /**
- * Accept must allow JSON or FHIR JSON; anything else gets 406 with an empty body (section 7).
+ * Accept must allow JSON or FHIR JSON; anything else gets 406 with an empty body (docs/cerner.md §14).
  * A missing Accept header, or one with a wildcard, is fine.
  */
 export function acceptsFhirJson(accept: string | undefined): boolean {

@@ -1,6 +1,6 @@
 /**
  * Search-parameter plumbing shared by the resource searches: date prefixes, token values,
- * subject references and the "bad search" outcome (research section 7).
+ * subject references and the "bad search" outcome (docs/cerner.md §14).
  */
 import type { OperationOutcome } from 'fhir/r4.js';
 import { operationOutcome } from './fhir-outcomes.ts';

@@ -1,5 +1,5 @@
 /**
- * Search rules per resource type, as Cerner documents them (research section 7, S7): which
+ * Search rules per resource type, as Cerner documents them (docs/cerner.md §14, S7): which
  * parameters qualify a search, which may repeat, default page sizes and result order.
  */
 import type { Encounter, Observation, Patient, Practitioner, Resource } from 'fhir/r4.js';
@@ -182,7 +182,7 @@ function searchObservations(params: URLSearchParams, access: PatientAccess): Sea
   out = out.filter((observation) => patientOf(observation) === patient);
   const code = single(params, 'code');
   if (code !== undefined) {
-    // Matched on Observation.code only, never on component codes (section 7).
+    // Matched on Observation.code only, never on component codes (docs/cerner.md §14).
     const tokens = code.split(',');
     out = out.filter((observation) =>
       (observation.code.coding ?? []).some((coding) =>
@@ -210,7 +210,7 @@ function searchObservations(params: URLSearchParams, access: PatientAccess): Sea
   for (const filter of updated.map((raw) => dateFilter('_lastUpdated', raw, false))) {
     out = out.filter((observation) => matchesDate(filter, observation.meta?.lastUpdated));
   }
-  // Newest first by effective time (section 7); ties keep a stable id order.
+  // Newest first by effective time (docs/cerner.md §14); ties keep a stable id order.
   out.sort(
     (a, b) =>
       (b.effectiveDateTime ?? '').localeCompare(a.effectiveDateTime ?? '') ||

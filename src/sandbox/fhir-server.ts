@@ -33,7 +33,7 @@ const PAGING_PARAMS = ['pageContext', 'direction', '_format'];
 export function fhirHandlers(ctx: SandboxContext) {
   const pageContexts = new PageContexts(ctx.clock);
 
-  /** Cerner's observed 401 (section 7, client-js #97/#124). */
+  /** Cerner's observed 401 (docs/cerner.md §14, client-js #97/#124). */
   function unauthorized(reply: FastifyReply): FastifyReply {
     const realm = ctx.urls.host;
     reply.header(
@@ -170,7 +170,7 @@ export function fhirHandlers(ctx: SandboxContext) {
       }
     },
 
-    /** CORS preflight: 200, echoing the requested headers (section 7). */
+    /** CORS preflight: 200, echoing the requested headers (docs/cerner.md §14). */
     async preflight(request: FastifyRequest, reply: FastifyReply) {
       setFhirCors(reply);
       const requested = request.headers['access-control-request-headers'];

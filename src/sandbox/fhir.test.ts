@@ -222,7 +222,7 @@ describe('FHIR R4 server (S7)', () => {
     const component = (await (
       await fhir(`Observation?patient=${TIM_PETERS}&code=8480-6`, userToken)
     ).json()) as Bundle;
-    assert.equal(component.entry, undefined, 'component codes do not match (section 7)');
+    assert.equal(component.entry, undefined, 'component codes do not match (docs/cerner.md §14)');
     const vitals = (await (
       await fhir(`Observation?patient=${TIM_PETERS}&category=vital-signs&_count=200`, userToken)
     ).json()) as Bundle;

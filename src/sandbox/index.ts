@@ -1,7 +1,7 @@
 /**
  * Chartside's local Cerner sandbox: an offline stand-in for Oracle Health (Cerner) Millennium's
  * SMART authorization server, FHIR R4 server, EHR launcher and Code Console "Test Sandbox"
- * pages, built from docs/research/cerner-smart.md "Simulator spec". It imports nothing from the
+ * pages, built from docs/cerner.md §13. It imports nothing from the
  * gateway; the two talk only over HTTP.
  */
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * The authorization server's signing keys and its JWKS. Cerner publishes EC P-256, EC P-384 and
- * RSA keys with timestamp kids and without `alg`/`use` (research section 4.8): access tokens
+ * RSA keys with timestamp kids and without `alg`/`use` (docs/cerner.md §6): access tokens
  * are ES256 (`….ec.es256`), id_tokens RS256 (`….rsa`).
  */
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from 'jose';

@@ -1,6 +1,6 @@
 /**
  * Pages of the sign-in and consent steps (guide steps 4 and 5) and the authorization server's
- * error pages (research section 3: unknown client etc. are HTML pages, not redirects).
+ * error pages (docs/cerner.md §8: unknown client etc. are HTML pages, not redirects).
  */
 import { html, page } from './html.ts';
 

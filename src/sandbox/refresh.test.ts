@@ -15,7 +15,7 @@ import {
   TOKEN_URN,
 } from './test-support.ts';
 
-describe('refresh and revocation (section 4.5, S5 refresh_token, S6)', () => {
+describe('refresh and revocation (docs/cerner.md §7, S5 refresh_token, S6)', () => {
   let sandbox: RunningSandbox;
 
   before(async () => {
@@ -23,7 +23,7 @@ describe('refresh and revocation (section 4.5, S5 refresh_token, S6)', () => {
   });
   after(() => sandbox.close());
 
-  it('refreshes without issuing a new refresh token, keeping the scope (section 4.5)', async () => {
+  it('refreshes without issuing a new refresh token, keeping the scope (docs/cerner.md §7)', async () => {
     const { code, verifier } = await issueCode(sandbox);
     const first = await exchange(sandbox, codeForm(code, verifier));
     const refreshed = await exchange(sandbox, {

@@ -1,6 +1,6 @@
 /**
  * URL wiring of the sandbox. One origin stands in for several Cerner hosts, separated by path
- * (research section 1): FHIR (`/r4`), authorization server (`/tenants`, `/jwk`, `/errors`),
+ * (docs/cerner.md §10): FHIR (`/r4`), authorization server (`/tenants`, `/jwk`, `/errors`),
  * launcher (`/smart`), Code Console (`/developer`, `/system-accounts`) and test controls.
  */
 import type { FastifyInstance } from 'fastify';

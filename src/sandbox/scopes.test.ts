@@ -79,7 +79,7 @@ describe('SMART scope rules', () => {
   });
 });
 
-describe('SMART v2 app (research section 1 and pitfall 5)', () => {
+describe('SMART v2 app (docs/cerner.md §2, §3 and pitfall 5)', () => {
   let sandbox: RunningSandbox;
   const v2ClientId = 'v2-client';
 

@@ -12,7 +12,7 @@ export interface ResourceScope {
   resourceType: string;
   syntax: 'v1' | 'v2';
   permissions: ReadonlySet<Permission>;
-  /** `patient/*.read` or `patient/Observation.*`: Cerner supports neither (section 3). */
+  /** `patient/*.read` or `patient/Observation.*`: Cerner supports neither (docs/cerner.md §3). */
   wildcard: boolean;
 }
 
@@ -53,7 +53,7 @@ const IDENTITY_AND_CONTEXT_SCOPES = new Set(['launch', 'openid', 'fhirUser', 'pr
  * S4.11: drop wildcards, resource scopes in the other SMART version's syntax, unregistered scopes,
  * offline_access for an online app, patient/ scopes without a patient in context, and system/
  * scopes (they belong to client_credentials). Returns the granted scopes in ASCII order, the
- * order of the live 2026 token response (section 4.3).
+ * order of the live 2026 token response (docs/cerner.md §5).
  */
 export function grantableScopes(
   requested: readonly string[],

@@ -53,7 +53,7 @@ export interface GrantContext extends ClinicalContext {
 export interface AuthorizationCode extends GrantContext {
   code: string;
   tenant: string;
-  /** redirect_uri as sent at authorize, or undefined when it was omitted (section 4.2). */
+  /** redirect_uri as sent at authorize, or undefined when it was omitted (docs/cerner.md §3). */
   redirectUri: string | undefined;
   codeChallenge?: string;
   createdAt: number;

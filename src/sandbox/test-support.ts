@@ -104,7 +104,7 @@ export async function postForm(
   });
 }
 
-/** The authorize request parameters of a proper EHR launch (section 3 table). */
+/** The authorize request parameters of a proper EHR launch (docs/cerner.md §3 table). */
 export function launchAuthorizeParams(
   launch: TestLaunch,
   extra: Record<string, string> = {},
@@ -167,7 +167,7 @@ export function cookiesFrom(response: Response): string {
     .join('; ');
 }
 
-/** Prefix of token-endpoint URNs (section 4.6). */
+/** Prefix of token-endpoint URNs (docs/cerner.md §8). */
 export const TOKEN_URN = 'urn:cerner:error:authorization-server:oauth2:token:';
 
 /** POSTs a token request (Basic auth by default) and parses the JSON answer. */

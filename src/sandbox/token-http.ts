@@ -1,6 +1,6 @@
 /**
  * HTTP plumbing shared by the token and revocation endpoints: Cerner's token-endpoint headers,
- * the form-only body rule, the `{error, error_uri}` error body (S5, research section 4.6) and the
+ * the form-only body rule, the `{error, error_uri}` error body (S5, docs/cerner.md §8) and the
  * `token` fault switches.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,7 +8,7 @@ import type { SandboxContext } from './context.ts';
 import { TokenEndpointError, URN } from './errors.ts';
 import { type FormBody, formBody } from './forms.ts';
 
-/** Headers documented for Cerner's token endpoint (section 4). */
+/** Headers documented for Cerner's token endpoint (docs/cerner.md §4). */
 export function setTokenHeaders(reply: FastifyReply): void {
   reply.header('access-control-allow-origin', '*');
   reply.header('access-control-allow-methods', 'OPTIONS, POST');

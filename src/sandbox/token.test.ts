@@ -39,7 +39,7 @@ describe('token endpoint with client_secret_basic (S5)', () => {
   });
   after(() => sandbox.close());
 
-  it("exchanges a code for Cerner's exact token response (section 4.3)", async () => {
+  it("exchanges a code for Cerner's exact token response (docs/cerner.md §5)", async () => {
     const { code, verifier } = await issueCode(sandbox);
     const { response, body } = await exchange(sandbox, codeForm(code, verifier));
     assert.equal(response.status, 200);
@@ -77,7 +77,7 @@ describe('token endpoint with client_secret_basic (S5)', () => {
     assert.match(String(body.refresh_token), /^[0-9a-f-]{36}$/);
   });
 
-  it('signs the access token ES256 with Cerner claims and no aud (section 4.4)', async () => {
+  it('signs the access token ES256 with Cerner claims and no aud (docs/cerner.md §5)', async () => {
     const { code, verifier } = await issueCode(sandbox);
     const { body } = await exchange(sandbox, codeForm(code, verifier));
     const token = String(body.access_token);
@@ -106,7 +106,7 @@ describe('token endpoint with client_secret_basic (S5)', () => {
     assert.equal(v1.client?.id, CLIENT_ID);
   });
 
-  it('issues an RS256 id_token verifiable at /jwk with fhirUser (section 4.7)', async () => {
+  it('issues an RS256 id_token verifiable at /jwk with fhirUser (docs/cerner.md §6)', async () => {
     const { code, verifier } = await issueCode(sandbox);
     const { body } = await exchange(sandbox, codeForm(code, verifier));
     const idToken = String(body.id_token);
@@ -243,7 +243,7 @@ describe('token endpoint with client_secret_basic (S5)', () => {
     );
   });
 
-  it('requires redirect_uri at token exactly as sent at authorize (section 4.2)', async () => {
+  it('requires redirect_uri at token exactly as sent at authorize (docs/cerner.md §3)', async () => {
     const differs = await issueCode(sandbox);
     const result = await exchange(
       sandbox,

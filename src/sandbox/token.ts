@@ -2,7 +2,7 @@
  * The token endpoint (S5) at both the plain and the `hosts/{fhirHost}` URL: authorization_code,
  * refresh_token (no new refresh token, Cerner style, unless rotation is switched on) and
  * client_credentials, with Cerner's
- * response fields (research section 4.3) and `{error, error_uri}` errors (section 4.6).
+ * response fields (docs/cerner.md §5 (fields), §8 (errors)) and `{error, error_uri}` errors (docs/cerner.md §8).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -133,7 +133,7 @@ export function tokenHandlers(ctx: SandboxContext) {
         client,
       );
     }
-    // online_access lives as long as the user's session (section 4.5).
+    // online_access lives as long as the user's session (docs/cerner.md §7).
     if (!grant.offline && !ctx.state.activeSession(grant.sessionId)) {
       throw new TokenEndpointError(
         'invalid_grant',

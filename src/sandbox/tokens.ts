@@ -1,6 +1,6 @@
 /**
  * Minting and checking the sandbox's JWTs: the ES256 access token with Cerner's claim layout
- * (research section 4.4, S6; no `aud`) and the RS256 id_token (section 4.7).
+ * (docs/cerner.md §5 (access token), §6 (id_token), S6; no `aud`) and the RS256 id_token (docs/cerner.md §6).
  */
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
@@ -11,7 +11,7 @@ import type { SandboxKeys, SigningKey } from './keys.ts';
 import type { GrantContext, SandboxState } from './state.ts';
 import type { SandboxUrls } from './urls.ts';
 
-/** id_token lifetime: exp = iat + 600 (section 4.7). */
+/** id_token lifetime: exp = iat + 600 (docs/cerner.md §6). */
 const ID_TOKEN_LIFETIME_SECONDS = 600;
 
 export interface TokenMinterDeps {

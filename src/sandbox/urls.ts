@@ -1,7 +1,7 @@
 /**
  * Every URL the sandbox advertises, derived from one public origin. On the real system these
  * live on several hosts (authorization.cerner.com, fhir-ehr-code.cerner.com, smart.cerner.com,
- * code.cerner.com); here they share one origin and differ by path (research section 1).
+ * code.cerner.com); here they share one origin and differ by path (docs/cerner.md §10).
  */
 export type SmartProfile = 'smart-v1' | 'smart-v2';
 export type Persona = 'provider' | 'patient';
@@ -31,12 +31,12 @@ export class SandboxUrls {
     return `${this.origin}/tenants/${this.tenant}`;
   }
 
-  /** smart-configuration `issuer` (2026 shape, section 2.1). */
+  /** smart-configuration `issuer` (2026 shape, docs/cerner.md §2). */
   get issuer(): string {
     return this.tenantBase;
   }
 
-  /** Access-token `iss`: the authorization server root with a trailing slash (section 4.4). */
+  /** Access-token `iss`: the authorization server root with a trailing slash (docs/cerner.md §5). */
   get accessTokenIssuer(): string {
     return `${this.origin}/`;
   }
@@ -50,7 +50,7 @@ export class SandboxUrls {
     return `${this.tenantBase}/protocols/oauth2/profiles/${profile}/token`;
   }
 
-  /** The token URL as advertised live in 2026, with the FHIR host segment (section 1). */
+  /** The token URL as advertised live in 2026, with the FHIR host segment (docs/cerner.md §2). */
   hostsToken(profile: SmartProfile = 'smart-v1'): string {
     return `${this.tenantBase}/hosts/${this.host}/protocols/oauth2/profiles/${profile}/token`;
   }
@@ -71,7 +71,7 @@ export class SandboxUrls {
     return `${this.tenantBase}/personas/${persona}/my-authorizations`;
   }
 
-  /** id_token `iss`; the sandbox idsp is the tenant id (section 1, FCC-OIDC). */
+  /** id_token `iss`; the sandbox idsp is the tenant id (docs/cerner.md §6, FCC-OIDC). */
   get oidcIssuer(): string {
     return `${this.tenantBase}/oidc/idsps/${this.tenant}/`;
   }

@@ -1,8 +1,8 @@
 /**
  * Vital-sign Observations of the sandbox patients. Cerner prefixes vital-sign Observation ids
- * with `VS-` (research section 6); codes are LOINC, category `vital-signs`. A blood pressure is
+ * with `VS-` (docs/cerner.md §10); codes are LOINC, category `vital-signs`. A blood pressure is
  * one panel (85354-9) with systolic/diastolic components, which Cerner's `code` search matches
- * only by the panel code (section 7).
+ * only by the panel code (docs/cerner.md §14).
  */
 import type { Observation } from 'fhir/r4.js';
 import { FIXTURE_LAST_UPDATED, FIXTURE_VERSION, PATIENTS, type SandboxPatient } from './data.ts';

@@ -11,7 +11,7 @@ import { newId } from './ids.ts';
 import { getOrganization } from './organizations.ts';
 import { oneOf, validateAdminUrl } from './validation.ts';
 
-/** What the guide's Scopes row shows for a provider launch (cerner-smart.md §3: no wildcards). */
+/** What the guide's Scopes row shows for a provider launch (docs/cerner.md §3: no wildcards). */
 export const DEFAULT_SCOPES =
   'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read online_access';
 

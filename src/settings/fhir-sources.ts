@@ -19,7 +19,7 @@ export interface NewFhirSource {
 
 /**
  * Register an EHR's FHIR base URL (the `iss` it will launch with). Stored byte for byte as given:
- * the authorize request's `aud` must equal the `iss` exactly (cerner-smart.md §10.1).
+ * the authorize request's `aud` must equal the `iss` exactly (docs/cerner.md §1).
  * Only sandbox sources may use http, and only on loopback.
  */
 export async function addFhirSource(db: Db, input: NewFhirSource): Promise<FhirSource> {

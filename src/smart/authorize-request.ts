@@ -11,7 +11,7 @@ export interface AuthorizeRequest {
   readonly redirectUri: string;
   readonly scope: string;
   readonly state: string;
-  /** The `iss` of the launch, byte for byte: Cerner rejects any other `aud` (cerner-smart.md §10.1). */
+  /** The `iss` of the launch, byte for byte: Cerner rejects any other `aud` (docs/cerner.md §1). */
   readonly aud: string;
   readonly launch: string;
   readonly codeChallenge: string;

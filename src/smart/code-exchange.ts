@@ -24,7 +24,7 @@ export interface TokenSet {
   readonly accessToken: string;
   readonly refreshToken: string | null;
   readonly expiresIn: number | null;
-  /** Scopes as granted, which may be fewer than requested (cerner-smart.md §10.6). */
+  /** Scopes as granted, which may be fewer than requested (docs/cerner.md §5). */
   readonly scope: string | null;
   readonly patient: string | null;
   readonly encounter: string | null;
@@ -131,7 +131,7 @@ function toTokenSet(
   idTokenClaims: Record<string, unknown> | null,
 ): TokenSet {
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
-  // Epic sends need_patient_banner as a string (cerner-smart.md §11); Cerner as a boolean.
+  // Epic sends need_patient_banner as a string (docs/cerner.md §12); Cerner as a boolean.
   const banner = result.need_patient_banner;
   const fhirUser = idTokenClaims ? (text(idTokenClaims.fhirUser) ?? text(idTokenClaims.profile)) : null;
   return {

@@ -3,7 +3,7 @@
  * CapabilityStatement's `oauth-uris` extension at `{iss}/metadata`.
  *
  * @see https://hl7.org/fhir/smart-app-launch/conformance.html (SMART App Launch 2.2 §Conformance)
- * @see cerner-smart.md §2 for Cerner's exact documents.
+ * @see docs/cerner.md §2 for Cerner's exact documents.
  */
 import { ChartsideError } from '../errors/catalogue.ts';
 import { type OutboundHttp, readJsonBody } from '../http/outbound.ts';

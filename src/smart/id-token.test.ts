@@ -19,7 +19,7 @@ const cerner: SmartConfiguration = {
 };
 
 describe('which id_token issuers are trusted', () => {
-  it('accepts Cerner’s OIDC issuer, which differs from the advertised issuer (cerner-smart.md §4.7)', () => {
+  it('accepts Cerner’s OIDC issuer, which differs from the advertised issuer (docs/cerner.md §6)', () => {
     assert.ok(isTrustedIdTokenIssuer('https://authorization.cerner.com/tenants/t/oidc/idsps/t/', cerner));
     assert.ok(isTrustedIdTokenIssuer('https://authorization.cerner.com/tenants/t', cerner));
   });

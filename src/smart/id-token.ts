@@ -15,7 +15,7 @@ export interface IdTokenKeys {
 /**
  * An id_token issuer is trusted when it is the EHR's advertised issuer, or lives on the same
  * origin as the EHR's authorization or token endpoint. Cerner's id_token `iss`
- * (`…/tenants/{t}/oidc/idsps/{t}/`) differs from its advertised `issuer` (cerner-smart.md §4.7);
+ * (`…/tenants/{t}/oidc/idsps/{t}/`) differs from its advertised `issuer` (docs/cerner.md §6);
  * Epic's is `https://<host>/oauth2`. Signature verification is what makes this safe.
  */
 export function isTrustedIdTokenIssuer(iss: string, smart: SmartConfiguration): boolean {

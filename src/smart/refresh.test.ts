@@ -58,7 +58,7 @@ const refresh = (http: ReturnType<typeof createOutboundHttp>, keyRing = noKeys, 
     },
   );
 
-describe('token refresh (refresh_token grant, cerner-smart.md §4.5)', () => {
+describe('token refresh (refresh_token grant, docs/cerner.md §7)', () => {
   it('Cerner: no new refresh token in the answer → null (keep the one held); client authenticates', async () => {
     const { http, calls } = tokenEndpoint(() =>
       json(200, {

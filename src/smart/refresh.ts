@@ -1,8 +1,8 @@
 /**
  * The refresh_token grant over oauth4webapi, through our outbound wrapper.
  *
- * Cerner answers without a new refresh token, and the original one stays valid (cerner-smart.md
- * §4.5): `refreshToken` is then null and the caller keeps what it holds. Servers that rotate
+ * Cerner answers without a new refresh token, and the original one stays valid (docs/cerner.md §7
+ * docs/cerner.md §7): `refreshToken` is then null and the caller keeps what it holds. Servers that rotate
  * send a new one, which replaces the old (the old one may already be dead).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#refresh-access-token
@@ -50,7 +50,7 @@ export class RefreshError extends Error {
     super(reason, options);
   }
 
-  /** Cerner's "the user's session is gone" refusal of an online_access refresh (§4.5). */
+  /** Cerner's "the user's session is gone" refusal of an online_access refresh (docs/cerner.md §7). */
   get sessionEnded(): boolean {
     return this.ehrErrorUri !== null && /refresh-token(?::|%3A)session-invalid/i.test(this.ehrErrorUri);
   }

@@ -103,7 +103,7 @@ function plainHeaders(init: ConstructorParameters<typeof Headers>[0]): Record<st
 
 /**
  * oauth4webapi requires an id_token's `iss` to equal `as.issuer`, but Cerner's id_token issuer
- * (`…/oidc/idsps/{t}/`) is not its advertised `issuer` (cerner-smart.md §4.7). Before the
+ * (`…/oidc/idsps/{t}/`) is not its advertised `issuer` (docs/cerner.md §6). Before the
  * response is processed, adopt the id_token's own issuer when it is one we trust.
  */
 export async function adoptTrustedIdTokenIssuer(

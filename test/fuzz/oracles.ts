@@ -1,7 +1,7 @@
 /**
  * What every gateway answer must satisfy, whatever the input: no 5xx (a 502/504 only where the
  * EHR is the cause), nothing internal in the body, our request id in header and body, and the
- * error format of the surface that answered (DESIGN.md "Every API error uses one envelope").
+ * error format of the surface that answered (docs/architecture.md#errors).
  */
 import assert from 'node:assert/strict';
 import { ChartsideError, ERRORS, type ErrorCode } from '../../src/errors/catalogue.ts';
@@ -167,7 +167,7 @@ export function assertEscaped(page: string, inputs: readonly string[], where: st
 
 export type Surface = 'api' | 'html' | 'fhir' | 'cds';
 
-/** The surface a path belongs to (DESIGN.md wire contract), so its errors' format is known. */
+/** The surface a path belongs to (docs/architecture.md#wire-surfaces), so its errors' format is known. */
 export function surfaceOfPath(path: string): Surface {
   if (path.startsWith('/fhir/')) return 'fhir';
   if (path.startsWith('/api/cds/')) return 'cds';
