@@ -1,6 +1,7 @@
 /**
  * The sandbox is a separate system: it imports nothing from the gateway, and the gateway imports
- * nothing from it (docs/architecture.md#rooms). Only the CLI composes the two.
+ * nothing from it (docs/architecture.md#rooms). Only the CLI composes the two. And no module of
+ * src/ imports itself through others: rooms stand on the rooms below them.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -26,7 +27,57 @@ function importsOf(file: string): string[] {
   return specifiers.filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s));
 }
 
+/** The first import circle in `graph` (file → files it imports), as a path that ends where it starts. */
+export function findCircle(graph: Map<string, string[]>): string[] | null {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): string[] | null => {
+    if (state.get(node) === 'done') return null;
+    if (state.get(node) === 'open') return [...path.slice(path.indexOf(node)), node];
+    state.set(node, 'open');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      const circle = visit(next);
+      if (circle) return circle;
+    }
+    path.pop();
+    state.set(node, 'done');
+    return null;
+  };
+  for (const node of graph.keys()) {
+    const circle = visit(node);
+    if (circle) return circle;
+  }
+  return null;
+}
+
 describe('module boundaries', () => {
+  it('finds an import circle when there is one, and none in a tree without', () => {
+    const tree = new Map([
+      ['a', ['b', 'c']],
+      ['b', ['c']],
+      ['c', []],
+    ]);
+    assert.equal(findCircle(tree), null);
+    tree.set('c', ['d']);
+    tree.set('d', ['b']);
+    assert.deepEqual(findCircle(tree), ['b', 'c', 'd', 'b']);
+  });
+
+  it('has no import circle anywhere in src/ (type-only imports included)', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of sourceFiles(src)) {
+      if (file.endsWith('.test.ts')) continue;
+      graph.set(
+        relative(src, file),
+        importsOf(file).map((target) => relative(src, target)),
+      );
+    }
+    assert.ok(graph.size > 100, 'reads the whole tree');
+    const circle = findCircle(graph);
+    assert.equal(circle, null, `import circle: ${circle?.join(' → ')}`);
+  });
+
   it('finds the files it checks', () => {
     assert.ok(sourceFiles(join(src, 'sandbox')).length > 5);
     assert.ok(sourceFiles(join(src, 'launch')).length > 3);

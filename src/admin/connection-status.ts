@@ -6,13 +6,7 @@ import type { Config } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
 import type { ConnectionSettings } from '../settings/connections.ts';
-import type { Environment, Vendor } from '../settings/fhir-sources.ts';
-
-export const VENDOR_LABELS: Record<Vendor, string> = {
-  cerner: 'Cerner',
-  epic: 'Epic',
-  smart: 'Other SMART EHR',
-};
+import { type Environment, VENDOR_LABELS, type Vendor } from '../settings/fhir-sources.ts';
 
 export const VENDOR_PRODUCTS: Record<Vendor, string> = {
   cerner: 'Oracle Health (Cerner) Millennium, launched from PowerChart',

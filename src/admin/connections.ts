@@ -5,7 +5,7 @@ import { ChartsideError } from '../errors/catalogue.ts';
 import { type GoLiveReport, runGoLiveChecks } from '../go-live/checks.ts';
 import type { Services } from '../services.ts';
 import { credentialsDiffer, findConnection, setConnection } from '../settings/connections.ts';
-import { VENDORS, type Vendor } from '../settings/fhir-sources.ts';
+import { VENDOR_LABELS, VENDORS, type Vendor } from '../settings/fhir-sources.ts';
 import {
   CREDENTIALS_TARGETS,
   type CredentialsTarget,
@@ -18,7 +18,7 @@ import {
   validateConnectionForm,
   valuesOf,
 } from './connection-form.ts';
-import { launchBlockers, registrationUrls, VENDOR_LABELS } from './connection-status.ts';
+import { launchBlockers, registrationUrls } from './connection-status.ts';
 import { formOf, redirectAfterPost, sendPage } from './console-http.ts';
 import { sessionOf } from './session-guard.ts';
 import { type ConsoleSession, setFlash, takeFlash } from './sessions.ts';

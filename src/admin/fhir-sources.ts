@@ -23,8 +23,8 @@ import {
   unlinkOrgFromSource,
 } from '../settings/org-links.ts';
 import { listOrganizations } from '../settings/organizations.ts';
+import { checkDiscovery, storedDiscovery } from '../settings/source-discovery.ts';
 import { type FormReader, formOf, redirectAfterPost, sendPage } from './console-http.ts';
-import { checkDiscovery, storedDiscovery } from './discovery-check.ts';
 import { requirePlatformAdmin, sessionOf } from './session-guard.ts';
 import { type ConsoleSession, type Flash, setFlash, takeFlash } from './sessions.ts';
 import { operatorActor } from './sign-in.ts';

@@ -7,21 +7,18 @@
  * when the EHR's short-lived token expires, so does ours.
  */
 import type { FastifyReply } from 'fastify';
+import type { AuditWriter } from '../audit/audit-writer.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import type { AuditWriter } from '../fhir-proxy/audit-writer.ts';
-import { fhirRequestEvent, newFhirAuditRecord } from '../fhir-proxy/fhir-audit.ts';
-import { describeInteraction } from '../fhir-proxy/fhir-interaction.ts';
-import { parseFhirTarget, upstreamUrl } from '../fhir-proxy/fhir-path.ts';
-import type { ProxyRequest } from '../fhir-proxy/proxy-request.ts';
-import { relayResponse } from '../fhir-proxy/relay.ts';
-import { OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
-import { assertAllowedUrl, urlPolicyFor } from '../http/url-policy.ts';
+import { fhirRequestEvent, newFhirAuditRecord } from '../fhir-relay/fhir-audit.ts';
+import { describeInteraction } from '../fhir-relay/fhir-interaction.ts';
+import { parseFhirTarget } from '../fhir-relay/fhir-path.ts';
+import { type FhirRelayRequest, relayToClient, sendToEhr, upstreamFor } from '../fhir-relay/upstream.ts';
 import type { Services } from '../services.ts';
 import { checkCdsFhirAccess, verifyCdsFhirToken } from './fhir-token.ts';
 
 export async function proxyCdsFhirRequest(
   deps: { services: Services; audit: AuditWriter },
-  request: ProxyRequest,
+  request: FhirRelayRequest,
   reply: FastifyReply,
 ) {
   const { services } = deps;
@@ -42,32 +39,15 @@ export async function proxyCdsFhirRequest(
     audit.interaction = describeInteraction(request.method, target.segments);
     audit.query = target.query;
     checkCdsFhirAccess(grant, request.method, target.segments, target.query);
-    const url = upstreamUrl(grant.fhirBase, target);
-    const policy = urlPolicyFor(grant, services.config.allowPrivateUpstreams);
-    assertAllowedUrl(url.href, policy, 'FHIR base');
-    let upstream: OutboundStreamResponse;
-    try {
-      upstream = await services.http.stream(url, {
-        method: 'GET',
-        headers: { accept: 'application/fhir+json', authorization: `Bearer ${grant.ehrToken}` },
-        timeoutMs: services.config.fhirTimeoutMs,
-        policy,
-      });
-    } catch (error) {
-      if (!(error instanceof OutboundError)) throw error;
-      if (error.kind === 'timeout') throw new ChartsideError('fhir_timeout', { cause: error });
-      throw new ChartsideError('fhir_error', {
-        message: 'The EHR’s FHIR server could not be reached.',
-        cause: error,
-      });
-    }
-    audit.ehrStatus = upstream.status;
-    const relay = await relayResponse(upstream, reply, {
-      bases: {
-        ehrBase: grant.fhirBase.replace(/\/+$/, ''),
-        proxyBase: `${services.config.publicUrl}/fhir/${handle}`,
-      },
-      maxBytes: services.config.fhirMaxResponseBytes,
+    const upstream = upstreamFor(services, grant, target);
+    const answer = await sendToEhr(services, upstream, {
+      method: 'GET',
+      headers: { accept: 'application/fhir+json', authorization: `Bearer ${grant.ehrToken}` },
+    });
+    audit.ehrStatus = answer.status;
+    const relay = await relayToClient(services, answer, reply, {
+      fhirBase: grant.fhirBase,
+      handle,
       method: request.method,
     });
     audit.bytes = relay.bytes;

@@ -11,26 +11,24 @@
  * 4. EHR answers, errors included, are relayed with their status; our own refusals are
  *    OperationOutcomes with our request id (errors/render.ts).
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { type ApiKeyPrincipal, authenticateApiKey } from '../api/api-keys.ts';
 import { principalMayRead } from '../api/launch-contexts.ts';
-import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
-import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
+import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
 import type { LookupCache } from '../db/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { OutboundError, type OutboundStreamResponse } from '../http/outbound.ts';
-import { assertAllowedUrl, type UrlPolicy, urlPolicyFor } from '../http/url-policy.ts';
+import { type FhirAuditRecord, fhirRequestEvent, newFhirAuditRecord } from '../fhir-relay/fhir-audit.ts';
+import { describeInteraction } from '../fhir-relay/fhir-interaction.ts';
+import { parseFhirTarget } from '../fhir-relay/fhir-path.ts';
+import { type FhirRelayRequest, relayToClient, sendToEhr, upstreamFor } from '../fhir-relay/upstream.ts';
+import type { OutboundStreamResponse } from '../http/outbound.ts';
+import type { UrlPolicy } from '../http/url-policy.ts';
 import type { HeldToken, LaunchTokens, TokenRequester } from '../launch/launch-tokens.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
-import type { AuditWriter } from './audit-writer.ts';
-import { type FhirAuditRecord, fhirRequestEvent, newFhirAuditRecord } from './fhir-audit.ts';
-import { describeInteraction } from './fhir-interaction.ts';
-import { parseFhirTarget, upstreamUrl } from './fhir-path.ts';
-import { relayResponse } from './relay.ts';
 
-export type ProxyRequest = FastifyRequest<{ Params: { launchId: string } }>;
+export type ProxyRequest = FhirRelayRequest;
 
 export type ProxiedLaunch = EhrLaunchTable & { source_environment: string | null };
 
@@ -48,8 +46,6 @@ export interface ProxyDeps {
 
 export async function proxyFhirRequest(deps: ProxyDeps, request: ProxyRequest, reply: FastifyReply) {
   const { services } = deps;
-  // A CDS service's token (src/cds/fhir-token.ts) is accepted only under its own `cds-` base.
-  if (request.params.launchId.startsWith(CDS_FHIR_PREFIX)) return proxyCdsFhirRequest(deps, request, reply);
   const principal = await authenticateApiKey(services.db, request.headers.authorization, {
     cache: services.apiKeyCache,
   });
@@ -81,7 +77,6 @@ async function forward(
   audit: FhirAuditRecord,
 ) {
   const { services, tokens } = deps;
-  const { config } = services;
   const { launchId } = request.params;
   // Another org's launch answers exactly like a missing one, whatever the path: no existence oracle.
   const launch = isUuid(launchId) ? await loadProxiedLaunch(deps, launchId) : undefined;
@@ -92,12 +87,11 @@ async function forward(
   const target = parseFhirTarget(request.url, launchId);
   audit.interaction = describeInteraction(request.method, target.segments);
   audit.query = target.query;
-  const url = upstreamUrl(launch.iss, target);
-  const policy = urlPolicyFor(
-    { environment: launch.source_environment ?? 'production' },
-    config.allowPrivateUpstreams,
+  const upstream = upstreamFor(
+    services,
+    { fhirBase: launch.iss, environment: launch.source_environment ?? 'production' },
+    target,
   );
-  assertAllowedUrl(url.href, policy, 'FHIR base');
 
   const who: TokenRequester = {
     actor: `api_key:${principal.prefix}`,
@@ -106,14 +100,14 @@ async function forward(
   };
   const body = WITH_BODY.has(request.method) && Buffer.isBuffer(request.body) ? request.body : undefined;
   let token = await tokens.current(launch, who);
-  let upstream = await send(services, { url, policy }, request, token, body);
-  if (upstream.status === 401) {
+  let answer = await send(services, upstream, request, token, body);
+  if (answer.status === 401) {
     // The EHR refused the token (expired early, revoked): renew once and try again.
-    await upstream.discard();
+    await answer.discard();
     token = await tokens.afterRefusal(launch, token, who);
-    upstream = await send(services, { url, policy }, request, token, body);
-    if (upstream.status === 401) {
-      await upstream.discard();
+    answer = await send(services, upstream, request, token, body);
+    if (answer.status === 401) {
+      await answer.discard();
       audit.ehrStatus = 401;
       throw new ChartsideError('token_unavailable', {
         message: 'The EHR refused this launch’s access token even after renewing it; launch the app again.',
@@ -122,10 +116,10 @@ async function forward(
   }
   audit.tokenRenewed = token.sealed !== launch.access_token;
   if (audit.tokenRenewed) deps.launches.forget(launch.id);
-  audit.ehrStatus = upstream.status;
-  const relay = await relayResponse(upstream, reply, {
-    bases: { ehrBase: launch.iss.replace(/\/+$/, ''), proxyBase: `${config.publicUrl}/fhir/${launch.id}` },
-    maxBytes: config.fhirMaxResponseBytes,
+  audit.ehrStatus = answer.status;
+  const relay = await relayToClient(services, answer, reply, {
+    fhirBase: launch.iss,
+    handle: launch.id,
     method: request.method,
   });
   audit.bytes = relay.bytes;
@@ -133,9 +127,10 @@ async function forward(
   return reply;
 }
 
-async function send(
+/** The app's request as the EHR gets it: chosen headers, the launch's token, the body as sent. */
+function send(
   services: Services,
-  { url, policy }: { url: URL; policy: UrlPolicy },
+  upstream: { url: URL; policy: UrlPolicy },
   request: ProxyRequest,
   token: HeldToken,
   body: Buffer | undefined,
@@ -149,26 +144,7 @@ async function send(
   if (!headers.accept || headers.accept.trim() === '*/*') headers.accept = 'application/fhir+json';
   if (!body) delete headers['content-type'];
   headers.authorization = `Bearer ${token.value}`;
-  try {
-    return await services.http.stream(url, {
-      method: request.method,
-      headers,
-      ...(body ? { body } : {}),
-      timeoutMs: services.config.fhirTimeoutMs,
-      // Production sources: the FHIR host must resolve to public addresses (SSRF guard).
-      policy,
-    });
-  } catch (error) {
-    if (!(error instanceof OutboundError)) throw error;
-    if (error.kind === 'timeout') throw new ChartsideError('fhir_timeout', { cause: error });
-    throw new ChartsideError('fhir_error', {
-      message:
-        error.kind === 'redirect'
-          ? 'The EHR’s FHIR server answered with a redirect, which the proxy does not follow.'
-          : 'The EHR’s FHIR server could not be reached.',
-      cause: error,
-    });
-  }
+  return sendToEhr(services, upstream, { method: request.method, headers, body });
 }
 
 async function loadProxiedLaunch(deps: ProxyDeps, id: string): Promise<ProxiedLaunch | undefined> {

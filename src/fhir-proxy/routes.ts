@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createAuditWriter } from '../audit/audit-writer.ts';
+import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
+import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
 import { LookupCache } from '../db/lookup-cache.ts';
-import { installFhirErrorHandling } from '../errors/fastify.ts';
 import { createLaunchTokens } from '../launch/launch-tokens.ts';
 import type { Services } from '../services.ts';
-import { createAuditWriter } from './audit-writer.ts';
 import { registerFhirBodyParsers } from './body-parsers.ts';
 import { type ProxiedLaunch, type ProxyRequest, proxyFhirRequest } from './proxy-request.ts';
 
 /**
- * `/fhir/:launchId/*`: the FHIR proxy, in its own scope (FHIR body parsers, OperationOutcome
- * errors).
+ * `/fhir/:launchId/*`: the FHIR proxy, in its own scope (FHIR body parsers). Its errors are
+ * OperationOutcomes: the `fhir` surface (errors/surface.ts).
  */
 export async function fhirProxyRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const audit = createAuditWriter(services.db, app.log, { engine: services.engine });
@@ -23,12 +24,15 @@ export async function fhirProxyRoutes(app: FastifyInstance, services: Services):
 
   await app.register(
     async (scope) => {
-      installFhirErrorHandling(scope);
       registerFhirBodyParsers(scope);
       const route = {
         method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
         bodyLimit: services.config.fhirMaxRequestBytes,
-        handler: (request: ProxyRequest, reply: FastifyReply) => proxyFhirRequest(deps, request, reply),
+        // A CDS service's token (cds/fhir-token.ts) is accepted only under its own `cds-` base.
+        handler: (request: ProxyRequest, reply: FastifyReply) =>
+          request.params.launchId.startsWith(CDS_FHIR_PREFIX)
+            ? proxyCdsFhirRequest(deps, request, reply)
+            : proxyFhirRequest(deps, request, reply),
       };
       scope.route({ ...route, url: '/:launchId' });
       scope.route({ ...route, url: '/:launchId/*' });

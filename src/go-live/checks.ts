@@ -9,52 +9,23 @@
  * slowest of them rather than their sum.
  */
 import type { Config } from '../config/index.ts';
-import type { Sealer } from '../crypto/sealing.ts';
-import type { Db } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { OutboundError, type OutboundHttp, readJsonBody } from '../http/outbound.ts';
+import { OutboundError, readJsonBody } from '../http/outbound.ts';
 import { isLoopbackHost, type UrlPolicy } from '../http/url-policy.ts';
 import { type KeyRing, SIGNING_ALGORITHMS } from '../keys/signing-keys.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
 import { listLinkedSources } from '../settings/org-links.ts';
 import { getOrganization } from '../settings/organizations.ts';
 import { appLaunchUrlCheck, productionCredentialsCheck, productionDiscoveryCheck } from './org-checks.ts';
+import type { GoLiveCheck, GoLiveDeps, GoLiveReport } from './report.ts';
 
-/** The checks, in the order they run and are reported. The names are a contract (scripts read them). */
-export const GO_LIVE_CHECKS = [
-  'public_url_https',
-  'public_url_answers',
-  'jwks_reachable',
-  'production_sources_discovery',
-  'production_credentials',
-  'app_launch_url',
-  'launch_uri',
-] as const;
-export type GoLiveCheckName = (typeof GO_LIVE_CHECKS)[number];
-
-export interface GoLiveCheck {
-  readonly name: GoLiveCheckName;
-  readonly ok: boolean;
-  /** What was found and, when it failed, what to fix. Plain text: renderers escape it. */
-  readonly detail: string;
-}
-
-export interface GoLiveReport {
-  readonly ok: boolean;
-  readonly checks: readonly GoLiveCheck[];
-}
-
-/** What the checks need: the gateway's {@link Services} fit, and the CLI builds the same. */
-export interface GoLiveDeps {
-  readonly db: Db;
-  readonly sealer: Sealer;
-  readonly http: OutboundHttp;
-  readonly keyRing: Pick<KeyRing, 'signingKey'>;
-  readonly config: Pick<
-    Config,
-    'publicUrl' | 'platformClients' | 'allowPrivateUpstreams' | 'outboundTimeoutMs'
-  >;
-}
+export {
+  GO_LIVE_CHECKS,
+  type GoLiveCheck,
+  type GoLiveCheckName,
+  type GoLiveDeps,
+  type GoLiveReport,
+} from './report.ts';
 
 /**
  * Run every check for `orgId`. An unknown organization throws `resource_not_found`; a failing

@@ -2,15 +2,13 @@
  * The organization's half of the go-live check: its production tenants answer SMART discovery,
  * and each of their vendors' connections has production credentials and a real App launch URL.
  */
-import { VENDOR_LABELS } from '../admin/connection-status.ts';
-import { describeFailure } from '../admin/discovery-check.ts';
 import { SealError } from '../crypto/sealing.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { isLoopbackHost, urlPolicyFor } from '../http/url-policy.ts';
 import { findConnection, findConnectionAndClient } from '../settings/connections.ts';
-import type { FhirSource, Vendor } from '../settings/fhir-sources.ts';
-import { discoverSmartConfiguration } from '../smart/discovery.ts';
-import type { GoLiveCheck, GoLiveDeps } from './checks.ts';
+import { type FhirSource, VENDOR_LABELS, type Vendor } from '../settings/fhir-sources.ts';
+import { describeDiscoveryFailure, discoverSmartConfiguration } from '../smart/discovery.ts';
+import type { GoLiveCheck, GoLiveDeps } from './report.ts';
 
 const NO_PRODUCTION_SOURCE =
   'No production FHIR source is linked to this organization. A platform admin adds the hospital’s tenant with environment production (chartside source add --iss URL --vendor cerner --environment production) and links it (chartside org link --org ID --source ID, or Settings → FHIR sources).';
@@ -41,7 +39,7 @@ export async function productionDiscoveryCheck(
             : '';
         return {
           ok: false,
-          text: `${label}: discovery failed. ${describeFailure(error).replace(/\.+$/, '.')}${privateHint}`,
+          text: `${label}: discovery failed. ${describeDiscoveryFailure(error).replace(/\.+$/, '.')}${privateHint}`,
         };
       }
     }),

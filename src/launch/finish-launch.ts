@@ -17,7 +17,7 @@ import {
 import type { Environment, Vendor } from '../settings/fhir-sources.ts';
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
 import type { SmartConfiguration } from '../smart/discovery.ts';
-import { smartConfigurationFor } from '../smart/discovery-cache.ts';
+import { smartConfigurationFor } from '../settings/source-discovery.ts';
 import { completeLaunch, failLaunch } from './ehr-launches.ts';
 import { consumeLaunchState, type PendingLaunchState } from './launch-state.ts';
 import { appLaunchRedirect } from './urls.ts';

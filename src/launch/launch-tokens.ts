@@ -23,7 +23,7 @@ import { summarizeError } from '../logging.ts';
 import type { Services } from '../services.ts';
 import { findConnectionAndClient } from '../settings/connections.ts';
 import type { Environment, Vendor } from '../settings/fhir-sources.ts';
-import { smartConfigurationFor } from '../smart/discovery-cache.ts';
+import { smartConfigurationFor } from '../settings/source-discovery.ts';
 import { RefreshError, type RefreshedTokens, refreshAccessToken } from '../smart/refresh.ts';
 import { tokenContext } from './ehr-launches.ts';
 import { newHolderId, releaseLease, tryAcquireLease } from './lease.ts';

@@ -23,7 +23,7 @@ import { isLinked } from '../settings/org-links.ts';
 import { findOrganization, type Organization } from '../settings/organizations.ts';
 import { authorizeUrl, codeChallengeFor, newCodeVerifier } from '../smart/authorize-request.ts';
 import type { SmartConfiguration } from '../smart/discovery.ts';
-import { smartConfigurationFor } from '../smart/discovery-cache.ts';
+import { smartConfigurationFor } from '../settings/source-discovery.ts';
 import { createPendingLaunch } from './ehr-launches.ts';
 import { newState } from './launch-state.ts';
 import { callbackUrl } from './urls.ts';

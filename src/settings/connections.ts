@@ -6,6 +6,7 @@ import type { ClientAuthMethod, Config } from '../config/index.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { ConnectionCredentialTable, ConnectionTable, Db } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
+import type { SmartClient } from '../smart/client-authentication.ts';
 import { ENVIRONMENTS, type Environment, VENDORS, type Vendor } from './fhir-sources.ts';
 import { newId } from './ids.ts';
 import { getOrganization } from './organizations.ts';
@@ -56,11 +57,7 @@ export interface ConnectionChanges {
 }
 
 /** The OAuth client a launch uses: the org's custom credentials or the platform's own. */
-export interface ResolvedClient {
-  readonly clientId: string;
-  readonly clientSecret: string | null;
-  readonly authMethod: ClientAuthMethod;
-}
+export type ResolvedClient = SmartClient;
 
 /**
  * Both environments' secrets are sealed under the connection: the migration that split the

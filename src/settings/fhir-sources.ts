@@ -5,6 +5,12 @@ import { oneOf, validateAdminUrl } from './validation.ts';
 
 export const VENDORS = ['cerner', 'epic', 'smart'] as const;
 export type Vendor = (typeof VENDORS)[number];
+/** How each vendor is named to people (console, CLI, go-live check). */
+export const VENDOR_LABELS: Record<Vendor, string> = {
+  cerner: 'Cerner',
+  epic: 'Epic',
+  smart: 'Other SMART EHR',
+};
 export const ENVIRONMENTS = ['sandbox', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 

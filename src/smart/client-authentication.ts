@@ -7,14 +7,21 @@
  * @see https://hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html
  */
 import * as oauth from 'oauth4webapi';
+import type { ClientAuthMethod } from '../config/index.ts';
 import type { KeyRing, SigningAlgorithm } from '../keys/signing-keys.ts';
-import type { ResolvedClient } from '../settings/connections.ts';
+
+/** The OAuth client a SMART exchange runs as (settings/connections.ts picks it per launch). */
+export interface SmartClient {
+  readonly clientId: string;
+  readonly clientSecret: string | null;
+  readonly authMethod: ClientAuthMethod;
+}
 
 /** Lifetime of our client assertions; SMART allows at most five minutes. */
 export const ASSERTION_LIFETIME_SECONDS = 120;
 
 export function clientAuthentication(
-  client: ResolvedClient,
+  client: SmartClient,
   keyRing: KeyRing,
   tokenEndpoint: string,
   alg: SigningAlgorithm = 'RS384',

@@ -12,7 +12,7 @@ import * as oauth from 'oauth4webapi';
 import type { OutboundHttp } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
-import type { ResolvedClient } from '../settings/connections.ts';
+import type { SmartClient } from './client-authentication.ts';
 import { clientAuthentication } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { type IdTokenKeys, resolveIdTokenJwksUri } from './id-token.ts';
@@ -38,7 +38,7 @@ export interface TokenSet {
 
 export interface CodeExchange {
   readonly smart: SmartConfiguration;
-  readonly client: ResolvedClient;
+  readonly client: SmartClient;
   readonly callbackUrl: URL;
   readonly redirectUri: string;
   readonly codeVerifier: string;

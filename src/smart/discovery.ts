@@ -6,7 +6,7 @@
  * @see docs/cerner.md §2 for Cerner's exact documents.
  */
 import { ChartsideError } from '../errors/catalogue.ts';
-import { type OutboundHttp, readJsonBody } from '../http/outbound.ts';
+import { OutboundError, type OutboundHttp, readJsonBody } from '../http/outbound.ts';
 import { assertAllowedUrl, type UrlPolicy } from '../http/url-policy.ts';
 
 export interface SmartConfiguration {
@@ -145,4 +145,29 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function invalid(reason: string): Error {
   return new Error(`invalid SMART discovery document: ${reason}`);
+}
+
+/**
+ * Why a discovery failed, in our own words (never the EHR's response body): what the console
+ * and the go-live check show.
+ */
+export function describeDiscoveryFailure(error: unknown): string {
+  if (error instanceof ChartsideError && error.code === 'insecure_endpoint') return error.message;
+  if (error instanceof ChartsideError && error.code === 'discovery_failed') {
+    const cause = error.cause as { smartConfiguration?: unknown; metadata?: unknown } | undefined;
+    return `${error.message} .well-known/smart-configuration: ${reason(cause?.smartConfiguration)}. /metadata: ${reason(cause?.metadata)}.`;
+  }
+  return `${reason(error)}.`;
+}
+
+/** Our own messages only: they name what went wrong, never what the server sent. */
+function reason(error: unknown): string {
+  if (error instanceof OutboundError) return error.message;
+  if (error instanceof ChartsideError) return error.message;
+  if (
+    error instanceof Error &&
+    /^(invalid SMART discovery document|smart-configuration answered|metadata answered)/.test(error.message)
+  )
+    return error.message;
+  return 'unexpected error';
 }

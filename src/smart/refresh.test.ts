@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { createOutboundHttp } from '../http/outbound.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
-import type { ResolvedClient } from '../settings/connections.ts';
+import type { SmartClient } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { RefreshError, refreshAccessToken } from './refresh.ts';
 
@@ -22,7 +22,7 @@ const smart: SmartConfiguration = {
   scopesSupported: [],
   source: 'smart-configuration',
 };
-const client: ResolvedClient = {
+const client: SmartClient = {
   clientId: 'client-1',
   clientSecret: 's3cret',
   authMethod: 'client_secret_basic',

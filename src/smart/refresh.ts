@@ -11,14 +11,14 @@ import * as oauth from 'oauth4webapi';
 import { OutboundError, type OutboundHttp } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
-import type { ResolvedClient } from '../settings/connections.ts';
+import type { SmartClient } from './client-authentication.ts';
 import { clientAuthentication, MissingClientSecretError } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { adoptTrustedIdTokenIssuer, authorizationServerFor, tokenRequestOptions } from './token-endpoint.ts';
 
 export interface RefreshRequest {
   readonly smart: SmartConfiguration;
-  readonly client: ResolvedClient;
+  readonly client: SmartClient;
   readonly refreshToken: string;
   readonly policy: UrlPolicy;
   readonly timeoutMs: number;

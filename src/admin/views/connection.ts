@@ -6,6 +6,7 @@
 import { html, type SafeHtml } from '../../html/escape.ts';
 import type { ConnectionCredentials, ConnectionSettings } from '../../settings/connections.ts';
 import type { Vendor } from '../../settings/fhir-sources.ts';
+import { VENDOR_LABELS } from '../../settings/fhir-sources.ts';
 import {
   type ConnectionField,
   type ConnectionFormValues,
@@ -13,7 +14,7 @@ import {
   FIELD_LABELS,
   type FieldErrors,
 } from '../connection-form.ts';
-import { type RegistrationUrls, VENDOR_LABELS, VENDOR_PRODUCTS } from '../connection-status.ts';
+import { type RegistrationUrls, VENDOR_PRODUCTS } from '../connection-status.ts';
 import type { Flash } from '../sessions.ts';
 import {
   badge,

@@ -1,7 +1,7 @@
 import type { GoLiveCheckName, GoLiveReport } from '../../go-live/checks.ts';
 import { html, type SafeHtml } from '../../html/escape.ts';
-import { VENDORS, type Vendor } from '../../settings/fhir-sources.ts';
-import { VENDOR_LABELS, VENDOR_PRODUCTS } from '../connection-status.ts';
+import { VENDOR_LABELS, VENDORS, type Vendor } from '../../settings/fhir-sources.ts';
+import { VENDOR_PRODUCTS } from '../connection-status.ts';
 import type { Flash } from '../sessions.ts';
 import { badge, csrfField } from './components.ts';
 import { consolePage, type Viewer } from './layout.ts';

@@ -1,9 +1,9 @@
 /** Settings → FHIR sources: the list, the add form, and a source's page with its discovery. */
 import { html, type SafeHtml } from '../../html/escape.ts';
 import type { FhirSource } from '../../settings/fhir-sources.ts';
+import { VENDOR_LABELS } from '../../settings/fhir-sources.ts';
 import type { Organization } from '../../settings/organizations.ts';
 import type { SmartConfiguration } from '../../smart/discovery.ts';
-import { VENDOR_LABELS } from '../connection-status.ts';
 import type { Flash } from '../sessions.ts';
 import {
   badge,
