@@ -10,7 +10,7 @@ import { cdsRoutes } from './cds/routes.ts';
 import type { Config } from './config/index.ts';
 import { createSealer } from './crypto/sealing.ts';
 import { migrateToLatest, openDatabase, whileHoldingStartupLock } from './db/index.ts';
-import { LookupCache } from './db/lookup-cache.ts';
+import { LookupCache } from './cache/lookup-cache.ts';
 import { handleClientError, handleFrameworkError, installErrorHandling } from './errors/fastify.ts';
 import { fhirProxyRoutes } from './fhir-proxy/routes.ts';
 import { healthRoutes } from './health/routes.ts';
@@ -29,10 +29,6 @@ import { createJwksCache } from './smart/jwks-cache.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
-  }
-  interface FastifyContextConfig {
-    /** Which renderer formats this route's errors. Default: the API envelope. */
-    surface?: 'api' | 'html';
   }
 }
 

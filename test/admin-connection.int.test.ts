@@ -199,7 +199,7 @@ describe('Settings → Connections → Cerner', () => {
         'cerner',
         environment,
       );
-      assert.equal(found?.client?.clientSecret, SECRET);
+      assert.equal(found?.client?.openSecret(), SECRET);
     }
 
     assert.equal(

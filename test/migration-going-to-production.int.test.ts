@@ -9,7 +9,7 @@ import { Migrator } from 'kysely';
 import { createSealer } from '../src/crypto/sealing.ts';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { migrationProvider } from '../src/db/migrations/index.ts';
-import { findConnectionAndClient } from '../src/settings/connections.ts';
+import { findConnectionAndClient, openClient } from '../src/settings/connections.ts';
 import { createTestDatabase, type TestDatabase, type TestEngine } from './support/databases.ts';
 
 const NOW = '2026-11-01T00:00:00.000Z';
@@ -178,7 +178,8 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly TestEngi
           'cerner',
           environment,
         );
-        assert.deepEqual(found?.client, {
+        assert.ok(found?.client);
+        assert.deepEqual(openClient(found.client), {
           clientId: 'the-client',
           clientSecret: 'the-secret',
           authMethod: 'client_secret_basic',

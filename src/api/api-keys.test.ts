@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openSeededMemoryDatabase } from '../../test/support/memory-database.ts';
 import type { DatabaseHandle } from '../db/index.ts';
-import { LookupCache } from '../db/lookup-cache.ts';
+import { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { authenticateApiKey, createApiKey, type VerifiedApiKey } from './api-keys.ts';
 

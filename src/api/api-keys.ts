@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/audit-log.ts';
 import { constantTimeEqual, sha256Hex } from '../crypto/random.ts';
 import type { Db } from '../db/index.ts';
-import type { LookupCache } from '../db/lookup-cache.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { ENVIRONMENTS, type Environment } from '../settings/fhir-sources.ts';
 import { newId } from '../settings/ids.ts';

@@ -4,6 +4,7 @@
  * for a minute. Open like most CDS discovery endpoints: it lists no patient data.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
 import { appServiceUrl, callApp } from './app-client.ts';
@@ -13,13 +14,13 @@ import { isObject, isText, type OrgParams, requireConnection, sendJson } from '.
 export const DISCOVERY_TTL_MS = 60_000;
 
 export function discoveryHandler(services: Services) {
-  const cache = new Map<string, { at: number; body: { services: unknown[] } }>();
+  const cache = new LookupCache<{ services: unknown[] }>(DISCOVERY_TTL_MS, 1000);
   return async (request: FastifyRequest<{ Params: OrgParams }>, reply: FastifyReply) => {
     const { orgId } = request.params;
     const connection = await requireConnection(services.db, orgId);
     const key = `${orgId}\n${connection.cdsEndpoint}`;
     const cached = cache.get(key);
-    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return sendJson(reply, cached.body);
+    if (cached) return sendJson(reply, cached);
     const result = await callApp(services, appServiceUrl(connection.cdsEndpoint), orgId, {
       method: 'GET',
       timeoutMs: services.config.cdsTimeoutMs,
@@ -29,7 +30,7 @@ export function discoveryHandler(services: Services) {
       throw new ChartsideError('cds_service_error');
     }
     const body = { services: result.body.services.filter(isValidService) };
-    cache.set(key, { at: Date.now(), body });
+    cache.set(key, body);
     return sendJson(reply, body);
   };
 }

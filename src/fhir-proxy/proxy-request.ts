@@ -16,7 +16,7 @@ import { type ApiKeyPrincipal, authenticateApiKey } from '../api/api-keys.ts';
 import { principalMayRead } from '../api/launch-contexts.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
-import type { LookupCache } from '../db/lookup-cache.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { type FhirAuditRecord, fhirRequestEvent, newFhirAuditRecord } from '../fhir-relay/fhir-audit.ts';
 import { describeInteraction } from '../fhir-relay/fhir-interaction.ts';

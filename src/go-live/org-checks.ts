@@ -64,16 +64,14 @@ export async function productionCredentialsCheck(
   const outcomes = await Promise.all(
     vendors.map(async (vendor) => {
       const label = VENDOR_LABELS[vendor];
-      let found: Awaited<ReturnType<typeof findConnectionAndClient>>;
-      try {
-        found = await findConnectionAndClient(deps.db, deps.sealer, deps.config, orgId, vendor, 'production');
-      } catch (error) {
-        // The stored secret was sealed under another master key (a restored or copied database).
-        if (!(error instanceof SealError)) throw error;
-        return bad(
-          `${label}: the stored production client secret cannot be opened with this deployment’s master key. Enter it again.`,
-        );
-      }
+      const found = await findConnectionAndClient(
+        deps.db,
+        deps.sealer,
+        deps.config,
+        orgId,
+        vendor,
+        'production',
+      );
       if (!found) return bad(`${label}: no connection. Set it up under Settings → Connections → ${label}.`);
       const { connection, client } = found;
       if (!client) {
@@ -81,7 +79,16 @@ export async function productionCredentialsCheck(
           `${label}: no production credentials. Turn on Use custom credentials for production and enter the Client ID, or configure the platform client (CHARTSIDE_${vendor.toUpperCase()}_CLIENT_ID).`,
         );
       }
-      if (client.authMethod === 'client_secret_basic' && !client.clientSecret) {
+      try {
+        client.openSecret();
+      } catch (error) {
+        // The stored secret was sealed under another master key (a restored or copied database).
+        if (!(error instanceof SealError)) throw error;
+        return bad(
+          `${label}: the stored production client secret cannot be opened with this deployment’s master key. Enter it again.`,
+        );
+      }
+      if (client.authMethod === 'client_secret_basic' && !client.hasSecret) {
         return bad(
           `${label}: the production client ${client.clientId} uses client_secret_basic but has no client secret. Enter it, or use private_key_jwt.`,
         );

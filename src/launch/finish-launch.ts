@@ -4,20 +4,13 @@
  * `mb_launch`. Every failure leaves the launch `failed` with a reason; nothing is half-written.
  */
 import * as oauth from 'oauth4webapi';
-import type { FhirSourceTable } from '../db/index.ts';
-import type { LookupCache } from '../db/lookup-cache.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { urlPolicyFor } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
-import {
-  type ConnectionSettings,
-  findConnectionAndClient,
-  type ResolvedClient,
-} from '../settings/connections.ts';
-import type { Environment, Vendor } from '../settings/fhir-sources.ts';
+import { openClient } from '../settings/connections.ts';
+import { type LaunchSettings, resolveLaunchSettings } from '../settings/launch-settings.ts';
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
-import type { SmartConfiguration } from '../smart/discovery.ts';
-import { smartConfigurationFor } from '../settings/source-discovery.ts';
 import { completeLaunch, failLaunch } from './ehr-launches.ts';
 import { consumeLaunchState, type PendingLaunchState } from './launch-state.ts';
 import { appLaunchRedirect } from './urls.ts';
@@ -37,7 +30,7 @@ export async function finishLaunch(
   query: CallbackQuery,
   callbackUrl: URL,
   requestId: string,
-  settings?: LookupCache<CallbackSettings>,
+  settings?: LookupCache<LaunchSettings>,
 ): Promise<string> {
   const { db, sealer } = services;
   const state = param(query.state);
@@ -91,25 +84,19 @@ export async function finishLaunch(
   }
 }
 
-/** What the callback reads about a launch's source and connection (remembered like LaunchSettings). */
-export interface CallbackSettings {
-  readonly source: FhirSourceTable;
-  readonly connection: ConnectionSettings & { readonly appLaunchUrl: string };
-  readonly client: ResolvedClient;
-  readonly smart: SmartConfiguration;
-}
-
 async function exchange(
   services: Services,
   pending: PendingLaunchState,
   callbackUrl: URL,
-  settings?: LookupCache<CallbackSettings>,
+  settings?: LookupCache<LaunchSettings>,
 ) {
   const { http, keyRing, jwks } = services;
-  const key = `${pending.orgId}\n${pending.fhirSourceId}`;
+  // The same checks as the first hop (settings/launch-settings.ts), by the source the launch
+  // started with: an org unlinked or a connection changed since then fails the launch.
+  const key = `source\n${pending.orgId}\n${pending.fhirSourceId}`;
   let resolved = settings?.get(key);
   if (!resolved) {
-    resolved = await loadCallbackSettings(services, pending);
+    resolved = await resolveLaunchSettings(services, pending.orgId, { sourceId: pending.fhirSourceId });
     settings?.set(key, resolved);
   }
   const { source, connection, client, smart } = resolved;
@@ -119,7 +106,7 @@ async function exchange(
     { http, keyRing, jwks },
     {
       smart,
-      client,
+      client: openClient(client),
       callbackUrl,
       redirectUri: pending.redirectUri,
       codeVerifier: pending.codeVerifier,
@@ -127,33 +114,6 @@ async function exchange(
     },
   );
   return { appLaunchUrl: connection.appLaunchUrl, tokens };
-}
-
-async function loadCallbackSettings(
-  services: Services,
-  pending: PendingLaunchState,
-): Promise<CallbackSettings> {
-  const { db, sealer, config, http } = services;
-  const source = await db
-    .selectFrom('fhir_source')
-    .selectAll()
-    .where('id', '=', pending.fhirSourceId)
-    .executeTakeFirst();
-  if (!source) throw new Error('the FHIR source was removed during the launch');
-  // The source's environment picks the credentials; had they changed since the launch started,
-  // the client id check in finishLaunch refuses the exchange.
-  const found = await findConnectionAndClient(
-    db,
-    sealer,
-    config,
-    pending.orgId,
-    source.vendor as Vendor,
-    source.environment as Environment,
-  );
-  const appLaunchUrl = found?.connection.appLaunchUrl;
-  if (!found?.client || !appLaunchUrl) throw new Error('the connection changed during the launch');
-  const smart = await smartConfigurationFor(db, http, source, config);
-  return { source, connection: { ...found.connection, appLaunchUrl }, client: found.client, smart };
 }
 
 /** `https://…/r4/<tenant>/Practitioner/123` → `Practitioner/123` (the shape apps get). */

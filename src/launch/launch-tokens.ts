@@ -16,12 +16,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { recordAudit } from '../audit/audit-log.ts';
+import { LookupCache } from '../cache/lookup-cache.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { urlPolicyFor } from '../http/url-policy.ts';
 import { summarizeError } from '../logging.ts';
 import type { Services } from '../services.ts';
-import { findConnectionAndClient } from '../settings/connections.ts';
+import { findConnectionAndClient, openClient } from '../settings/connections.ts';
 import type { Environment, Vendor } from '../settings/fhir-sources.ts';
 import { smartConfigurationFor } from '../settings/source-discovery.ts';
 import { RefreshError, type RefreshedTokens, refreshAccessToken } from '../smart/refresh.ts';
@@ -36,6 +37,7 @@ const LEASE_MARGIN_MS = 5_000;
 const LEASE_POLL_MS = 25;
 /** Access tokens kept opened in memory (oldest dropped first); each is ~1 KB. */
 const OPENED_TOKENS_KEPT = 1000;
+const OPENED_TOKEN_TTL_MS = 60_000;
 
 export type LaunchRow = EhrLaunchTable;
 
@@ -66,8 +68,9 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
   const inFlight = new Map<string, Promise<LaunchRow>>();
   const leaseTtlMs = config.refreshTimeoutMs + LEASE_MARGIN_MS;
 
-  // Opened tokens by sealed envelope: a launch's token is opened once, not on every request.
-  const opened = new Map<string, string>();
+  // Opened tokens by sealed envelope: a launch's token is opened once a minute at most, not on
+  // every proxied request; the helper bounds how long and how many stay in memory.
+  const opened = new LookupCache<string>(OPENED_TOKEN_TTL_MS, OPENED_TOKENS_KEPT, clock);
 
   function open(launch: LaunchRow): HeldToken {
     if (launch.status !== 'ready' || !launch.access_token) throw tokenUnavailable(launch);
@@ -75,7 +78,6 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
     let value = opened.get(sealed);
     if (value === undefined) {
       value = sealer.open(sealed, tokenContext(launch.id, 'access_token'));
-      if (opened.size >= OPENED_TOKENS_KEPT) opened.delete(opened.keys().next().value as string);
       opened.set(sealed, value);
     }
     return { sealed, value };
@@ -205,7 +207,7 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
       const smart = await smartConfigurationFor(db, services.http, source, config);
       tokens = await refreshAccessToken(services, {
         smart,
-        client,
+        client: openClient(client),
         refreshToken,
         policy: urlPolicyFor(source, config.allowPrivateUpstreams),
         timeoutMs: config.refreshTimeoutMs,

@@ -1,17 +1,18 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
-import { LookupCache } from '../db/lookup-cache.ts';
+import { LookupCache } from '../cache/lookup-cache.ts';
 import type { Services } from '../services.ts';
-import { type CallbackSettings, finishLaunch } from './finish-launch.ts';
+import type { LaunchSettings } from '../settings/launch-settings.ts';
+import { finishLaunch } from './finish-launch.ts';
 import { CONSOLE_LAUNCH_DEBUG_PATH, launchDebugHandlers } from './launch-debug.ts';
-import { type LaunchSettings, startLaunch } from './start-launch.ts';
+import { startLaunch } from './start-launch.ts';
 
 /** Browser-facing routes: errors render as HTML pages (route config `surface: 'html'`). */
 export function launchRoutes(app: FastifyInstance, services: Services): void {
   const html = { config: { surface: 'html' as const } };
-  // Settings both hops read for every launch, remembered for `lookupCacheMs` (0 = not at all).
-  const launchSettings = new LookupCache<LaunchSettings>(services.config.lookupCacheMs, 1000);
-  const callbackSettings = new LookupCache<CallbackSettings>(services.config.lookupCacheMs, 1000);
+  // The settings both hops read for every launch (one resolver, keyed by iss or by source),
+  // remembered for `lookupCacheMs` (0 = not at all). Client secrets stay sealed in it.
+  const launchSettings = new LookupCache<LaunchSettings>(services.config.lookupCacheMs, 2000);
 
   app.get<{ Params: { orgId: string }; Querystring: Record<string, unknown> }>(
     '/api/auth/smart/launch/:orgId',
@@ -33,7 +34,7 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
     html,
     async (request, reply) => {
       const callbackUrl = new URL(request.url, services.config.publicUrl);
-      const target = await finishLaunch(services, request.query, callbackUrl, request.id, callbackSettings);
+      const target = await finishLaunch(services, request.query, callbackUrl, request.id, launchSettings);
       return reply.header('cache-control', 'no-store').redirect(target, 302);
     },
   );

@@ -5,25 +5,11 @@
  */
 
 import { recordAudit } from '../audit/audit-log.ts';
-import type { LookupCache } from '../db/lookup-cache.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
-import {
-  type ConnectionSettings,
-  findConnectionAndClient,
-  type ResolvedClient,
-} from '../settings/connections.ts';
-import {
-  type Environment,
-  type FhirSource,
-  findFhirSourceByIss,
-  type Vendor,
-} from '../settings/fhir-sources.ts';
-import { isLinked } from '../settings/org-links.ts';
-import { findOrganization, type Organization } from '../settings/organizations.ts';
+import { type LaunchSettings, resolveLaunchSettings } from '../settings/launch-settings.ts';
 import { authorizeUrl, codeChallengeFor, newCodeVerifier } from '../smart/authorize-request.ts';
-import type { SmartConfiguration } from '../smart/discovery.ts';
-import { smartConfigurationFor } from '../settings/source-discovery.ts';
 import { createPendingLaunch } from './ehr-launches.ts';
 import { newState } from './launch-state.ts';
 import { callbackUrl } from './urls.ts';
@@ -47,13 +33,13 @@ export async function startLaunch(
 ): Promise<URL> {
   const { iss, launch } = readLaunchQuery(query);
   const { db, sealer, config } = services;
-  const key = `${orgId}\n${iss}`;
-  let resolved = settings?.get(key);
-  if (!resolved) {
-    resolved = await loadLaunchSettings(services, orgId, iss, requestId);
-    settings?.set(key, resolved);
-  }
-  const { org, source, connection, client, smart } = resolved;
+  const { org, source, environment, connection, client, smart } = await settingsFor(
+    services,
+    orgId,
+    iss,
+    requestId,
+    settings,
+  );
 
   const state = newState();
   const codeVerifier = newCodeVerifier();
@@ -64,7 +50,7 @@ export async function startLaunch(
     {
       orgId: org.id,
       fhirSourceId: source.id,
-      environment: source.environment,
+      environment,
       iss,
       clientId: client.clientId,
       requestedScope: connection.scopes,
@@ -87,71 +73,36 @@ export async function startLaunch(
 }
 
 /**
- * What a launch hop reads before it writes anything: org, registered source, connection, client
- * and the source's SMART configuration. Launches repeat it for every clinician, so the launch
- * routes remember a complete answer for `lookupCacheMs` (config); a settings change made in the
- * console reaches launches within that time. Failures are never remembered.
+ * The launch's settings (settings/launch-settings.ts), remembered for `lookupCacheMs`: launches
+ * repeat the same reads for every clinician, and a change made in the console reaches launches
+ * within that time. Failures are never remembered; a refused tenant is audited for the org.
  */
-export interface LaunchSettings {
-  readonly org: Organization;
-  readonly source: FhirSource;
-  readonly connection: ConnectionSettings;
-  readonly client: ResolvedClient;
-  readonly smart: SmartConfiguration;
-}
-
-async function loadLaunchSettings(
+async function settingsFor(
   services: Services,
   orgId: string,
   iss: string,
   requestId: string,
+  settings: LookupCache<LaunchSettings> | undefined,
 ): Promise<LaunchSettings> {
-  const { db, sealer, http, config } = services;
-  const org = await findOrganization(db, orgId);
-  if (!org) throw new ChartsideError('org_not_found', { details: { Organization: orgId } });
-
-  const source = await findFhirSourceByIss(db, iss);
-  if (!source) throw new ChartsideError('fhir_source_not_found', { details: { iss } });
-  // Another hospital's tenant: refused before anything is sent to it (guide, Going to Production).
-  if (!(await isLinked(db, org.id, source.id))) throw await notLinked(services, org, source, requestId);
-
-  const environment = source.environment as Environment;
-  const found = await findConnectionAndClient(
-    db,
-    sealer,
-    config,
-    org.id,
-    source.vendor as Vendor,
-    environment,
-  );
-  if (!found) {
-    throw new ChartsideError('connection_not_configured', {
-      message: `This organization has no ${vendorName(source.vendor)} connection configured yet.`,
-      details: { Organization: org.name },
-    });
+  const key = `iss\n${orgId}\n${iss}`;
+  const remembered = settings?.get(key);
+  if (remembered) return remembered;
+  try {
+    const resolved = await resolveLaunchSettings(services, orgId, { iss });
+    settings?.set(key, resolved);
+    return resolved;
+  } catch (error) {
+    if (error instanceof ChartsideError && error.code === 'fhir_source_not_linked') {
+      await recordAudit(services.db, {
+        action: 'launch.refused',
+        actor: 'ehr',
+        orgId,
+        requestId,
+        details: { code: error.code, iss },
+      });
+    }
+    throw error;
   }
-  const { connection, client } = found;
-  if (!client) {
-    throw new ChartsideError('connection_not_configured', {
-      message: `The ${vendorName(source.vendor)} connection has no client credentials for ${environment}: turn on “Use custom credentials” and enter the Client ID.`,
-      details: { Organization: org.name },
-    });
-  }
-  if (client.authMethod === 'client_secret_basic' && !client.clientSecret) {
-    throw new ChartsideError('connection_not_configured', {
-      message: `The ${vendorName(source.vendor)} connection uses client_secret_basic but has no client secret.`,
-      details: { Organization: org.name },
-    });
-  }
-  if (!connection.appLaunchUrl) {
-    throw new ChartsideError('connection_not_configured', {
-      message: `The ${vendorName(source.vendor)} connection has no App launch URL to send the clinician to.`,
-      details: { Organization: org.name },
-    });
-  }
-
-  const smart = await smartConfigurationFor(db, http, source, config);
-  return { org, source, connection, client, smart };
 }
 
 function readLaunchQuery(query: LaunchQuery): { iss: string; launch: string } {
@@ -182,28 +133,4 @@ function readLaunchQuery(query: LaunchQuery): { iss: string; launch: string } {
     });
   }
   return { iss, launch };
-}
-
-/** The refusal page names the organization and the iss; the attempt is in the org's audit trail. */
-async function notLinked(
-  services: Services,
-  org: Organization,
-  source: FhirSource,
-  requestId: string,
-): Promise<ChartsideError> {
-  await recordAudit(services.db, {
-    action: 'launch.refused',
-    actor: 'ehr',
-    orgId: org.id,
-    requestId,
-    details: { code: 'fhir_source_not_linked', fhir_source: source.id, iss: source.fhir_base_url },
-  });
-  return new ChartsideError('fhir_source_not_linked', {
-    message: `The organization “${org.name}” is not linked to the EHR tenant ${source.fhir_base_url}, so it cannot launch from it. A platform admin links them with chartside org link.`,
-    details: { Organization: org.id, iss: source.fhir_base_url },
-  });
-}
-
-function vendorName(vendor: string): string {
-  return vendor === 'cerner' ? 'Cerner' : vendor === 'epic' ? 'Epic' : 'SMART';
 }

@@ -219,6 +219,23 @@ function changedCredentials(
 }
 
 /**
+ * A launch's client with its secret still sealed: what may be remembered between requests
+ * (settings/launch-settings.ts). {@link openClient} opens the secret for the one request that
+ * needs it, so no decrypted secret outlives a request.
+ */
+export interface SealedClient {
+  readonly clientId: string;
+  readonly authMethod: ClientAuthMethod;
+  readonly hasSecret: boolean;
+  /** The secret, opened now (null without one). */
+  openSecret(): string | null;
+}
+
+export function openClient(client: SealedClient): ResolvedClient {
+  return { clientId: client.clientId, clientSecret: client.openSecret(), authMethod: client.authMethod };
+}
+
+/**
  * An org's connection to a vendor and the client a launch of `environment` uses, in one read:
  * the launch and callback hops and the token renewal need both. Without custom credentials the
  * platform's registered client for the vendor is used (operator configuration); without either,
@@ -231,27 +248,31 @@ export async function findConnectionAndClient(
   orgId: string,
   vendor: Vendor,
   environment: Environment,
-): Promise<{ connection: ConnectionSettings; client: ResolvedClient | null } | undefined> {
+): Promise<{ connection: ConnectionSettings; client: SealedClient | null } | undefined> {
   const found = await connectionRows(db, orgId, vendor);
   if (!found) return undefined;
   const connection = toSettings(found.row, found.credentials);
   const credentials = found.credentials[environment];
-  const client =
-    credentials.use_custom_credentials && credentials.client_id
+  if (!(credentials.use_custom_credentials && credentials.client_id)) {
+    const platform = config.platformClients[vendor];
+    const client: SealedClient | null = platform
       ? {
-          clientId: credentials.client_id,
-          clientSecret: credentials.client_secret
-            ? sealer.open(credentials.client_secret, secretContext(connection.id))
-            : null,
-          authMethod: credentials.auth_method as ClientAuthMethod,
+          clientId: platform.clientId,
+          authMethod: platform.authMethod,
+          hasSecret: platform.clientSecret !== null,
+          openSecret: () => platform.clientSecret,
         }
-      : platformClient(config, vendor);
+      : null;
+    return { connection, client };
+  }
+  const sealed = credentials.client_secret;
+  const client: SealedClient = {
+    clientId: credentials.client_id,
+    authMethod: credentials.auth_method as ClientAuthMethod,
+    hasSecret: sealed !== null,
+    openSecret: () => (sealed ? sealer.open(sealed, secretContext(connection.id)) : null),
+  };
   return { connection, client };
-}
-
-function platformClient(config: Pick<Config, 'platformClients'>, vendor: Vendor): ResolvedClient | null {
-  const platform = config.platformClients[vendor];
-  return platform ? { ...platform } : null;
 }
 
 /** Whether the two environments' credentials differ (the console then shows both). */

@@ -5,10 +5,14 @@
  * more than once per cooldown, so a stream of bogus kids cannot make us hammer the EHR.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import { LookupCache } from '../cache/lookup-cache.ts';
 import { type OutboundHttp, readJsonBody } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>;
+
+/** Key sets remembered at once (EHR issuers and CDS clients): far more than a gateway talks to. */
+const MAX_KEY_SETS = 1000;
 
 interface CachedSet {
   resolver: KeyResolver;
@@ -29,7 +33,7 @@ export function createJwksCache(
 ): JwksCache {
   const maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
   const cooldownMs = options.cooldownMs ?? 30_000;
-  const sets = new Map<string, CachedSet>();
+  const sets = new LookupCache<CachedSet>(maxAgeMs, MAX_KEY_SETS);
 
   async function load(key: string, jwksUri: string, policy: UrlPolicy): Promise<CachedSet> {
     const response = await http.fetch(jwksUri, { headers: { accept: 'application/json' }, policy });
@@ -48,8 +52,7 @@ export function createJwksCache(
       // A set fetched under a looser policy (a sandbox source's) is not reused under a stricter one.
       const key = `${policyKind(policy)} ${jwksUri}`;
       return async (header) => {
-        let entry = sets.get(key);
-        if (!entry || Date.now() - entry.fetchedAt > maxAgeMs) entry = await load(key, jwksUri, policy);
+        const entry = sets.get(key) ?? (await load(key, jwksUri, policy));
         try {
           return await entry.resolver(header);
         } catch (error) {

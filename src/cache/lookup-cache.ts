@@ -1,8 +1,10 @@
 /**
- * A short-lived, bounded memory of rows a process has just read, for the lookups every proxied
- * request repeats (its API key, its launch). Entries live `ttlMs` (config `lookupCacheMs`), so a
- * change made by another process is seen within that time; the process that makes a change
- * calls forget() and sees it at once. A ttl of 0 turns the cache off.
+ * The one in-process cache: a short-lived, bounded memory of what a process has just read or
+ * fetched (an API key, a launch, a launch's settings, an EHR's key set, an app's CDS discovery).
+ * One rule for all of them: an entry lives `ttlMs`, so a change made by another process is seen
+ * within that time; the process that makes a change calls forget() and sees it at once; at
+ * `maxEntries` the oldest entry goes. A ttl of 0 turns the cache off. Nothing else in src/ keeps
+ * a Map of remembered values (test/boundaries.test.ts).
  */
 export class LookupCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
