@@ -1,25 +1,11 @@
 /** How console responses go out: security headers on every page, redirect-after-post, form fields. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
-/**
- * Only our own files run or style the page; nothing may frame it (clickjacking), and forms may
- * post only back to us.
- */
-export const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+import { CSP } from '../security/csp.ts';
 
 export function securityHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('x-frame-options', 'DENY')
-    .header('content-security-policy', CONSOLE_CSP)
+    .header('content-security-policy', CSP.consolePage)
     .header('cross-origin-opener-policy', 'same-origin')
     .header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
 }

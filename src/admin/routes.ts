@@ -1,7 +1,8 @@
 /**
  * The admin console under /admin (server-rendered; htmx only enhances). Wiring only: form and
- * cookie parsing, error pages and the session guard are registered in this encapsulated scope,
- * so none of it reaches the rest of the gateway.
+ * cookie parsing and the session guard are registered in this encapsulated scope, so none of it
+ * reaches the rest of the gateway. Errors render as console pages (the `console` surface,
+ * errors/surface.ts; the pages are error-pages.ts).
  */
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
@@ -10,7 +11,6 @@ import type { Services } from '../services.ts';
 import { activityHandlers } from './activity.ts';
 import { type Asset, consoleAssets } from './assets.ts';
 import { connectionHandlers } from './connections.ts';
-import { installConsoleErrorPages } from './error-pages.ts';
 import { fhirSourceHandlers } from './fhir-sources.ts';
 import { keyHandlers } from './keys.ts';
 import { organizationHandlers } from './organizations.ts';
@@ -27,8 +27,7 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
       await scope.register(formbody, { bodyLimit: 64 * 1024 });
       await scope.register(cookie);
       scope.decorateRequest('consoleSession', null);
-      installConsoleErrorPages(scope);
-      const page = { config: { surface: 'html' as const } };
+      const page = { config: { surface: 'console' as const } };
 
       for (const asset of [assets.css, assets.js, assets.htmx, assets.icon]) {
         scope.get(asset.path.slice('/admin'.length).split('?')[0] as string, serve(asset));

@@ -1,9 +1,9 @@
 /**
- * The org-scoped CDS Hooks URL the EHR calls (README.md#cds-hooks-relay), in its own scope (API
- * envelope errors with a `WWW-Authenticate` challenge on 401). Wiring only; see README.md.
+ * The org-scoped CDS Hooks URL the EHR calls (README.md#cds-hooks-relay), in its own scope. Its
+ * errors are the API envelope with a `WWW-Authenticate` challenge on 401: the `cds` surface
+ * (errors/surface.ts). Wiring only; see README.md.
  */
 import type { FastifyInstance } from 'fastify';
-import { installCdsErrorHandling } from '../errors/fastify.ts';
 import type { Services } from '../services.ts';
 import { discoveryHandler } from './discovery.ts';
 import { feedbackHandler } from './feedback.ts';
@@ -12,7 +12,6 @@ import { invokeHandler } from './invoke.ts';
 export async function cdsRoutes(app: FastifyInstance, services: Services): Promise<void> {
   await app.register(
     async (scope) => {
-      installCdsErrorHandling(scope);
       scope.get('/:orgId/cds-services', discoveryHandler(services));
       scope.post('/:orgId/cds-services/:serviceId', invokeHandler(services));
       scope.post('/:orgId/cds-services/:serviceId/feedback', feedbackHandler(services));

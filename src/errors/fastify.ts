@@ -1,70 +1,37 @@
+/**
+ * The one error installer: route errors, unknown paths, router failures and requests refused on
+ * the socket, each answered in the format of its surface (surface.ts decides which).
+ */
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderConsoleError, renderConsoleNotFound } from '../admin/error-pages.ts';
 import { summarizeError } from '../logging.ts';
+import { CSP } from '../security/csp.ts';
 import { ChartsideError, toChartsideError } from './catalogue.ts';
-import { renderApiError, renderFhirError, renderHtmlError, type Surface } from './render.ts';
+import { renderApiError, renderFhirError, renderHtmlError } from './render.ts';
+import { type Surface, surfaceOf } from './surface.ts';
 
-const HTML_ERROR_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'";
-
-/** Browser-facing paths whose unknown routes also get an HTML page. */
-const HTML_PREFIXES = ['/api/auth/smart/', '/launch-debug'];
-
-/** Route handlers throw; this turns every error into the right surface's body. */
+/** Route handlers throw; this turns every error, and every unknown path, into its surface's answer. */
 export function installErrorHandling(app: FastifyInstance): void {
   refuseConnectMethod(app);
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = toChartsideError(thrown);
-    logFailure(request, thrown, error, 'request');
-    send(reply, request, error.status, surfaceOf(request), error);
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) => {
-    const surface: Surface = HTML_PREFIXES.some((prefix) => request.url.startsWith(prefix)) ? 'html' : 'api';
-    send(reply, request, 404, surface, toChartsideError({ statusCode: 404 }));
-  });
-}
-
-/**
- * The FHIR proxy's scope renders its errors, unknown paths included, as OperationOutcome.
- * Call it inside the proxy's own (prefixed) plugin so the rest of the app keeps its envelope.
- */
-export function installFhirErrorHandling(scope: FastifyInstance): void {
-  scope.setErrorHandler((thrown, request, reply) => {
-    const error = toChartsideError(thrown);
-    logFailure(request, thrown, error, 'FHIR request');
-    send(reply, request, error.status, 'fhir', error);
-  });
-  scope.setNotFoundHandler((request, reply) => {
-    send(reply, request, 404, 'fhir', toChartsideError({ statusCode: 404 }));
-  });
-}
-
-/**
- * The CDS Hooks relay's scope: the API envelope, unknown paths included, and a
- * `WWW-Authenticate: Bearer` challenge on 401 (CDS Hooks 2.0 §security).
- */
-export function installCdsErrorHandling(scope: FastifyInstance): void {
-  scope.setErrorHandler((thrown, request, reply) => {
-    const error = toChartsideError(thrown);
-    logFailure(request, thrown, error, 'CDS request');
-    send(reply, request, error.status, 'cds', error);
-  });
-  scope.setNotFoundHandler((request, reply) => {
-    send(reply, request, 404, 'cds', toChartsideError({ statusCode: 404 }));
+    const surface = surfaceOf(request);
+    if (surface === 'console') renderConsoleNotFound(request, reply);
+    else send(reply, request, surface, toChartsideError({ statusCode: 404 }));
   });
 }
 
 /**
  * Errors the router raises before any route or hook runs (a malformed percent-encoding, a path
- * parameter over the length limit): same renderers, chosen by path, with our request id — never
+ * parameter over the length limit): same renderers, chosen by the path, with our request id — never
  * Fastify's own body, which echoes the URL.
  */
 export function handleFrameworkError(thrown: Error, request: FastifyRequest, reply: FastifyReply): void {
-  const error = toChartsideError(thrown);
-  logFailure(request, thrown, error, 'request');
   reply.header('x-request-id', request.id);
-  send(reply, request, error.status, surfaceForPath(request.raw.url ?? ''), error);
+  answerError(thrown, request, reply);
 }
 
 /**
@@ -115,7 +82,9 @@ function answerOnSocket(
     socket.destroy();
     return;
   }
-  const surface = surfaceForPath(request.target);
+  const surfaceOfTarget = surfaceOf(request.target);
+  // No reply and no console session on a bare socket: the console's paths get the plain error page.
+  const surface = surfaceOfTarget === 'console' ? 'html' : surfaceOfTarget;
   const [type, body] =
     surface === 'html'
       ? ['text/html; charset=utf-8', renderHtmlError(error, requestId)]
@@ -129,13 +98,34 @@ function answerOnSocket(
     `x-request-id: ${requestId}`,
     'x-content-type-options: nosniff',
     'cache-control: no-store',
-    ...(surface === 'html' ? [`content-security-policy: ${HTML_ERROR_CSP}`] : []),
+    ...(surface === 'html' ? [`content-security-policy: ${CSP.errorPage}`] : []),
     'connection: close',
   ];
   // An answer to HEAD has no body (RFC 9110 §9.3.2), even when the request was malformed.
   const content = request.method.toUpperCase() === 'HEAD' ? '' : body;
   socket.end(`${headers.join('\r\n')}\r\n\r\n${content}`, () => socket.destroy());
 }
+
+/** A thrown error, logged, in the format of the request's surface. */
+function answerError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const surface = surfaceOf(request);
+  if (surface === 'console') {
+    // The console logs its own refusals too (a ConsoleRefusal is not a catalogue error).
+    renderConsoleError(thrown, request, reply);
+    return;
+  }
+  const error = toChartsideError(thrown);
+  logFailure(request, thrown, error, SUBJECT_OF[surface]);
+  send(reply, request, surface, error);
+}
+
+/** What a log line calls the request, by surface. */
+const SUBJECT_OF: Record<Exclude<Surface, 'console'>, string> = {
+  api: 'request',
+  html: 'request',
+  fhir: 'FHIR request',
+  cds: 'CDS request',
+};
 
 /** Server-side failures at error level, refusals of bad input at info; causes summarized, never bodies. */
 function logFailure(request: FastifyRequest, thrown: unknown, error: ChartsideError, what: string): void {
@@ -144,35 +134,22 @@ function logFailure(request: FastifyRequest, thrown: unknown, error: ChartsideEr
   else request.log.info(log, `${what} refused`);
 }
 
-function surfaceForPath(target: string): Surface {
-  // An absolute-form target (`http://host/fhir/…`, RFC 9112 §3.2.2) is routed by its path.
-  const url = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
-  if (url.startsWith('/fhir/')) return 'fhir';
-  if (url.startsWith('/api/cds/')) return 'cds';
-  if (HTML_PREFIXES.some((prefix) => url.startsWith(prefix)) || url.startsWith('/admin')) return 'html';
-  return 'api';
-}
-
-function surfaceOf(request: FastifyRequest): Surface {
-  return request.routeOptions.config?.surface ?? 'api';
-}
-
 function send(
   reply: FastifyReply,
   request: FastifyRequest,
-  status: number,
-  surface: Surface,
+  surface: Exclude<Surface, 'console'>,
   error: ChartsideError,
 ): void {
-  reply.status(status).header('cache-control', 'no-store');
+  reply.status(error.status).header('cache-control', 'no-store');
   // The rate limiter sets the real wait; 60 s is the fallback for other throttles.
   if (error.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+  // CDS Hooks 2.0 §security: the EHR is told how to authenticate.
   if (surface === 'cds' && error.status === 401)
     reply.header('www-authenticate', 'Bearer error="invalid_token"');
   if (surface === 'html') {
     reply
       .type('text/html; charset=utf-8')
-      .header('content-security-policy', HTML_ERROR_CSP)
+      .header('content-security-policy', CSP.errorPage)
       .send(renderHtmlError(error, request.id));
   } else if (surface === 'fhir') {
     reply.type('application/fhir+json; charset=utf-8').send(renderFhirError(error, request.id));

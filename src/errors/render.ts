@@ -3,8 +3,6 @@ import { html } from '../html/escape.ts';
 import { page } from '../html/page.ts';
 import type { ChartsideError, ErrorCode, ErrorType } from './catalogue.ts';
 
-export type Surface = 'api' | 'html' | 'fhir' | 'cds';
-
 /** The API envelope of docs/architecture.md#errors: all six keys always present. */
 export function renderApiError(error: ChartsideError, requestId: string) {
   return {

@@ -14,6 +14,7 @@ import { type ConsoleSession, loadSession, SESSION_COOKIE } from '../admin/sessi
 import { ChartsideError } from '../errors/catalogue.ts';
 import { html } from '../html/escape.ts';
 import { page } from '../html/page.ts';
+import { CSP } from '../security/csp.ts';
 import type { Services } from '../services.ts';
 import { type EhrLaunch, findLaunch } from './ehr-launches.ts';
 import { isUuid } from './uuid.ts';
@@ -140,9 +141,6 @@ function sendPage(reply: FastifyReply, body: string) {
   return reply
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
-    )
+    .header('content-security-policy', CSP.launchDebug)
     .send(body);
 }

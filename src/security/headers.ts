@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
+import { refuseFraming } from './csp.ts';
 
 /**
  * Paths whose answers carry launch context, tokens, PHI or API data: never stored by a browser
@@ -53,9 +54,7 @@ export function installSecurityHeaders(app: FastifyInstance, config: Pick<Config
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html')) {
       const csp = reply.getHeader('content-security-policy');
-      if (!csp) reply.header('content-security-policy', "frame-ancestors 'none'");
-      else if (!/frame-ancestors/.test(String(csp)))
-        reply.header('content-security-policy', `${String(csp)}; frame-ancestors 'none'`);
+      reply.header('content-security-policy', refuseFraming(csp ? String(csp) : undefined));
     }
     return payload;
   });
