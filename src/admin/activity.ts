@@ -1,11 +1,11 @@
 /** Launches and Audit pages (read-only). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { decodeAuditCursor, listAuditEvents } from '../audit/audit-list.ts';
+import { PAGE_SIZE, type PageRequest } from '../db/paging.ts';
+import { decodeLaunchCursor, isLaunchStatus, LAUNCH_STATUSES, listLaunches } from '../launch/launch-list.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
-import { decodeAuditCursor, listAuditEvents } from './audit-list.ts';
 import { queryValue, sendPage } from './console-http.ts';
-import { decodeLaunchCursor, isLaunchStatus, LAUNCH_STATUSES, listLaunches } from './launch-list.ts';
-import { PAGE_SIZE, type PageRequest } from './paging.ts';
 import { sessionOf } from './session-guard.ts';
 import { auditPage } from './views/audit.ts';
 import { launchesPage } from './views/launches.ts';

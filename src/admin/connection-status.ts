@@ -7,6 +7,7 @@ import type { Db } from '../db/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
 import type { ConnectionSettings } from '../settings/connections.ts';
 import { type Environment, VENDOR_LABELS, type Vendor } from '../settings/fhir-sources.ts';
+import { linkedEnvironments } from '../settings/org-links.ts';
 
 export const VENDOR_PRODUCTS: Record<Vendor, string> = {
   cerner: 'Oracle Health (Cerner) Millennium, launched from PowerChart',
@@ -45,14 +46,7 @@ export async function launchBlockers(
   const label = VENDOR_LABELS[vendor];
   if (!connection) return ['Not set up yet: fill in this page and save it.'];
   const problems: string[] = [];
-  const linked = await db
-    .selectFrom('fhir_source')
-    .innerJoin('org_fhir_source as link', 'link.fhir_source_id', 'fhir_source.id')
-    .select('fhir_source.environment')
-    .distinct()
-    .where('link.org_id', '=', connection.orgId)
-    .where('fhir_source.vendor', '=', vendor)
-    .execute();
+  const linked = await linkedEnvironments(db, connection.orgId, vendor);
   if (linked.length === 0) {
     problems.push(
       `No ${label} FHIR source is linked to this organization, so a launch’s iss will not be accepted. A platform admin links it under Settings → FHIR sources.`,
@@ -60,7 +54,7 @@ export async function launchBlockers(
   }
   // The credentials of each environment this organization launches in (both until it is linked).
   const environments: Environment[] =
-    linked.length > 0 ? linked.map((row) => row.environment as Environment) : ['sandbox', 'production'];
+    linked.length > 0 ? (linked as Environment[]) : ['sandbox', 'production'];
   for (const environment of environments) {
     const credentials = connection.credentials[environment];
     const where = environments.length > 1 || linked.length > 0 ? ` (${environment})` : '';

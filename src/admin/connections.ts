@@ -1,11 +1,13 @@
 /** Settings (with the Go-live checklist), Settings → Connections, and each vendor's Clinical Workflow page. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { countActiveApiKeys } from '../api/api-keys.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { type GoLiveReport, runGoLiveChecks } from '../go-live/checks.ts';
 import type { Services } from '../services.ts';
 import { credentialsDiffer, findConnection, setConnection } from '../settings/connections.ts';
-import { VENDOR_LABELS, VENDORS, type Vendor } from '../settings/fhir-sources.ts';
+import { countFhirSources, VENDOR_LABELS, VENDORS, type Vendor } from '../settings/fhir-sources.ts';
+import { listLinkedSources } from '../settings/org-links.ts';
 import {
   CREDENTIALS_TARGETS,
   type CredentialsTarget,
@@ -66,24 +68,14 @@ export function connectionHandlers(services: Services) {
       if (connection && (await launchBlockers(db, config, vendor, connection)).length === 0)
         connectionsReady++;
     }
-    const count = async (query: Promise<{ n: number | string | bigint } | undefined>) =>
-      Number((await query)?.n ?? 0);
     return settingsPage(session, {
       connectionsReady,
-      sources: await count(
-        db
-          .selectFrom('fhir_source')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirst(),
-      ),
-      activeKeys: await count(
-        db
-          .selectFrom('api_key')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('org_id', '=', session.orgId)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst(),
-      ),
+      // An org operator counts the sources linked to their org: the ones they can see.
+      sources:
+        session.role === 'platform_admin'
+          ? await countFhirSources(db)
+          : (await listLinkedSources(db, session.orgId)).length,
+      activeKeys: await countActiveApiKeys(db, session.orgId),
       signingKeys: services.keyRing.jwks.keys.length,
       orgId: session.orgId,
       goLive,

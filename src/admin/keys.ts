@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey } from '../api/api-keys.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { keyStatesAt } from '../keys/key-ring.ts';
+import { listSigningKeys } from '../keys/signing-keys.ts';
 import { jwksUrl } from '../launch/urls.ts';
 import type { Services } from '../services.ts';
 import { formOf, redirectAfterPost, sendPage } from './console-http.ts';
@@ -64,12 +65,7 @@ export function keyHandlers(services: Services) {
 
     async signingKeys(request: FastifyRequest, reply: FastifyReply) {
       const session = sessionOf(request);
-      const rows = await db
-        .selectFrom('signing_key')
-        .select(['kid', 'alg', 'status', 'created_at', 'activates_at', 'retires_at'])
-        .orderBy('created_at', 'desc')
-        .orderBy('kid')
-        .execute();
+      const rows = await listSigningKeys(db);
       // The same rule the key ring signs by: next → active → retiring → retired.
       const states = keyStatesAt(rows, new Date());
       const keys: SigningKeyRow[] = rows.map((row) => ({

@@ -7,6 +7,7 @@
 import { randomToken, sha256Hex } from '../crypto/random.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { Db } from '../db/index.ts';
+import { findOrganization, firstOrganization } from '../settings/organizations.ts';
 
 export const SESSION_COOKIE = 'chartside_session';
 /** Signed out after this long without a request. */
@@ -128,22 +129,10 @@ async function viewedOrganization(
   role: OperatorRole,
   orgId: string | null,
 ): Promise<{ id: string; name: string } | undefined> {
-  if (orgId) {
-    const org = await db
-      .selectFrom('organization')
-      .select(['id', 'name'])
-      .where('id', '=', orgId)
-      .executeTakeFirst();
-    if (org || role === 'org_operator') return org;
-  }
-  if (role !== 'platform_admin') return undefined;
-  return db
-    .selectFrom('organization')
-    .select(['id', 'name'])
-    .orderBy('name')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+  const org = orgId ? await findOrganization(db, orgId) : undefined;
+  if (org || role === 'org_operator') return org;
+  // A platform admin who has not chosen one (or whose choice was deleted): the first by name.
+  return firstOrganization(db);
 }
 
 /** A platform admin chooses the organization the console shows (Organizations page). */

@@ -7,9 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/audit-log.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import { constantTimeEqual, sha256Hex } from '../crypto/random.ts';
 import type { Db } from '../db/index.ts';
-import type { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { ENVIRONMENTS, type Environment } from '../settings/fhir-sources.ts';
 import { newId } from '../settings/ids.ts';
@@ -90,6 +90,16 @@ export async function listApiKeys(db: Db, orgId: string): Promise<ApiKeySummary[
     .orderBy('id', 'desc')
     .execute();
   return rows.map(toSummary);
+}
+
+export async function countActiveApiKeys(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('api_key')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export async function findApiKey(db: Db, orgId: string, id: string): Promise<ApiKeySummary | undefined> {

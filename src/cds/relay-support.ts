@@ -3,7 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuditEvent, recordAudit } from '../audit/audit-log.ts';
 import type { Db } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { type CdsConnection, findCdsConnection } from '../settings/connections.ts';
 import type { AppCallResult } from './app-client.ts';
+
+export type { CdsConnection };
 
 export type OrgParams = { orgId: string };
 export type ServiceParams = { orgId: string; serviceId: string };
@@ -12,31 +15,11 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isText = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
-/** The org's connection as the relay uses it. */
-export interface CdsConnection {
-  readonly cdsEndpoint: string;
-  readonly appLaunchUrl: string | null;
-  /** The connection's SMART scopes: the app's read grants bound the CDS FHIR token. */
-  readonly scopes: string;
-  readonly cdsCaching: boolean;
-}
-
 /** The org's connection with a CDS endpoint (404 `cds_not_configured` without one). */
 export async function requireConnection(db: Db, orgId: string): Promise<CdsConnection> {
-  const row = await db
-    .selectFrom('connection')
-    .select(['cds_endpoint', 'app_launch_url', 'scopes', 'cds_caching'])
-    .where('org_id', '=', orgId)
-    .where('cds_endpoint', 'is not', null)
-    .orderBy('vendor')
-    .executeTakeFirst();
-  if (!row?.cds_endpoint) throw new ChartsideError('cds_not_configured');
-  return {
-    cdsEndpoint: row.cds_endpoint,
-    appLaunchUrl: row.app_launch_url,
-    scopes: row.scopes,
-    cdsCaching: row.cds_caching === 1,
-  };
+  const connection = await findCdsConnection(db, orgId);
+  if (!connection) throw new ChartsideError('cds_not_configured');
+  return connection;
 }
 
 /** Origins whose `smart` links are the app's own: its CDS endpoint's and its launch URL's. */

@@ -116,3 +116,13 @@ async function generateSigningKey(alg: SigningAlgorithm, sealer: Sealer) {
     status: 'active',
   };
 }
+
+/** Every key, newest first, without its private part: what the console's Signing keys page lists. */
+export async function listSigningKeys(db: Db) {
+  return db
+    .selectFrom('signing_key')
+    .select(['kid', 'alg', 'status', 'created_at', 'activates_at', 'retires_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('kid')
+    .execute();
+}

@@ -75,6 +75,14 @@ export async function listFhirSources(db: Db): Promise<FhirSource[]> {
   return db.selectFrom('fhir_source').selectAll().orderBy('name').orderBy('id').execute();
 }
 
+export async function countFhirSources(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('fhir_source')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 export interface FhirSourceChanges {
   iss: string | undefined;
   vendor: string | undefined;

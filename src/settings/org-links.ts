@@ -116,6 +116,19 @@ export async function listLinkedSources(db: Db, orgId: string): Promise<FhirSour
     .execute();
 }
 
+/** The environments of an org's linked sources of one vendor (the console's readiness check). */
+export async function linkedEnvironments(db: Db, orgId: string, vendor: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('fhir_source')
+    .innerJoin('org_fhir_source as link', 'link.fhir_source_id', 'fhir_source.id')
+    .select('fhir_source.environment')
+    .distinct()
+    .where('link.org_id', '=', orgId)
+    .where('fhir_source.vendor', '=', vendor)
+    .execute();
+  return rows.map((row) => row.environment);
+}
+
 export async function linkedOrgIds(db: Db, sourceId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('org_fhir_source')

@@ -30,3 +30,8 @@ export async function getOrganization(db: Db, id: string): Promise<Organization>
 export async function listOrganizations(db: Db): Promise<Organization[]> {
   return db.selectFrom('organization').selectAll().orderBy('name').orderBy('id').execute();
 }
+
+/** The first organization by name, if any. */
+export async function firstOrganization(db: Db): Promise<Organization | undefined> {
+  return db.selectFrom('organization').selectAll().orderBy('name').orderBy('id').limit(1).executeTakeFirst();
+}

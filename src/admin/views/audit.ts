@@ -1,7 +1,8 @@
 /** Audit: who did what, when, for this organization. Details are shown as the writer stored them, escaped. */
+
+import type { AuditRow } from '../../audit/audit-list.ts';
+import type { Page } from '../../db/paging.ts';
 import { html, type SafeHtml } from '../../html/escape.ts';
-import type { AuditRow } from '../audit-list.ts';
-import type { Page } from '../paging.ts';
 import { when } from './components.ts';
 import { pager } from './launches.ts';
 import { consolePage, type Viewer } from './layout.ts';

@@ -1,7 +1,8 @@
 /** Launches: the guide's "check the ehr_launch table", made visible. Never a token value. */
+
+import type { Page } from '../../db/paging.ts';
 import { html, type SafeHtml } from '../../html/escape.ts';
-import { encodeLaunchCursor, type LaunchCursor, type LaunchRow } from '../launch-list.ts';
-import type { Page } from '../paging.ts';
+import { encodeLaunchCursor, type LaunchCursor, type LaunchRow } from '../../launch/launch-list.ts';
 import { badge, environmentBadge, when } from './components.ts';
 import { consolePage, type Viewer } from './layout.ts';
 

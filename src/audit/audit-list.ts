@@ -1,6 +1,6 @@
 /** The org's audit events for the Audit page, newest first, optionally for one launch. */
 import type { Db } from '../db/index.ts';
-import { type Page, type PageRequest, shapePage } from './paging.ts';
+import { type Page, type PageRequest, shapePage } from '../db/paging.ts';
 
 export interface AuditRow {
   id: number;

@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
-import { type Page, type PageRequest, shapePage } from './paging.ts';
+import { type Page, type PageRequest, shapePage } from '../db/paging.ts';
 
 export interface LaunchRow {
   id: string;
