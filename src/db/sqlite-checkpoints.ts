@@ -3,8 +3,8 @@
  *
  * better-sqlite3 is synchronous: with SQLite's automatic checkpoint, the commit that crosses
  * 1000 WAL pages copies them into the database file and fsyncs it, on the event loop. Every
- * request in flight waits — about one launch in a hundred took ~7 ms instead of 0.3 ms, and an
- * fsync stall once took 200 ms (bench:launch p99 at concurrency 50). Here a worker thread with its
+ * request in flight waits, and an fsync stall shows up as the launch p99 (`npm run bench:launch`
+ * at concurrency 50; figures in the README's performance section). Here a worker thread with its
  * own connection checkpoints every `intervalMs` in PASSIVE mode (never blocks writers), so the
  * WAL stays short (a long WAL makes every statement slower) and no request waits on the disk.
  * If the worker ever stops, the connection goes back to automatic checkpoints.

@@ -54,9 +54,9 @@ async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promis
 /**
  * The same rules (policy and SSRF guard, one timeout over the whole exchange, redirects refused)
  * over the outbound wrapper's lean call, with a WHATWG Response built from the read body for
- * oauth4webapi: about half of fetch's CPU per call, on every launch's callback (bench:launch).
+ * oauth4webapi: measurably less CPU than fetch on every launch's callback (`npm run bench:launch`).
  * The id_token issuer is adopted from the bytes already read, before the Response exists (a
- * `clone()` to peek at it would tee the body stream: ~35 µs per launch).
+ * `clone()` to peek at it would tee the body stream on every launch).
  */
 export function codeExchangeRequestOptions(
   http: OutboundHttp,
