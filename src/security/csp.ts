@@ -66,7 +66,7 @@ export const CSP = {
     forms: 'self',
     framing: 'none',
   }),
-  /** The error page of the launch hops and the API's browser paths: no script, its own inline style. */
+  /** The HTML error page (errors/render.ts) of the launch hops and /launch-debug: no script, inline style. */
   errorPage: contentSecurityPolicy({ styles: 'inline', forms: 'self' }),
   /** /launch-debug (the dev App launch URL): no script, its own inline style, no form posts anywhere. */
   launchDebug: contentSecurityPolicy({ styles: 'inline', forms: 'none' }),
