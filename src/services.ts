@@ -1,8 +1,8 @@
 import type { VerifiedApiKey } from './api/api-keys.ts';
+import type { LookupCache } from './cache/lookup-cache.ts';
 import type { Config } from './config/index.ts';
 import type { Sealer } from './crypto/sealing.ts';
 import type { Db, Engine } from './db/index.ts';
-import type { LookupCache } from './cache/lookup-cache.ts';
 import type { OutboundHttp } from './http/outbound.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import type { JwksCache } from './smart/jwks-cache.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createAuditWriter } from '../audit/audit-writer.ts';
+import { LookupCache } from '../cache/lookup-cache.ts';
 import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
 import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
-import { LookupCache } from '../cache/lookup-cache.ts';
 import { createLaunchTokens } from '../launch/launch-tokens.ts';
 import type { Services } from '../services.ts';
 import { registerFhirBodyParsers } from './body-parsers.ts';
