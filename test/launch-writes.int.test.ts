@@ -1,7 +1,7 @@
 /**
- * The launch's hand-written writes (src/launch/ehr-launches.ts) on both engines: PostgreSQL runs
- * each group as one statement with data-modifying CTEs, SQLite as a transaction. Same rows,
- * same audit trail, same refusal to touch a launch that is no longer pending.
+ * The launch's writes (src/launch/ehr-launches.ts, hot queries compiled once) on both engines:
+ * PostgreSQL runs each group as one statement with data-modifying CTEs, SQLite as a transaction.
+ * Same rows, same audit trail, same refusal to touch a launch that is no longer pending.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,12 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createSealer } from '../src/crypto/sealing.ts';
 import { type DatabaseHandle, type Db, migrateToLatest, openDatabase } from '../src/db/index.ts';
-import { completeLaunch, createPendingLaunch, failLaunch, tokenContext } from '../src/launch/ehr-launches.ts';
+import {
+  completeLaunch,
+  createPendingLaunch,
+  failLaunch,
+  findLaunch,
+  tokenContext,
+} from '../src/launch/ehr-launches.ts';
 import { consumeLaunchState, newState } from '../src/launch/launch-state.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
 import type { TokenSet } from '../src/smart/code-exchange.ts';
 import { createTestDatabase, type TestDatabase, type TestEngine } from './support/databases.ts';
+import { driveLaunch, launchIdFrom } from './support/launch-driver.ts';
 import { insertFhirSource } from './support/memory-database.ts';
+import { startStack } from './support/stack.ts';
 
 const sealer = createSealer(randomBytes(32));
 
@@ -318,4 +326,57 @@ describe('launch writes as named prepared statements (postgres)', () => {
       await handle.close();
     }
   });
+});
+
+describe('CHARTSIDE_PG_PREPARED_STATEMENTS on a whole gateway (postgres)', () => {
+  /**
+   * The prepared statement names on every connection of `db`'s pool (10, app.ts opens it with
+   * openDatabase's default): all of them held at once, so each answer comes from another one.
+   */
+  async function preparedOnEveryConnection(db: Db, poolSize = 10): Promise<string[]> {
+    let arrived = 0;
+    let allHeld = () => {};
+    const held = new Promise<void>((resolve) => {
+      allHeld = resolve;
+    });
+    const names = await Promise.all(
+      Array.from({ length: poolSize }, () =>
+        db.connection().execute(async (connection) => {
+          const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(
+            connection,
+          );
+          arrived += 1;
+          if (arrived === poolSize) allHeld();
+          await held;
+          return rows.map((row) => row.name);
+        }),
+      ),
+    );
+    return [...new Set(names.flat())].sort();
+  }
+
+  const cases: { name: string; env: Record<string, string>; prepared: string[] }[] = [
+    {
+      name: 'unset (on): a launch ends ready, its three writes prepared by name',
+      env: {},
+      prepared: ['chartside_complete_launch', 'chartside_start_launch', 'chartside_take_launch_state'],
+    },
+    {
+      name: 'false (a pooler in transaction mode): a launch ends ready and nothing is prepared',
+      env: { CHARTSIDE_PG_PREPARED_STATEMENTS: 'false' },
+      prepared: [],
+    },
+  ];
+  for (const { name, env, prepared } of cases) {
+    it(name, async () => {
+      const stack = await startStack({ engine: 'postgres', env });
+      try {
+        const launchId = launchIdFrom((await driveLaunch(stack)).callbackResponse);
+        assert.equal((await findLaunch(stack.gateway.services.db, launchId))?.status, 'ready');
+        assert.deepEqual(await preparedOnEveryConnection(stack.gateway.services.db), prepared);
+      } finally {
+        await stack.close();
+      }
+    });
+  }
 });

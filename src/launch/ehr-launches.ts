@@ -3,9 +3,17 @@
  * then `ready` or `failed`. Tokens are sealed, bound to the launch id.
  */
 import { randomUUID } from 'node:crypto';
+import {
+  type ExpressionBuilder,
+  type InsertObject,
+  type OnConflictBuilder,
+  type QueryCreator,
+  sql,
+  type UpdateObject,
+} from 'kysely';
 import type { Sealer } from '../crypto/sealing.ts';
-import type { Db, EhrLaunchTable } from '../db/index.ts';
-import { isPostgres, run, type Statement, statement } from '../db/statements.ts';
+import type { Database, Db, EhrLaunchTable } from '../db/index.ts';
+import { hotQuery, isPostgres } from '../db/statements.ts';
 import { newId } from '../settings/ids.ts';
 import type { TokenSet } from '../smart/code-exchange.ts';
 import { launchStateRow } from './launch-state.ts';
@@ -30,24 +38,114 @@ export interface NewLaunch {
 }
 
 /**
- * The launch's writes are hand-written {@link Statement}s (src/db/statements.ts): every launch
- * makes them, and they are most of its cost. On PostgreSQL each group below is one statement
- * (data-modifying CTEs are atomic and take one round trip instead of five); on SQLite, where a
- * statement costs no round trip, they run in one transaction.
+ * Every launch makes these writes, and they are most of its cost: they are {@link hotQuery}s,
+ * compiled once (src/db/statements.ts). One function per row, and both engines write the same
+ * rows. On SQLite, where a statement costs no round trip, a group runs in one transaction. On
+ * PostgreSQL it is one statement (data-modifying CTEs are atomic and take one round trip instead
+ * of five), where a row written only if the launch was still pending is selected from the CTE
+ * that changed it ({@link selectRow}): no changed launch, no row.
  */
-const INSERT_PENDING_LAUNCH = `insert into ehr_launch
-  (id, org_id, fhir_source_id, iss, environment, status, client_id, requested_scope, created_at, updated_at)
-  values ($1, $2, $3, $4, $14, 'pending', $5, $6, $7, $7)`;
-const INSERT_LAUNCH_STATE = `insert into launch_state
-  (state_hash, launch_id, org_id, fhir_source_id, code_verifier, redirect_uri, client_id, expires_at, created_at)
-  values ($8, $1, $2, $3, $9, $10, $5, $11, $7)`;
-const AUDIT_LAUNCH_STARTED = `insert into audit_event (at, org_id, actor, action, launch_id, request_id, details)
-  values ($7, $2, 'ehr', 'launch.started', $1, $12, $13)`;
+type Row<Table extends keyof Database> = InsertObject<Database, Table>;
+
+/** `row`'s values as a select list (`$1 as "at", …`), for `insert … (columnsOf(row)) select`. */
+function selectRow<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, row: object) {
+  return Object.entries(row).map(([column, value]) => eb.val(value).as(column));
+}
+
+const columnsOf = <R extends object>(row: R) => Object.keys(row) as (keyof R & string)[];
+
+/** The launch leaves `pending` with `changes`, and only if it still is. */
+const leavePending = (
+  db: QueryCreator<Database>,
+  v: { id: string; now: string },
+  changes: UpdateObject<Database, 'ehr_launch'>,
+) =>
+  db
+    .updateTable('ehr_launch')
+    .set({ ...changes, updated_at: v.now, completed_at: v.now })
+    .where('id', '=', v.id)
+    .where('status', '=', 'pending');
+
+/** The audit event of a launch write (docs/events.md). */
+const launchEvent = (
+  action: string,
+  v: { id: string; now: string; requestId: string; details: string },
+  orgId: Row<'audit_event'>['org_id'],
+): Row<'audit_event'> => ({
+  at: v.now,
+  org_id: orgId,
+  actor: 'ehr',
+  action,
+  launch_id: v.id,
+  request_id: v.requestId,
+  details: v.details,
+});
+
+type StartValues = ReturnType<typeof startValues>;
+
+function startValues(id: string, input: NewLaunch, state: string, sealer: Sealer) {
+  const row = launchStateRow(state, { ...input, launchId: id }, sealer, new Date());
+  return {
+    id,
+    orgId: input.orgId,
+    fhirSourceId: input.fhirSourceId,
+    iss: input.iss,
+    environment: input.environment,
+    clientId: input.clientId,
+    requestedScope: input.requestedScope,
+    now: row.created_at,
+    stateHash: row.state_hash,
+    codeVerifier: row.code_verifier,
+    redirectUri: row.redirect_uri,
+    expiresAt: row.expires_at,
+    requestId: input.requestId,
+    details: JSON.stringify({ fhir_source: input.fhirSourceId }),
+  };
+}
+
+const pendingLaunch = (v: StartValues): Row<'ehr_launch'> => ({
+  id: v.id,
+  org_id: v.orgId,
+  fhir_source_id: v.fhirSourceId,
+  iss: v.iss,
+  environment: v.environment,
+  status: 'pending',
+  client_id: v.clientId,
+  requested_scope: v.requestedScope,
+  created_at: v.now,
+  updated_at: v.now,
+});
+const launchState = (v: StartValues): Row<'launch_state'> => ({
+  state_hash: v.stateHash,
+  launch_id: v.id,
+  org_id: v.orgId,
+  fhir_source_id: v.fhirSourceId,
+  code_verifier: v.codeVerifier,
+  redirect_uri: v.redirectUri,
+  client_id: v.clientId,
+  expires_at: v.expiresAt,
+  created_at: v.now,
+});
+
 const START_LAUNCH = {
-  postgres: statement(
-    `with launch as (${INSERT_PENDING_LAUNCH}), state as (${INSERT_LAUNCH_STATE}) ${AUDIT_LAUNCH_STARTED}`,
+  postgres: hotQuery('start_launch', (db, v: StartValues) =>
+    db
+      .with('launch', (db) => db.insertInto('ehr_launch').values(pendingLaunch(v)))
+      .with('state', (db) => db.insertInto('launch_state').values(launchState(v)))
+      .insertInto('audit_event')
+      .values(launchEvent('launch.started', v, v.orgId)),
   ),
-  sqlite: [INSERT_PENDING_LAUNCH, INSERT_LAUNCH_STATE, AUDIT_LAUNCH_STARTED].map((text) => statement(text)),
+  sqlite: [
+    hotQuery('insert_pending_launch', (db, v: StartValues) =>
+      db.insertInto('ehr_launch').values(pendingLaunch(v)),
+    ),
+    hotQuery('insert_launch_state', (db, v: StartValues) =>
+      db.insertInto('launch_state').values(launchState(v)),
+    ),
+    hotQuery('audit_launch_started', (db, v: StartValues) =>
+      db.insertInto('audit_event').values(launchEvent('launch.started', v, v.orgId)),
+    ),
+  ],
 };
 
 /** Write the pending launch, its state and its audit event, all or nothing. */
@@ -57,43 +155,14 @@ export async function createPendingLaunch(
   input: NewLaunch,
   state: string,
 ): Promise<string> {
-  const now = new Date();
   const id = randomUUID();
-  const row = launchStateRow(
-    state,
-    {
-      launchId: id,
-      orgId: input.orgId,
-      fhirSourceId: input.fhirSourceId,
-      codeVerifier: input.codeVerifier,
-      redirectUri: input.redirectUri,
-      clientId: input.clientId,
-    },
-    sealer,
-    now,
-  );
-  const values = [
-    id,
-    input.orgId,
-    input.fhirSourceId,
-    input.iss,
-    input.clientId,
-    input.requestedScope,
-    row.created_at,
-    row.state_hash,
-    row.code_verifier,
-    row.redirect_uri,
-    row.expires_at,
-    input.requestId,
-    JSON.stringify({ fhir_source: input.fhirSourceId }),
-    input.environment,
-  ];
+  const values = startValues(id, input, state, sealer);
   if (isPostgres(db)) {
-    await run(db, START_LAUNCH.postgres, values);
+    await START_LAUNCH.postgres(db, values);
     return id;
   }
   await db.transaction().execute(async (trx) => {
-    for (const write of START_LAUNCH.sqlite) await run(trx, write, values);
+    for (const write of START_LAUNCH.sqlite) await write(trx, values);
   });
   return id;
 }
@@ -106,77 +175,169 @@ export interface LaunchFailure {
   reason?: string;
 }
 
-/** `$1` launch id, `$2` now: the launch leaves `pending`, and only if it still is. */
-const MARK_FAILED = `update ehr_launch
-  set status = 'failed', error_code = $3, ehr_error = $4, ehr_error_uri = $5, updated_at = $2, completed_at = $2
-  where id = $1 and status = 'pending'
-  returning id, org_id`;
-const AUDIT_LAUNCH_FAILED = `insert into audit_event (at, org_id, actor, action, launch_id, request_id, details)
-  select $2, org_id, 'ehr', 'launch.failed', id, $6, $7 from failed`;
+type FailValues = ReturnType<typeof failValues>;
+
+function failValues(launchId: string, failure: LaunchFailure) {
+  return {
+    id: launchId,
+    now: new Date().toISOString(),
+    code: failure.code,
+    ehrError: failure.ehrError?.slice(0, 200) ?? null,
+    ehrErrorUri: failure.ehrErrorUri?.slice(0, 2048) ?? null,
+    requestId: failure.requestId,
+    details: JSON.stringify({
+      code: failure.code,
+      ehr_error: failure.ehrError ?? null,
+      reason: failure.reason ?? null,
+    }),
+  };
+}
+
+const markFailed = (db: QueryCreator<Database>, v: FailValues) =>
+  leavePending(db, v, {
+    status: 'failed',
+    error_code: v.code,
+    ehr_error: v.ehrError,
+    ehr_error_uri: v.ehrErrorUri,
+  }).returning('org_id');
+
 const FAIL_LAUNCH = {
-  postgres: statement<{ id: string }>(
-    `with failed as (${MARK_FAILED}) ${AUDIT_LAUNCH_FAILED} returning launch_id`,
-  ),
+  postgres: hotQuery('fail_launch', (db, v: FailValues) => {
+    // The org is the failed launch's, as markFailed returns it.
+    const audit = launchEvent('launch.failed', v, sql.ref('failed.org_id'));
+    return db
+      .with('failed', (db) => markFailed(db, v))
+      .insertInto('audit_event')
+      .columns(columnsOf(audit))
+      .expression((eb) => eb.selectFrom('failed').select(selectRow(eb, audit)));
+  }),
   sqlite: {
-    markFailed: statement<{ id: string; org_id: string }>(MARK_FAILED),
-    audit: statement(fromParameters(AUDIT_LAUNCH_FAILED, 'failed', '$1 as id, $8 as org_id')),
+    markFailed: hotQuery('mark_launch_failed', markFailed),
+    audit: hotQuery('audit_launch_failed', (db, v: FailValues & { orgId: string }) =>
+      db.insertInto('audit_event').values(launchEvent('launch.failed', v, v.orgId)),
+    ),
   },
 };
 
 /** Mark a pending launch failed. A launch that is no longer pending is left as it is. */
 export async function failLaunch(db: Db, launchId: string, failure: LaunchFailure): Promise<void> {
-  const values = [
-    launchId,
-    new Date().toISOString(),
-    failure.code,
-    failure.ehrError?.slice(0, 200) ?? null,
-    failure.ehrErrorUri?.slice(0, 2048) ?? null,
-    failure.requestId,
-    JSON.stringify({
-      code: failure.code,
-      ehr_error: failure.ehrError ?? null,
-      reason: failure.reason ?? null,
-    }),
-  ];
+  const values = failValues(launchId, failure);
   if (isPostgres(db)) {
-    await run(db, FAIL_LAUNCH.postgres, values);
+    await FAIL_LAUNCH.postgres(db, values);
     return;
   }
   await db.transaction().execute(async (trx) => {
-    const [failed] = (await run(trx, FAIL_LAUNCH.sqlite.markFailed, values)).rows;
-    if (failed) await run(trx, FAIL_LAUNCH.sqlite.audit, [...values, failed.org_id]);
+    const [failed] = (await FAIL_LAUNCH.sqlite.markFailed(trx, values)).rows;
+    if (failed) await FAIL_LAUNCH.sqlite.audit(trx, { ...values, orgId: failed.org_id });
   });
 }
 
-/** `$1` launch id, `$2` now: the tokens and context land only on a launch still `pending`. */
-const MARK_READY = `update ehr_launch
-  set status = 'ready', access_token = $3, refresh_token = $4, token_expires_at = $5, scope = $6,
-    patient_fhir_id = $7, encounter_fhir_id = $8, fhir_user = $9, id_token_claims = $10,
-    need_patient_banner = $11, smart_style_url = $12, tenant = $13, updated_at = $2, completed_at = $2
-  where id = $1 and status = 'pending'
-  returning id`;
-/**
- * The launched patient as a scoped account (one per org, source and patient), from the launch's
- * state (`$17` org, `$18` source): `ready` only says whether the launch was still pending.
- */
-const UPSERT_SCOPED_ACCOUNT = `insert into scoped_account
-  (id, org_id, fhir_source_id, patient_fhir_id, first_launch_id, last_launch_id, launch_count, created_at, updated_at)
-  select $14, $17, $18, $7, $1, $1, 1, $2, $2 from ready where $7 is not null
-  on conflict (org_id, fhir_source_id, patient_fhir_id) do update set
-    last_launch_id = excluded.last_launch_id,
-    launch_count = scoped_account.launch_count + 1,
-    updated_at = excluded.updated_at`;
-const AUDIT_LAUNCH_READY = `insert into audit_event (at, org_id, actor, action, launch_id, request_id, details)
-  select $2, $17, 'ehr', 'launch.ready', $1, $15, $16 from ready`;
-const READY_ROW = '$1 as id';
+type CompleteValues = ReturnType<typeof completeValues>;
+
+/** `launch`'s org and source are its state's: the ready row only says it was still pending. */
+function completeValues(
+  sealer: Sealer,
+  launch: { id: string; orgId: string; fhirSourceId: string },
+  tokens: TokenSet,
+  requestId: string,
+) {
+  const now = new Date();
+  return {
+    id: launch.id,
+    now: now.toISOString(),
+    accessToken: sealer.seal(tokens.accessToken, tokenContext(launch.id, 'access_token')),
+    refreshToken: tokens.refreshToken
+      ? sealer.seal(tokens.refreshToken, tokenContext(launch.id, 'refresh_token'))
+      : null,
+    tokenExpiresAt:
+      tokens.expiresIn === null ? null : new Date(now.getTime() + tokens.expiresIn * 1000).toISOString(),
+    scope: tokens.scope,
+    patient: tokens.patient,
+    encounter: tokens.encounter,
+    fhirUser: tokens.fhirUser,
+    idTokenClaims: tokens.idTokenClaims ? JSON.stringify(tokens.idTokenClaims) : null,
+    needPatientBanner: tokens.needPatientBanner === null ? null : tokens.needPatientBanner ? 1 : 0,
+    smartStyleUrl: tokens.smartStyleUrl,
+    tenant: tokens.tenant,
+    accountId: newId('acct'),
+    requestId,
+    details: JSON.stringify({ scope: tokens.scope, patient: tokens.patient, encounter: tokens.encounter }),
+    orgId: launch.orgId,
+    fhirSourceId: launch.fhirSourceId,
+  };
+}
+
+/** The tokens and context land only on a launch still `pending`. */
+const markReady = (db: QueryCreator<Database>, v: CompleteValues) =>
+  leavePending(db, v, {
+    status: 'ready',
+    access_token: v.accessToken,
+    refresh_token: v.refreshToken,
+    token_expires_at: v.tokenExpiresAt,
+    scope: v.scope,
+    patient_fhir_id: v.patient,
+    encounter_fhir_id: v.encounter,
+    fhir_user: v.fhirUser,
+    id_token_claims: v.idTokenClaims,
+    need_patient_banner: v.needPatientBanner,
+    smart_style_url: v.smartStyleUrl,
+    tenant: v.tenant,
+  }).returning('patient_fhir_id');
+/** The launched patient as a scoped account, one per org, source and patient. */
+const scopedAccount = (
+  v: CompleteValues,
+  patient: Row<'scoped_account'>['patient_fhir_id'],
+): Row<'scoped_account'> => ({
+  id: v.accountId,
+  org_id: v.orgId,
+  fhir_source_id: v.fhirSourceId,
+  patient_fhir_id: patient,
+  first_launch_id: v.id,
+  last_launch_id: v.id,
+  launch_count: 1,
+  created_at: v.now,
+  updated_at: v.now,
+});
+const countLaunch = (conflict: OnConflictBuilder<Database, 'scoped_account'>) =>
+  conflict.columns(['org_id', 'fhir_source_id', 'patient_fhir_id']).doUpdateSet((eb) => ({
+    last_launch_id: eb.ref('excluded.last_launch_id'),
+    launch_count: eb('scoped_account.launch_count', '+', 1),
+    updated_at: eb.ref('excluded.updated_at'),
+  }));
+
 const COMPLETE_LAUNCH = {
-  postgres: statement<{ launch_id: string }>(
-    `with ready as (${MARK_READY}), account as (${UPSERT_SCOPED_ACCOUNT}) ${AUDIT_LAUNCH_READY} returning launch_id`,
-  ),
+  postgres: hotQuery('complete_launch', (db, v: CompleteValues) => {
+    const [account, audit] = [
+      scopedAccount(v, sql.ref('ready.patient_fhir_id')),
+      launchEvent('launch.ready', v, v.orgId),
+    ];
+    return db
+      .with('ready', (db) => markReady(db, v))
+      .with('account', (db) =>
+        db
+          .insertInto('scoped_account')
+          .columns(columnsOf(account))
+          .expression((eb) =>
+            eb
+              .selectFrom('ready')
+              .select(selectRow(eb, account))
+              .where('ready.patient_fhir_id', 'is not', null),
+          )
+          .onConflict(countLaunch),
+      )
+      .insertInto('audit_event')
+      .columns(columnsOf(audit))
+      .expression((eb) => eb.selectFrom('ready').select(selectRow(eb, audit)))
+      .returning('launch_id');
+  }),
   sqlite: {
-    markReady: statement<{ id: string }>(MARK_READY),
-    account: statement(fromParameters(UPSERT_SCOPED_ACCOUNT, 'ready', READY_ROW)),
-    audit: statement(fromParameters(AUDIT_LAUNCH_READY, 'ready', READY_ROW)),
+    markReady: hotQuery('mark_launch_ready', markReady),
+    account: hotQuery('upsert_scoped_account', (db, v: CompleteValues & { patient: string }) =>
+      db.insertInto('scoped_account').values(scopedAccount(v, v.patient)).onConflict(countLaunch),
+    ),
+    audit: hotQuery('audit_launch_ready', (db, v: CompleteValues) =>
+      db.insertInto('audit_event').values(launchEvent('launch.ready', v, v.orgId)),
+    ),
   },
 };
 
@@ -191,44 +352,15 @@ export async function completeLaunch(
   tokens: TokenSet,
   requestId: string,
 ): Promise<boolean> {
-  const now = new Date();
-  const values = [
-    launch.id,
-    now.toISOString(),
-    sealer.seal(tokens.accessToken, tokenContext(launch.id, 'access_token')),
-    tokens.refreshToken ? sealer.seal(tokens.refreshToken, tokenContext(launch.id, 'refresh_token')) : null,
-    tokens.expiresIn === null ? null : new Date(now.getTime() + tokens.expiresIn * 1000).toISOString(),
-    tokens.scope,
-    tokens.patient,
-    tokens.encounter,
-    tokens.fhirUser,
-    tokens.idTokenClaims ? JSON.stringify(tokens.idTokenClaims) : null,
-    tokens.needPatientBanner === null ? null : tokens.needPatientBanner ? 1 : 0,
-    tokens.smartStyleUrl,
-    tokens.tenant,
-    newId('acct'),
-    requestId,
-    JSON.stringify({ scope: tokens.scope, patient: tokens.patient, encounter: tokens.encounter }),
-    launch.orgId,
-    launch.fhirSourceId,
-  ];
-  if (isPostgres(db)) return (await run(db, COMPLETE_LAUNCH.postgres, values)).rows.length === 1;
+  const values = completeValues(sealer, launch, tokens, requestId);
+  if (isPostgres(db)) return (await COMPLETE_LAUNCH.postgres(db, values)).rows.length === 1;
   return db.transaction().execute(async (trx) => {
-    if ((await run(trx, COMPLETE_LAUNCH.sqlite.markReady, values)).rows.length !== 1) return false;
-    await run(trx, COMPLETE_LAUNCH.sqlite.account, values);
-    await run(trx, COMPLETE_LAUNCH.sqlite.audit, values);
+    if ((await COMPLETE_LAUNCH.sqlite.markReady(trx, values)).rows.length !== 1) return false;
+    const { patient } = values;
+    if (patient !== null) await COMPLETE_LAUNCH.sqlite.account(trx, { ...values, patient });
+    await COMPLETE_LAUNCH.sqlite.audit(trx, values);
     return true;
   });
-}
-
-/**
- * SQLite has no data-modifying CTEs: there the statement after an UPDATE … RETURNING reads the
- * returned row from its parameters instead (`from <name>` → `from (select …) as <name>`).
- */
-function fromParameters(text: string, name: string, row: string): string {
-  const from = ` from ${name}`;
-  if (!text.includes(from)) throw new Error(`statement reads no ${name}`);
-  return text.replace(from, ` from (select ${row}) as ${name}`);
 }
 
 export async function findLaunch(db: Db, id: string): Promise<EhrLaunch | undefined> {

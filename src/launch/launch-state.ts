@@ -7,7 +7,7 @@
 import { randomToken, sha256Hex } from '../crypto/random.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { Db, LaunchStateTable } from '../db/index.ts';
-import { run, statement } from '../db/statements.ts';
+import { hotQuery } from '../db/statements.ts';
 
 export const LAUNCH_STATE_TTL_MS = 10 * 60_000;
 
@@ -50,14 +50,15 @@ export function launchStateRow(
 /** RETURNING hands the winner its row in the same statement (one round trip, not two). */
 // Named columns, not `*`: a prepared statement must keep its result shape when a later
 // migration adds a column (PostgreSQL: "cached plan must not change result type").
-const CONSUME_STATE = statement<
-  Pick<
-    LaunchStateTable,
-    'launch_id' | 'org_id' | 'fhir_source_id' | 'code_verifier' | 'redirect_uri' | 'client_id'
-  >
->(`update launch_state set consumed_at = $2
-  where state_hash = $1 and consumed_at is null and expires_at > $2
-  returning launch_id, org_id, fhir_source_id, code_verifier, redirect_uri, client_id`);
+const TAKE_STATE = hotQuery('take_launch_state', (db, v: { stateHash: string; now: string }) =>
+  db
+    .updateTable('launch_state')
+    .set({ consumed_at: v.now })
+    .where('state_hash', '=', v.stateHash)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', v.now)
+    .returning(['launch_id', 'org_id', 'fhir_source_id', 'code_verifier', 'redirect_uri', 'client_id']),
+);
 
 /**
  * Take a state for good: one conditional UPDATE, so of two callbacks racing with the same
@@ -70,8 +71,7 @@ export async function consumeLaunchState(
   now = new Date(),
 ): Promise<PendingLaunchState | null> {
   const stateHash = sha256Hex(state);
-  const nowIso = now.toISOString();
-  const [row] = (await run(db, CONSUME_STATE, [stateHash, nowIso])).rows;
+  const [row] = (await TAKE_STATE(db, { stateHash, now: now.toISOString() })).rows;
   if (!row) return null;
   return {
     launchId: row.launch_id,
