@@ -19,16 +19,13 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { LookupCache } from '../cache/lookup-cache.ts';
 import type { EhrLaunchTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { urlPolicyFor } from '../http/url-policy.ts';
 import { summarizeError } from '../logging.ts';
 import type { Services } from '../services.ts';
-import { findConnectionAndClient, openClient } from '../settings/connections.ts';
-import type { Environment, Vendor } from '../settings/fhir-sources.ts';
-import { smartConfigurationFor } from '../settings/source-discovery.ts';
-import { RefreshError, type RefreshedTokens, refreshAccessToken } from '../smart/refresh.ts';
-import { tokenContext } from './ehr-launches.ts';
+import { RefreshError, type RefreshedTokens } from '../smart/refresh.ts';
+import { findLaunch, tokenContext } from './ehr-launches.ts';
 import { newHolderId, releaseLease, tryAcquireLease } from './lease.ts';
 import { type EndReason, endLaunch, pastMaxAge, tokenUnavailable } from './lifecycle.ts';
+import { callRefresh, refreshClientOf, storeRefreshedTokens } from './token-refresh.ts';
 
 /** Cerner may throttle a client that refreshes more often than once a minute (docs/cerner.md §7). */
 export const REFRESH_MIN_INTERVAL_MS = 60_000;
@@ -150,7 +147,7 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
     const lease = `refresh:${id}`;
     const deadline = clock() + leaseTtlMs + 1000;
     for (;;) {
-      const row = await loadLaunch(id);
+      const row = await findLaunch(db, id);
       if (row?.status !== 'ready' || !row.access_token) throw tokenUnavailable(row);
       // Someone (here or in another process) already stored a newer token: use it.
       if (row.access_token !== used) return row;
@@ -165,7 +162,7 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
       if (attempt.acquired) {
         try {
           // Re-read under the lease: a refresh may have finished between our read and the taking.
-          const fresh = await loadLaunch(id);
+          const fresh = await findLaunch(db, id);
           if (fresh?.status !== 'ready' || !fresh.access_token) throw tokenUnavailable(fresh);
           if (fresh.access_token !== used) return fresh;
           return await refreshNow(fresh, trigger, who);
@@ -185,33 +182,11 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
   }
 
   async function refreshNow(row: LaunchRow, trigger: Trigger, who: TokenRequester): Promise<LaunchRow> {
-    const source = row.fhir_source_id
-      ? await db.selectFrom('fhir_source').selectAll().where('id', '=', row.fhir_source_id).executeTakeFirst()
-      : undefined;
-    if (!source) throw await end(row, 'source_removed', who);
-    const found = await findConnectionAndClient(
-      db,
-      sealer,
-      config,
-      row.org_id,
-      source.vendor as Vendor,
-      row.environment as Environment,
-    );
-    const client = found?.client ?? null;
-    // The refresh token was issued to the launch's client; another client cannot use it.
-    if (!client || client.clientId !== row.client_id) throw await end(row, 'client_changed', who);
-    const refreshToken = sealer.open(row.refresh_token as string, tokenContext(row.id, 'refresh_token'));
-
+    const found = await refreshClientOf(services, row);
+    if ('ended' in found) throw await end(row, found.ended, who);
     let tokens: RefreshedTokens;
     try {
-      const smart = await smartConfigurationFor(db, services.http, source, config);
-      tokens = await refreshAccessToken(services, {
-        smart,
-        client: openClient(client),
-        refreshToken,
-        policy: urlPolicyFor(source, config.allowPrivateUpstreams),
-        timeoutMs: config.refreshTimeoutMs,
-      });
+      tokens = await callRefresh(services, row, found);
     } catch (thrown) {
       const error = thrown instanceof RefreshError ? thrown : new RefreshError('discovery failed', false);
       who.log.warn({ launch: row.id, err: summarizeError(thrown) }, 'token refresh failed');
@@ -230,62 +205,12 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
         cause: thrown,
       });
     }
-    return store(row, tokens, trigger, who);
-  }
-
-  /** Access token, rotated refresh token (if any) and expiry in one UPDATE: all or nothing. */
-  async function store(row: LaunchRow, tokens: RefreshedTokens, trigger: Trigger, who: TokenRequester) {
-    const now = clock();
-    const nowIso = new Date(now).toISOString();
-    const next: LaunchRow = {
-      ...row,
-      access_token: sealer.seal(tokens.accessToken, tokenContext(row.id, 'access_token')),
-      refresh_token: tokens.refreshToken
-        ? sealer.seal(tokens.refreshToken, tokenContext(row.id, 'refresh_token'))
-        : row.refresh_token,
-      token_expires_at:
-        tokens.expiresIn === null ? null : new Date(now + tokens.expiresIn * 1000).toISOString(),
-      scope: tokens.scope ?? row.scope,
-      updated_at: nowIso,
-    };
-    const stored = await db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('ehr_launch')
-        .set({
-          access_token: next.access_token,
-          refresh_token: next.refresh_token,
-          token_expires_at: next.token_expires_at,
-          scope: next.scope,
-          updated_at: nowIso,
-        })
-        .where('id', '=', row.id)
-        .where('status', '=', 'ready')
-        .where('access_token', '=', row.access_token)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) return false;
-      await recordAudit(
-        trx,
-        {
-          action: 'token.refreshed',
-          actor: who.actor,
-          orgId: row.org_id,
-          launchId: row.id,
-          requestId: who.requestId,
-          details: { trigger, rotated: tokens.refreshToken !== null, expires_in: tokens.expiresIn },
-        },
-        new Date(now),
-      );
-      return true;
-    });
-    if (stored) return next;
+    const stored = await storeRefreshedTokens(services, row, tokens, { trigger, ...who }, new Date(clock()));
+    if (stored) return stored;
     // The launch ended, or its token changed, while we refreshed: whatever is stored now wins.
-    const latest = await loadLaunch(row.id);
+    const latest = await findLaunch(db, row.id);
     if (latest?.status !== 'ready') throw tokenUnavailable(latest);
     return latest;
-  }
-
-  function loadLaunch(id: string): Promise<LaunchRow | undefined> {
-    return db.selectFrom('ehr_launch').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   return { current, afterRefusal };
