@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openSeededMemoryDatabase } from '../../test/support/memory-database.ts';
-import type { DatabaseHandle } from '../db/index.ts';
 import { LookupCache } from '../cache/lookup-cache.ts';
+import type { DatabaseHandle } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { authenticateApiKey, createApiKey, type VerifiedApiKey } from './api-keys.ts';
 

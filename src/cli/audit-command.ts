@@ -2,11 +2,10 @@
  * `chartside audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]`: read an org's
  * audit trail, oldest first. `--json` prints one JSON object `{"events": [...]}`.
  */
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.ts';
-import { migrateToLatest, openDatabase } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
 import { getOrganization } from '../settings/organizations.ts';
 import { CliUsageError } from './cli-errors.ts';
+import { parseFlags, requiredOrg, runOnDatabase } from './command-runner.ts';
 
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 100_000;
@@ -23,51 +22,56 @@ export interface AuditEventView {
 }
 
 export async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      org: { type: 'string' },
-      launch: { type: 'string' },
-      since: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    strict: true,
-    allowPositionals: false,
+  const values = parseFlags(args, {
+    org: { type: 'string' },
+    launch: { type: 'string' },
+    since: { type: 'string' },
+    limit: { type: 'string' },
   });
-  if (!values.org) throw new CliUsageError('--org is required');
-  const since = values.since === undefined ? undefined : parseSince(values.since);
-  const limit = values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit);
+  const orgId = requiredOrg(values);
+  const filter: AuditFilter = {
+    orgId,
+    launchId: values.launch,
+    since: values.since === undefined ? undefined : parseSince(values.since),
+    limit: values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit),
+  };
+  return runOnDatabase(env, values.json, async ({ db }) => {
+    await getOrganization(db, orgId);
+    const events = await auditEvents(db, filter);
+    return {
+      json: { events },
+      text: events.length === 0 ? 'No audit events.' : events.map(formatEvent).join('\n'),
+    };
+  });
+}
 
-  const config = loadConfig(env);
-  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
-  try {
-    await migrateToLatest(database);
-    await getOrganization(database.db, values.org);
-    let query = database.db
-      .selectFrom('audit_event')
-      .selectAll()
-      .where('org_id', '=', values.org)
-      .orderBy('id', 'asc')
-      .limit(limit);
-    if (values.launch) query = query.where('launch_id', '=', values.launch);
-    if (since) query = query.where('at', '>=', since);
-    const events: AuditEventView[] = (await query.execute()).map((row) => ({
-      id: Number(row.id),
-      at: row.at,
-      action: row.action,
-      actor: row.actor,
-      org_id: row.org_id,
-      launch_id: row.launch_id,
-      request_id: row.request_id,
-      details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
-    }));
-    if (values.json) console.log(JSON.stringify({ events }));
-    else console.log(events.length === 0 ? 'No audit events.' : events.map(formatEvent).join('\n'));
-    return 0;
-  } finally {
-    await database.close();
-  }
+interface AuditFilter {
+  orgId: string;
+  launchId: string | undefined;
+  since: string | undefined;
+  limit: number;
+}
+
+/** The org's events, oldest first, details parsed. */
+async function auditEvents(db: Db, filter: AuditFilter): Promise<AuditEventView[]> {
+  let query = db
+    .selectFrom('audit_event')
+    .selectAll()
+    .where('org_id', '=', filter.orgId)
+    .orderBy('id', 'asc')
+    .limit(filter.limit);
+  if (filter.launchId) query = query.where('launch_id', '=', filter.launchId);
+  if (filter.since) query = query.where('at', '>=', filter.since);
+  return (await query.execute()).map((row) => ({
+    id: Number(row.id),
+    at: row.at,
+    action: row.action,
+    actor: row.actor,
+    org_id: row.org_id,
+    launch_id: row.launch_id,
+    request_id: row.request_id,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+  }));
 }
 
 /** One line per event: when, what, who, which launch and request, then the details. */

@@ -12,29 +12,15 @@
  * Running gateways pick any of these up within CHARTSIDE_KEY_RELOAD_SECONDS, without a restart.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit-log.ts';
-import { type Config, loadConfig } from '../config/index.ts';
-import { createSealer, type Sealer } from '../crypto/sealing.ts';
-import { type Db, migrateToLatest, openDatabase } from '../db/index.ts';
 import { exportSigningKeys, importSigningKeys } from '../keys/key-transfer.ts';
 import { rotateSigningKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-keys.ts';
 import { CliUsageError } from './cli-errors.ts';
+import { parseFlags, runOnDatabase } from './command-runner.ts';
 import { readSecretLine } from './stdin.ts';
 
 /** An export holds a handful of keys (a few KB); anything much larger is not one. */
 const MAX_EXPORT_FILE_BYTES = 1024 * 1024;
-
-interface Output {
-  json: unknown;
-  text: string;
-}
-
-interface KeysContext {
-  db: Db;
-  sealer: Sealer;
-  config: Config;
-}
 
 export async function keysCommand(
   sub: string,
@@ -49,17 +35,12 @@ export async function keysCommand(
 }
 
 async function rotate(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { alg: { type: 'string' }, json: { type: 'boolean' } },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = parseFlags(args, { alg: { type: 'string' } });
   const alg = (values.alg ?? 'RS384') as SigningAlgorithm;
   if (!SIGNING_ALGORITHMS.includes(alg)) {
     throw new CliUsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
   }
-  return withKeys(env, values.json, async ({ db, sealer, config }) => {
+  return runOnDatabase(env, values.json, async ({ db, sealer, config }) => {
     const rotation = await rotateSigningKey(db, sealer, {
       alg,
       leadSeconds: config.keyPublicationLeadSeconds,
@@ -88,16 +69,11 @@ async function rotate(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function exportKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream) {
-  const { values } = parseArgs({
-    args,
-    options: { out: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = parseFlags(args, { out: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' } });
   const out = values.out;
   if (!out) throw new CliUsageError('--out FILE is required');
   const passphrase = await passphraseFrom(stdin, values['passphrase-stdin']);
-  return withKeys(env, values.json, async ({ db, sealer }) => {
+  return runOnDatabase(env, values.json, async ({ db, sealer }) => {
     const exported = await exportSigningKeys(db, sealer, passphrase);
     writeExportFile(out, exported.file);
     await recordAudit(db, {
@@ -116,17 +92,12 @@ async function exportKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.
 }
 
 async function importKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream) {
-  const { values } = parseArgs({
-    args,
-    options: { in: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = parseFlags(args, { in: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' } });
   const from = values.in;
   if (!from) throw new CliUsageError('--in FILE is required');
   const file = readExportFile(from);
   const passphrase = await passphraseFrom(stdin, values['passphrase-stdin']);
-  return withKeys(env, values.json, async ({ db, sealer }) => {
+  return runOnDatabase(env, values.json, async ({ db, sealer }) => {
     const imported = await importSigningKeys(db, sealer, file, passphrase);
     await recordAudit(db, {
       action: 'signing_key.imported',
@@ -186,23 +157,5 @@ function readExportFile(path: string): string {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message);
     throw new CliUsageError(`cannot read ${path}: ${reason}`);
-  }
-}
-
-/** Open and migrate the database, run `command`, print its output. */
-async function withKeys(
-  env: NodeJS.ProcessEnv,
-  json: boolean | undefined,
-  command: (context: KeysContext) => Promise<Output>,
-): Promise<number> {
-  const config = loadConfig(env);
-  const database = openDatabase(config.databaseUrl, { poolSize: 1 });
-  try {
-    await migrateToLatest(database);
-    const output = await command({ db: database.db, sealer: createSealer(config.masterKey), config });
-    console.log(json ? JSON.stringify(output.json) : output.text);
-    return 0;
-  } finally {
-    await database.close();
   }
 }

@@ -2,14 +2,7 @@
  * The `chartside` command. Spellings are a contract (README.md#command-line): outside scripts
  * call these. Exit 0 on success, 2 on bad input with a one-line reason, 1 on anything else.
  */
-import { adminCommand, isAdminCommand } from './admin-commands.ts';
-import { auditCommand } from './audit-command.ts';
 import { CliUsageError, exitCodeFor, reasonFor } from './cli-errors.ts';
-import { runDev } from './dev.ts';
-import { doctorCommand } from './doctor-command.ts';
-import { keysCommand } from './keys-command.ts';
-import { operatorCommand } from './operator-commands.ts';
-import { runSandbox, runServe } from './run-commands.ts';
 
 const USAGE = `Usage: chartside <command>
 
@@ -38,15 +31,21 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'serve') return runServe(process.env);
-  if (command === 'dev') return runDev(process.env);
-  if (command === 'sandbox') return runSandbox(rest, process.env);
-  if (command === 'audit') return auditCommand(rest, process.env);
-  if (command === 'doctor') return doctorCommand(rest, process.env);
+  // Each command loads only its own modules: tsx compiles every imported file at each start,
+  // and the gateway and sandbox that serve, dev and sandbox need are most of the source.
+  const env = process.env;
+  if (command === 'serve') return (await import('./run-commands.ts')).runServe(env);
+  if (command === 'dev') return (await import('./dev.ts')).runDev(env);
+  if (command === 'sandbox') return (await import('./run-commands.ts')).runSandbox(rest, env);
+  if (command === 'audit') return (await import('./audit-command.ts')).auditCommand(rest, env);
+  if (command === 'doctor') return (await import('./doctor-command.ts')).doctorCommand(rest, env);
   const sub = rest[0];
-  if (command === 'admin' && sub) return operatorCommand(sub, rest.slice(1), process.env);
-  if (command === 'keys' && sub) return keysCommand(sub, rest.slice(1), process.env);
-  if (sub && isAdminCommand(command, sub)) return adminCommand(command, sub, rest.slice(1), process.env);
+  if (command === 'admin' && sub)
+    return (await import('./operator-commands.ts')).operatorCommand(sub, rest.slice(1), env);
+  if (command === 'keys' && sub)
+    return (await import('./keys-command.ts')).keysCommand(sub, rest.slice(1), env);
+  const admin = sub ? await import('./admin-commands.ts') : undefined;
+  if (sub && admin?.isAdminCommand(command, sub)) return admin.adminCommand(command, sub, rest.slice(1), env);
   throw new CliUsageError(
     `unknown command "${[command, sub].filter(Boolean).join(' ')}" (see chartside --help)`,
   );
