@@ -21,10 +21,15 @@ import { ensureSigningKeys } from './keys/signing-keys.ts';
 import { launchRoutes } from './launch/routes.ts';
 import { installLaunchSweeper } from './launch/sweeper.ts';
 import { loggerOptions, summarizeError } from './logging.ts';
+import { installMetricsServer } from './metrics/metrics-server.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { installRequestMetrics } from './metrics/request-metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 import { installSecurityHeaders } from './security/headers.ts';
 import { installRateLimits } from './security/rate-limit.ts';
 import type { Services } from './services.ts';
 import { createJwksCache } from './smart/jwks-cache.ts';
+import { installWebhookWorker } from './webhooks/worker.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,6 +69,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       keyRing,
       jwks: createJwksCache(http),
       apiKeyCache: new LookupCache(config.lookupCacheMs),
+      metrics: createMetrics({
+        ...(database.poolStats ? { poolStats: database.poolStats } : {}),
+        processMetrics: config.mode !== 'test',
+      }),
     };
 
     const app = Fastify({
@@ -99,6 +108,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     installErrorHandling(app);
     // Before the routes: the limiter attaches itself to each route as it is registered.
     await installRateLimits(app, config.rateLimits);
+    // Before the routes too: it attaches its hooks to the routes it measures as they register.
+    installRequestMetrics(app, services.metrics);
 
     healthRoutes(app, services);
     keysRoutes(app, keyRing);
@@ -107,8 +118,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await fhirProxyRoutes(app, services);
     await cdsRoutes(app, services);
     await adminRoutes(app, services);
+    metricsRoutes(app, services);
+    installMetricsServer(app, config, services.metrics);
     // Ends launches past their life and deletes their tokens; one process sweeps per interval.
     installLaunchSweeper(app, services);
+    // Sends the webhook outbox; each process claims its own due rows.
+    installWebhookWorker(app, services);
     return app;
   } catch (error) {
     await database.close();

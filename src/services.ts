@@ -5,6 +5,7 @@ import type { Sealer } from './crypto/sealing.ts';
 import type { Db, Engine } from './db/index.ts';
 import type { OutboundHttp } from './http/outbound.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
+import type { GatewayMetrics } from './metrics/metrics.ts';
 import type { JwksCache } from './smart/jwks-cache.ts';
 
 /** What handlers get: built once in buildApp, passed explicitly (no globals, no environment reads). */
@@ -18,4 +19,6 @@ export interface Services {
   readonly jwks: JwksCache;
   /** API keys verified in the last `config.lookupCacheMs`, by prefix. */
   readonly apiKeyCache: LookupCache<VerifiedApiKey>;
+  /** This app's Prometheus metrics (src/metrics/), its own registry. */
+  readonly metrics: GatewayMetrics;
 }

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createSealer } from '../src/crypto/sealing.ts';
 import { type DatabaseHandle, type Db, migrateToLatest, openDatabase } from '../src/db/index.ts';
+import { NO_ADDRESS_RANGES } from '../src/http/address-ranges.ts';
 import {
   completeLaunch,
   createPendingLaunch,
@@ -17,8 +18,11 @@ import {
   tokenContext,
 } from '../src/launch/ehr-launches.ts';
 import { consumeLaunchState, newState } from '../src/launch/launch-state.ts';
+import { endLaunch } from '../src/launch/lifecycle.ts';
+import { sweepLaunches } from '../src/launch/sweeper.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
 import type { TokenSet } from '../src/smart/code-exchange.ts';
+import { addWebhookEndpoint } from '../src/webhooks/endpoints.ts';
 import { createTestDatabase, type TestDatabase, type TestEngine } from './support/databases.ts';
 import { driveLaunch, launchIdFrom } from './support/launch-driver.ts';
 import { insertFhirSource } from './support/memory-database.ts';
@@ -111,6 +115,7 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
         codeVerifier: 'verifier-abc',
         redirectUri: 'https://gw.example/api/auth/smart/launch-callback',
         clientId: 'client-1',
+        startedAt: launch?.created_at,
       });
       assert.deepEqual(await audit(id), [
         {
@@ -236,6 +241,118 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
         (await audit(ready.id)).map((event) => event.action),
         ['launch.started', 'launch.ready'],
       );
+    });
+
+    describe('the webhook outbox, written with the launch change', () => {
+      const deliveries = (launchId: string) =>
+        handle.db
+          .selectFrom('webhook_delivery')
+          .selectAll()
+          .where('launch_id', '=', launchId)
+          .orderBy('endpoint_id')
+          .execute();
+      const addEndpoint = async (org: string, events?: string) =>
+        (
+          await addWebhookEndpoint(
+            { db: handle.db, sealer, config: { mode: 'test', allowPrivateUpstreams: NO_ADDRESS_RANGES } },
+            org,
+            { url: 'http://127.0.0.1:9/hook', events, actor: 'test' },
+          )
+        ).id;
+      let everything: string;
+      let failuresOnly: string;
+      before(async () => {
+        everything = await addEndpoint(orgId);
+        failuresOnly = await addEndpoint(orgId, 'launch.failed,launch.refresh_failed');
+        const otherOrg = (await createOrganization(handle.db, { name: 'Other Clinic' })).id;
+        await addEndpoint(otherOrg);
+      });
+
+      it('a ready launch owes launch.ready to the endpoints subscribed to it, of its org only', async () => {
+        const { id } = await start('req-hook-ready');
+        assert.equal(await completeLaunch(handle.db, sealer, launchRef(id), tokens('12724066'), 'r'), true);
+        const rows = await deliveries(id);
+        assert.deepEqual(
+          rows.map((row) => [
+            row.endpoint_id,
+            row.event_type,
+            row.org_id,
+            row.environment,
+            row.launch_status,
+          ]),
+          [[everything, 'launch.ready', orgId, 'sandbox', 'ready']],
+        );
+        const [row] = rows;
+        assert.equal(row?.status, 'pending');
+        assert.equal(Number(row?.attempts), 0);
+        assert.match(row?.message_id ?? '', /^msg_[0-9A-Za-z]{22}$/);
+        assert.equal(row?.next_attempt_at, row?.occurred_at);
+        assert.equal(await completeLaunch(handle.db, sealer, launchRef(id), tokens('1'), 'again'), false);
+        assert.equal((await deliveries(id)).length, 1, 'a launch no longer pending owes nothing more');
+      });
+
+      it('a failed launch owes launch.failed with its code, one webhook-id for every endpoint', async () => {
+        const { id } = await start('req-hook-fail');
+        await failLaunch(handle.db, id, { code: 'token_exchange_failed', requestId: 'f' });
+        await failLaunch(handle.db, id, { code: 'oauth_error', requestId: 'f2' });
+        const rows = await deliveries(id);
+        assert.deepEqual(
+          rows.map((row) => [row.endpoint_id, row.event_type, row.launch_status, row.code]).sort(),
+          [
+            [everything, 'launch.failed', 'failed', 'token_exchange_failed'],
+            [failuresOnly, 'launch.failed', 'failed', 'token_exchange_failed'],
+          ].sort(),
+        );
+        assert.equal(new Set(rows.map((row) => row.message_id)).size, 1);
+      });
+
+      it('ending a ready launch owes launch.ended (sweeper) or launch.refresh_failed (lifecycle)', async () => {
+        const old = await start('req-old');
+        await completeLaunch(handle.db, sealer, launchRef(old.id), tokens('1'), 'r');
+        const refused = await start('req-refused');
+        await completeLaunch(handle.db, sealer, launchRef(refused.id), tokens('1'), 'r');
+        const ended = await endLaunch(handle.db, refused.id, {
+          from: 'ready',
+          status: 'refresh_failed',
+          reason: 'refresh_refused',
+          actor: 'test',
+        });
+        assert.equal(ended, true);
+        await handle.db
+          .updateTable('ehr_launch')
+          .set({ created_at: '2000-01-01T00:00:00.000Z' })
+          .where('id', '=', old.id)
+          .execute();
+        await sweepLaunches(handle.db, { maxSessionAgeSeconds: 60 });
+        const fields = (row: {
+          event_type: string;
+          launch_status: string | null;
+          code: string | null;
+          reason: string | null;
+        }) => [row.event_type, row.launch_status, row.code, row.reason];
+        assert.deepEqual(
+          (await deliveries(old.id)).filter((row) => row.event_type !== 'launch.ready').map(fields),
+          [['launch.ended', 'expired', null, 'max_session_age']],
+        );
+        assert.deepEqual(
+          (await deliveries(refused.id)).filter((row) => row.endpoint_id === failuresOnly).map(fields),
+          [['launch.refresh_failed', 'refresh_failed', 'token_unavailable', 'refresh_refused']],
+        );
+      });
+
+      it('without its outbox the launch write fails whole: the launch stays pending', async () => {
+        const { id } = await start('req-atomic');
+        await sql`alter table webhook_delivery rename to webhook_delivery_away`.execute(handle.db);
+        try {
+          await assert.rejects(completeLaunch(handle.db, sealer, launchRef(id), tokens('1'), 'r'));
+          await assert.rejects(failLaunch(handle.db, id, { code: 'oauth_error', requestId: 'x' }));
+        } finally {
+          await sql`alter table webhook_delivery_away rename to webhook_delivery`.execute(handle.db);
+        }
+        assert.equal((await findLaunch(handle.db, id))?.status, 'pending');
+        assert.equal(await completeLaunch(handle.db, sealer, launchRef(id), tokens('1'), 'r'), true);
+        assert.equal((await deliveries(id)).length, 1);
+      });
     });
 
     it('a state is taken by exactly one of many concurrent callbacks', async () => {

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './config-error.ts';
 import { type HardeningSettings, hardeningSettings } from './hardening-config.ts';
+import { type OperationsSettings, operationsSettings } from './operations-config.ts';
 import { type SecuritySettings, securitySettings } from './security-config.ts';
 
 export { ConfigError } from './config-error.ts';
@@ -24,9 +25,10 @@ export interface PlatformClient {
 
 /**
  * Rate limits and signing-key rotation timings: see {@link SecuritySettings}; `/launch-debug` and
- * the private upstreams allow list: see {@link HardeningSettings}.
+ * the private upstreams allow list: see {@link HardeningSettings}; webhook delivery and metrics:
+ * see {@link OperationsSettings}.
  */
-export interface Config extends SecuritySettings, HardeningSettings {
+export interface Config extends SecuritySettings, HardeningSettings, OperationsSettings {
   readonly mode: RunMode;
   /** Listen address. */
   readonly host: string;
@@ -193,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { mode?: RunMode }
     ...fhirProxySettings(env, mode),
     ...securitySettings(env, mode),
     ...hardeningSettings(env, mode),
+    ...operationsSettings(env, mode, port),
     cdsTimeoutMs: parseInteger(env.CHARTSIDE_CDS_TIMEOUT_MS, 5000, 'CHARTSIDE_CDS_TIMEOUT_MS', 50, 60_000),
     cdsCacheTtlSeconds: parseInteger(
       env.CHARTSIDE_CDS_CACHE_TTL_SECONDS,

@@ -19,6 +19,8 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   readonly db: Db;
   readonly engine: Engine;
+  /** PostgreSQL: the pool's connections (the metrics); absent on SQLite. */
+  readonly poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -66,7 +68,8 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Da
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: options.preparedStatements ? preparingPool(pool) : pool }),
   });
-  return { db, engine, close: () => db.destroy() };
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return { db, engine, poolStats, close: () => db.destroy() };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Generated } from 'kysely';
 import type { AdminTables } from './schema-admin.ts';
 import type { CdsTables } from './schema-cds.ts';
 import type { FhirProxyTables } from './schema-fhir-proxy.ts';
+import type { WebhookTables } from './schema-webhooks.ts';
 
 export interface OrganizationTable {
   id: string;
@@ -159,7 +160,7 @@ export interface AuditEventTable {
   details: string | null;
 }
 
-export interface Database extends AdminTables, FhirProxyTables, CdsTables {
+export interface Database extends AdminTables, FhirProxyTables, CdsTables, WebhookTables {
   organization: OrganizationTable;
   fhir_source: FhirSourceTable;
   connection: ConnectionTable;

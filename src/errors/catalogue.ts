@@ -151,6 +151,16 @@ export const ERRORS = {
     type: 'permission_error',
     message: 'Only a platform admin can do that.',
   },
+  // Webhooks (src/webhooks/) and metrics (src/metrics/)
+  webhook_url_not_allowed: {
+    type: 'invalid_request_error',
+    message:
+      'The webhook URL is on a private or local network address, which a production gateway does not send to.',
+  },
+  metrics_token_required: {
+    type: 'authentication_error',
+    message: 'Metrics need the metrics token: send Authorization: Bearer <CHARTSIDE_METRICS_TOKEN>.',
+  },
   rate_limited: { type: 'rate_limit_error', message: 'Too many requests.' },
   internal_error: { type: 'api_error', message: 'Something went wrong on our side.' },
   database_unavailable: {

@@ -8,6 +8,7 @@ import {
   type InsertObject,
   type OnConflictBuilder,
   type QueryCreator,
+  type RawBuilder,
   sql,
   type UpdateObject,
 } from 'kysely';
@@ -16,6 +17,8 @@ import type { Database, Db, EhrLaunchTable } from '../db/index.ts';
 import { hotQuery, isPostgres } from '../db/statements.ts';
 import { newId } from '../settings/ids.ts';
 import type { TokenSet } from '../smart/code-exchange.ts';
+import { newMessageId } from '../webhooks/events.ts';
+import { enqueueLaunchEvent, fromChanged, insertLaunchEvent, subscribedPattern } from '../webhooks/outbox.ts';
 import { launchStateRow } from './launch-state.ts';
 
 export type LaunchStatus = 'pending' | 'ready' | 'failed';
@@ -43,7 +46,8 @@ export interface NewLaunch {
  * rows. On SQLite, where a statement costs no round trip, a group runs in one transaction. On
  * PostgreSQL it is one statement (data-modifying CTEs are atomic and take one round trip instead
  * of five), where a row written only if the launch was still pending is selected from the CTE
- * that changed it ({@link selectRow}): no changed launch, no row.
+ * that changed it ({@link selectRow}): no changed launch, no row. The webhook deliveries the
+ * change owes are one more such row (src/webhooks/outbox.ts).
  */
 type Row<Table extends keyof Database> = InsertObject<Database, Table>;
 
@@ -181,6 +185,7 @@ function failValues(launchId: string, failure: LaunchFailure) {
   return {
     id: launchId,
     now: new Date().toISOString(),
+    messageId: newMessageId(),
     code: failure.code,
     ehrError: failure.ehrError?.slice(0, 200) ?? null,
     ehrErrorUri: failure.ehrErrorUri?.slice(0, 2048) ?? null,
@@ -199,7 +204,23 @@ const markFailed = (db: QueryCreator<Database>, v: FailValues) =>
     error_code: v.code,
     ehr_error: v.ehrError,
     ehr_error_uri: v.ehrErrorUri,
-  }).returning('org_id');
+  }).returning(['org_id', 'environment']);
+
+const FAILED_PATTERN = subscribedPattern('launch.failed');
+
+/** `launch.failed` for the webhooks: org and environment of the failed row (or of its CTE). */
+function failedEvent<T extends string | RawBuilder<string>>(v: FailValues, orgId: T, environment: T) {
+  return {
+    type: 'launch.failed' as const,
+    messageId: v.messageId,
+    launchId: v.id,
+    orgId,
+    environment,
+    status: 'failed',
+    code: v.code,
+    at: v.now,
+  };
+}
 
 const FAIL_LAUNCH = {
   postgres: hotQuery('fail_launch', (db, v: FailValues) => {
@@ -207,6 +228,17 @@ const FAIL_LAUNCH = {
     const audit = launchEvent('launch.failed', v, sql.ref('failed.org_id'));
     return db
       .with('failed', (db) => markFailed(db, v))
+      .with('hooks', (db) =>
+        insertLaunchEvent(
+          db,
+          failedEvent(
+            v,
+            fromChanged<string>('failed', 'org_id'),
+            fromChanged<string>('failed', 'environment'),
+          ),
+          FAILED_PATTERN,
+        ),
+      )
       .insertInto('audit_event')
       .columns(columnsOf(audit))
       .expression((eb) => eb.selectFrom('failed').select(selectRow(eb, audit)));
@@ -228,7 +260,9 @@ export async function failLaunch(db: Db, launchId: string, failure: LaunchFailur
   }
   await db.transaction().execute(async (trx) => {
     const [failed] = (await FAIL_LAUNCH.sqlite.markFailed(trx, values)).rows;
-    if (failed) await FAIL_LAUNCH.sqlite.audit(trx, { ...values, orgId: failed.org_id });
+    if (!failed) return;
+    await FAIL_LAUNCH.sqlite.audit(trx, { ...values, orgId: failed.org_id });
+    await enqueueLaunchEvent(trx, failedEvent(values, failed.org_id, failed.environment));
   });
 }
 
@@ -260,6 +294,7 @@ function completeValues(
     smartStyleUrl: tokens.smartStyleUrl,
     tenant: tokens.tenant,
     accountId: newId('acct'),
+    messageId: newMessageId(),
     requestId,
     details: JSON.stringify({ scope: tokens.scope, patient: tokens.patient, encounter: tokens.encounter }),
     orgId: launch.orgId,
@@ -282,7 +317,7 @@ const markReady = (db: QueryCreator<Database>, v: CompleteValues) =>
     need_patient_banner: v.needPatientBanner,
     smart_style_url: v.smartStyleUrl,
     tenant: v.tenant,
-  }).returning('patient_fhir_id');
+  }).returning(['patient_fhir_id', 'org_id', 'environment']);
 /** The launched patient as a scoped account, one per org, source and patient. */
 const scopedAccount = (
   v: CompleteValues,
@@ -305,6 +340,21 @@ const countLaunch = (conflict: OnConflictBuilder<Database, 'scoped_account'>) =>
     updated_at: eb.ref('excluded.updated_at'),
   }));
 
+const READY_PATTERN = subscribedPattern('launch.ready');
+
+/** `launch.ready` for the webhooks: org and environment of the ready row (or of its CTE). */
+function readyEvent<T extends string | RawBuilder<string>>(v: CompleteValues, orgId: T, environment: T) {
+  return {
+    type: 'launch.ready' as const,
+    messageId: v.messageId,
+    launchId: v.id,
+    orgId,
+    environment,
+    status: 'ready',
+    at: v.now,
+  };
+}
+
 const COMPLETE_LAUNCH = {
   postgres: hotQuery('complete_launch', (db, v: CompleteValues) => {
     const [account, audit] = [
@@ -324,6 +374,14 @@ const COMPLETE_LAUNCH = {
               .where('ready.patient_fhir_id', 'is not', null),
           )
           .onConflict(countLaunch),
+      )
+      .with('hooks', (db) =>
+        insertLaunchEvent(
+          db,
+          // Only when `ready` changed the launch: otherwise its org is NULL and no endpoint matches.
+          readyEvent(v, fromChanged<string>('ready', 'org_id'), fromChanged<string>('ready', 'environment')),
+          READY_PATTERN,
+        ),
       )
       .insertInto('audit_event')
       .columns(columnsOf(audit))
@@ -355,10 +413,12 @@ export async function completeLaunch(
   const values = completeValues(sealer, launch, tokens, requestId);
   if (isPostgres(db)) return (await COMPLETE_LAUNCH.postgres(db, values)).rows.length === 1;
   return db.transaction().execute(async (trx) => {
-    if ((await COMPLETE_LAUNCH.sqlite.markReady(trx, values)).rows.length !== 1) return false;
+    const [ready] = (await COMPLETE_LAUNCH.sqlite.markReady(trx, values)).rows;
+    if (!ready) return false;
     const { patient } = values;
     if (patient !== null) await COMPLETE_LAUNCH.sqlite.account(trx, { ...values, patient });
     await COMPLETE_LAUNCH.sqlite.audit(trx, values);
+    await enqueueLaunchEvent(trx, readyEvent(values, ready.org_id, ready.environment));
     return true;
   });
 }

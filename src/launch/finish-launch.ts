@@ -9,6 +9,7 @@ import { ChartsideError } from '../errors/catalogue.ts';
 import { urlPolicyFor } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import { openClient } from '../settings/connections.ts';
+import { findFhirSource } from '../settings/fhir-sources.ts';
 import { type LaunchSettings, resolveLaunchSettings } from '../settings/launch-settings.ts';
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
 import { completeLaunch, failLaunch } from './ehr-launches.ts';
@@ -32,6 +33,7 @@ export async function finishLaunch(
   requestId: string,
   settings?: LookupCache<LaunchSettings>,
 ): Promise<string> {
+  const began = performance.now();
   const { db, sealer } = services;
   const state = param(query.state);
   const pending = state ? await consumeLaunchState(db, sealer, state) : null;
@@ -42,6 +44,7 @@ export async function finishLaunch(
     // Cerner sends `error` and `error_uri`, never `error_description` (docs/cerner.md §8).
     const ehrErrorUri = param(query.error_uri);
     await failLaunch(db, pending.launchId, { code: 'oauth_error', ehrError, ehrErrorUri, requestId });
+    await countFailure(services, pending, 'oauth_error');
     throw new ChartsideError('oauth_error', {
       message: ehrError === 'access_denied' ? 'The launch was not approved in the EHR.' : undefined,
       details: { 'EHR error': ehrError, 'EHR error URI': ehrErrorUri },
@@ -53,11 +56,12 @@ export async function finishLaunch(
       reason: 'callback without code',
       requestId,
     });
+    await countFailure(services, pending, 'oauth_error');
     throw new ChartsideError('oauth_error', { message: 'The EHR returned neither a code nor an error.' });
   }
 
   try {
-    const { appLaunchUrl, tokens } = await exchange(services, pending, callbackUrl, settings);
+    const { appLaunchUrl, tokens, source, ehrMs } = await exchange(services, pending, callbackUrl, settings);
     const completed = await completeLaunch(
       db,
       sealer,
@@ -66,6 +70,11 @@ export async function finishLaunch(
       requestId,
     );
     if (!completed) throw new ChartsideError('invalid_state');
+    services.metrics.launchReady(source, {
+      sinceStartSeconds: (Date.now() - Date.parse(pending.startedAt)) / 1000,
+      gatewaySeconds: (performance.now() - began - ehrMs) / 1000,
+      ehrSeconds: ehrMs / 1000,
+    });
     return appLaunchRedirect(appLaunchUrl, pending.launchId);
   } catch (error) {
     if (error instanceof ChartsideError && error.code === 'invalid_state') throw error;
@@ -77,6 +86,7 @@ export async function finishLaunch(
       reason: error instanceof Error ? error.message : 'unknown',
       requestId,
     });
+    await countFailure(services, pending, 'token_exchange_failed');
     throw new ChartsideError('token_exchange_failed', {
       details: { 'EHR error': body?.error ?? null, 'EHR error URI': body?.errorUri ?? null },
       cause: error,
@@ -102,6 +112,7 @@ async function exchange(
   const { source, connection, client, smart } = resolved;
   // The code was issued to the client that started the launch; credentials changed since → fail.
   if (client.clientId !== pending.clientId) throw new Error('the connection changed during the launch');
+  const ehrStart = performance.now();
   const tokens = await exchangeCode(
     { http, keyRing, jwks },
     {
@@ -113,7 +124,21 @@ async function exchange(
       policy: urlPolicyFor(source, services.config.allowPrivateUpstreams),
     },
   );
-  return { appLaunchUrl: connection.appLaunchUrl, tokens };
+  return {
+    appLaunchUrl: connection.appLaunchUrl,
+    tokens,
+    source: { vendor: source.vendor, environment: source.environment },
+    ehrMs: performance.now() - ehrStart,
+  };
+}
+
+/** The metrics' count of a failed launch, labelled with its source (failures are not the hot path). */
+async function countFailure(services: Services, pending: PendingLaunchState, code: string) {
+  const source = await findFhirSource(services.db, pending.fhirSourceId).catch(() => undefined);
+  services.metrics.launchFailed(
+    { vendor: source?.vendor ?? 'unknown', environment: source?.environment ?? 'unknown' },
+    code,
+  );
 }
 
 /** `https://…/r4/<tenant>/Practitioner/123` → `Practitioner/123` (the shape apps get). */

@@ -18,6 +18,8 @@ export interface PendingLaunchState {
   readonly codeVerifier: string;
   readonly redirectUri: string;
   readonly clientId: string;
+  /** When the launch started (its state was written). */
+  readonly startedAt: string;
 }
 
 const verifierContext = (stateHash: string) => `launch_state.code_verifier:${stateHash}`;
@@ -28,7 +30,7 @@ export function newState(): string {
 
 export function launchStateRow(
   state: string,
-  pending: PendingLaunchState,
+  pending: Omit<PendingLaunchState, 'startedAt'>,
   sealer: Sealer,
   now: Date,
 ): LaunchStateTable {
@@ -57,7 +59,15 @@ const TAKE_STATE = hotQuery('take_launch_state', (db, v: { stateHash: string; no
     .where('state_hash', '=', v.stateHash)
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', v.now)
-    .returning(['launch_id', 'org_id', 'fhir_source_id', 'code_verifier', 'redirect_uri', 'client_id']),
+    .returning([
+      'launch_id',
+      'org_id',
+      'fhir_source_id',
+      'code_verifier',
+      'redirect_uri',
+      'client_id',
+      'created_at',
+    ]),
 );
 
 /**
@@ -80,5 +90,6 @@ export async function consumeLaunchState(
     codeVerifier: sealer.open(row.code_verifier, verifierContext(stateHash)),
     redirectUri: row.redirect_uri,
     clientId: row.client_id,
+    startedAt: row.created_at,
   };
 }

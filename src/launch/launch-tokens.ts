@@ -190,6 +190,7 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
     } catch (thrown) {
       const error = thrown instanceof RefreshError ? thrown : new RefreshError('discovery failed', false);
       who.log.warn({ launch: row.id, err: summarizeError(thrown) }, 'token refresh failed');
+      services.metrics.tokenRefresh(error.permanent ? 'refused' : 'error');
       if (error.permanent)
         throw await end(row, error.sessionEnded ? 'session_ended' : 'refresh_refused', who, error);
       await recordAudit(db, {
@@ -205,6 +206,7 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
         cause: thrown,
       });
     }
+    services.metrics.tokenRefresh('refreshed');
     const stored = await storeRefreshedTokens(services, row, tokens, { trigger, ...who }, new Date(clock()));
     if (stored) return stored;
     // The launch ended, or its token changed, while we refreshed: whatever is stored now wins.

@@ -7,12 +7,15 @@
  *        └────────────────► expired          (abandoned: the state expired before the callback)
  *
  * Ending is one conditional UPDATE (`WHERE status = <from>`) that also deletes the tokens, so
- * among processes racing to end the same launch exactly one does it, and audits it.
+ * among processes racing to end the same launch exactly one does it, and audits it. Ending a
+ * ready launch also owes the org's webhooks `launch.ended` (or `launch.refresh_failed`), written in
+ * the same transaction (src/webhooks/outbox.ts): whatever ends a launch calls {@link endLaunch}.
  */
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Config } from '../config/index.ts';
 import type { Db, EhrLaunchTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
+import { enqueueLaunchEvent } from '../webhooks/outbox.ts';
 
 export type EndedStatus = 'expired' | 'refresh_failed';
 
@@ -67,7 +70,7 @@ export async function endLaunch(
       })
       .where('id', '=', launchId)
       .where('status', '=', end.from)
-      .returning('org_id')
+      .returning(['org_id', 'environment'])
       .executeTakeFirst();
     if (!ended) return false;
     await recordAudit(
@@ -82,6 +85,19 @@ export async function endLaunch(
       },
       now,
     );
+    if (end.from === 'ready') {
+      const refused = end.status === 'refresh_failed';
+      await enqueueLaunchEvent(trx, {
+        type: refused ? 'launch.refresh_failed' : 'launch.ended',
+        launchId,
+        orgId: ended.org_id,
+        environment: ended.environment,
+        status: end.status,
+        code: refused ? 'token_unavailable' : null,
+        reason: end.reason,
+        at: nowIso,
+      });
+    }
     return true;
   });
 }

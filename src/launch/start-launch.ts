@@ -31,6 +31,7 @@ export async function startLaunch(
   requestId: string,
   settings?: LookupCache<LaunchSettings>,
 ): Promise<URL> {
+  const began = performance.now();
   const { iss, launch } = readLaunchQuery(query);
   const { db, sealer, config } = services;
   const { org, source, environment, connection, client, smart } = await settingsFor(
@@ -60,6 +61,7 @@ export async function startLaunch(
     },
     state,
   );
+  services.metrics.launchStarted({ vendor: source.vendor, environment }, (performance.now() - began) / 1000);
   return authorizeUrl({
     authorizationEndpoint: smart.authorizationEndpoint,
     clientId: client.clientId,

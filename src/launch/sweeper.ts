@@ -7,11 +7,13 @@
  * exactly once. On top, the `launch-sweeper` lease lets only one process sweep per interval.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Config } from '../config/index.ts';
-import type { Db } from '../db/index.ts';
+import type { Database, Db } from '../db/index.ts';
 import { summarizeError } from '../logging.ts';
 import type { Services } from '../services.ts';
+import { enqueueLaunchEvent } from '../webhooks/outbox.ts';
 import { LAUNCH_STATE_TTL_MS } from './launch-state.ts';
 import { newHolderId, releaseLease, tryAcquireLease } from './lease.ts';
 import type { EndReason } from './lifecycle.ts';
@@ -20,6 +22,8 @@ const SWEEPER_LEASE = 'launch-sweeper';
 const ACTOR = 'system:sweeper';
 /** Refresh leases are only needed while a refresh runs and for the one-minute throttle after it. */
 const LEASE_RETENTION_MS = 24 * 3_600_000;
+
+type ReadyUpdate = UpdateQueryBuilder<Database, 'ehr_launch', 'ehr_launch', UpdateResult>;
 
 export interface SweepResult {
   expired: number;
@@ -38,22 +42,35 @@ export async function sweepLaunches(
   const ended = { ended_at: nowIso, updated_at: nowIso, access_token: null, refresh_token: null };
   const tokenless = { ...ended, token_expires_at: null };
 
-  const tooOld = await db
-    .updateTable('ehr_launch')
-    .set({ ...tokenless, status: 'expired', end_reason: 'max_session_age' })
-    .where('status', '=', 'ready')
-    .where('created_at', '<=', new Date(now.getTime() - config.maxSessionAgeSeconds * 1000).toISOString())
-    .returning(['id', 'org_id'])
-    .execute();
+  // Each ending and the `launch.ended` webhooks it owes commit together (src/webhooks/outbox.ts).
+  const endReady = (reason: EndReason, which: (update: ReadyUpdate) => ReadyUpdate) =>
+    db.transaction().execute(async (trx) => {
+      const rows = await which(
+        trx
+          .updateTable('ehr_launch')
+          .set({ ...tokenless, status: 'expired', end_reason: reason })
+          .where('status', '=', 'ready'),
+      )
+        .returning(['id', 'org_id', 'environment'])
+        .execute();
+      for (const row of rows) {
+        const event = { launchId: row.id, orgId: row.org_id, environment: row.environment };
+        await enqueueLaunchEvent(trx, {
+          ...event,
+          type: 'launch.ended',
+          status: 'expired',
+          reason,
+          at: nowIso,
+        });
+      }
+      return rows;
+    });
+  const maxAgeStart = new Date(now.getTime() - config.maxSessionAgeSeconds * 1000).toISOString();
+  const tooOld = await endReady('max_session_age', (update) => update.where('created_at', '<=', maxAgeStart));
   // Without a refresh token, an access token past its expiry is the end of the launch.
-  const runOut = await db
-    .updateTable('ehr_launch')
-    .set({ ...tokenless, status: 'expired', end_reason: 'access_token_expired' })
-    .where('status', '=', 'ready')
-    .where('refresh_token', 'is', null)
-    .where('token_expires_at', '<=', nowIso)
-    .returning(['id', 'org_id'])
-    .execute();
+  const runOut = await endReady('access_token_expired', (update) =>
+    update.where('refresh_token', 'is', null).where('token_expires_at', '<=', nowIso),
+  );
   // The clinician never came back from the EHR's sign-in: the launch state has expired.
   const abandoned = await db
     .updateTable('ehr_launch')
@@ -62,7 +79,7 @@ export async function sweepLaunches(
     .where('created_at', '<=', new Date(now.getTime() - LAUNCH_STATE_TTL_MS).toISOString())
     .returning(['id', 'org_id'])
     .execute();
-  const audits: [typeof tooOld, EndReason][] = [
+  const audits: [{ id: string; org_id: string }[], EndReason][] = [
     [tooOld, 'max_session_age'],
     [runOut, 'access_token_expired'],
     [abandoned, 'launch_abandoned'],

@@ -7,6 +7,7 @@ import * as cds from './0004-cds.ts';
 import * as keyRotation from './0005-key-rotation.ts';
 import * as leanerLaunchWrites from './0006-leaner-launch-writes.ts';
 import * as goingToProduction from './0007-going-to-production.ts';
+import * as webhooks from './0008-webhooks.ts';
 
 /**
  * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
@@ -21,6 +22,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0005-key-rotation': { up: (db) => keyRotation.up(db, engine) },
     '0006-leaner-launch-writes': { up: (db) => leanerLaunchWrites.up(db, engine) },
     '0007-going-to-production': { up: (db) => goingToProduction.up(db, engine) },
+    '0008-webhooks': { up: (db) => webhooks.up(db, engine) },
   };
   return { getMigrations: async () => all };
 }

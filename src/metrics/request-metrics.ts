@@ -1,0 +1,37 @@
+/**
+ * Per-request metrics without touching the rooms' handlers: an `onResponse` hook is attached only
+ * to the routes measured here (the FHIR proxy, the CDS service call), as each is registered, so
+ * every other route pays nothing; and errors are counted by catalogue code as they are answered.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { toChartsideError } from '../errors/catalogue.ts';
+import type { CdsCache, GatewayMetrics } from './metrics.ts';
+
+type OnResponse = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** Call before any route is registered: routes registered earlier are not measured. */
+export function installRequestMetrics(app: FastifyInstance, metrics: GatewayMetrics): void {
+  const fhir: OnResponse = async (_request, reply) => {
+    metrics.fhirRequest(reply.statusCode, reply.elapsedTime / 1000);
+  };
+  const cds: OnResponse = async (_request, reply) => {
+    const cache = reply.getHeader('x-chartside-cds-cache');
+    metrics.cdsInvocation(
+      cache === 'hit' || cache === 'miss' ? (cache as CdsCache) : 'off',
+      reply.statusCode,
+    );
+  };
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/fhir/:launchId')) addOnResponse(route, fhir);
+    else if (route.url === '/api/cds/:orgId/cds-services/:serviceId') addOnResponse(route, cds);
+  });
+  app.addHook('onError', async (_request, _reply, error) => {
+    metrics.error(toChartsideError(error).code);
+  });
+}
+
+function addOnResponse(route: RouteOptions, hook: OnResponse): void {
+  const existing = route.onResponse;
+  route.onResponse =
+    existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
+}
