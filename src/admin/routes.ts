@@ -16,6 +16,7 @@ import { keyHandlers } from './keys.ts';
 import { organizationHandlers } from './organizations.ts';
 import { requireSession } from './session-guard.ts';
 import { signInHandlers } from './sign-in.ts';
+import { webhookHandlers } from './webhooks.ts';
 
 type Id = { Params: { id: string } };
 type VendorParam = { Params: { vendor: string }; Querystring: { environment?: string } };
@@ -44,6 +45,7 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         const activity = activityHandlers(services);
         const keys = keyHandlers(services);
         const organizations = organizationHandlers(services);
+        const webhooks = webhookHandlers(services);
 
         signedIn.get('/', page, async (_request, reply) => reply.redirect('/admin/launches', 302));
         signedIn.post('/sign-out', page, signIn.signOut);
@@ -79,6 +81,14 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         signedIn.post<Id>('/settings/api-keys/:id/revoke', page, keys.revoke);
 
         signedIn.get('/settings/signing-keys', page, keys.signingKeys);
+
+        signedIn.get('/settings/webhooks', page, webhooks.list);
+        signedIn.get<Id>('/settings/webhooks/:id', page, webhooks.show);
+        signedIn.post<{ Params: { id: string; messageId: string } }>(
+          '/settings/webhooks/:id/deliveries/:messageId/redeliver',
+          page,
+          webhooks.redeliver,
+        );
       });
     },
     { prefix: '/admin' },

@@ -1,5 +1,6 @@
 /**
- * `org create|link|unlink`, `source add`, `connection set`, `apikey create`, `cds-issuer add`:
+ * `org create|link|unlink`, `source add`, `connection set`, `apikey create`, `cds-issuer add`,
+ * `webhook add|list|remove`:
  * one entry each in COMMANDS (its flags, and what it does with them), run by `adminCommand`.
  */
 import { createApiKey } from '../api/api-keys.ts';
@@ -22,6 +23,7 @@ import {
   stringFlag,
 } from './command-runner.ts';
 import { readClientSecret, saveConnection } from './connection-command.ts';
+import { addWebhook, listWebhooks, removeWebhook } from './webhook-command.ts';
 
 interface AdminCommand {
   options: FlagOptions;
@@ -80,6 +82,12 @@ const COMMANDS: Record<string, AdminCommand> = {
     },
     run: trustCdsIssuer,
   },
+  'webhook add': {
+    options: { org: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' } },
+    run: addWebhook,
+  },
+  'webhook list': { options: { org: { type: 'string' } }, run: listWebhooks },
+  'webhook remove': { options: { org: { type: 'string' }, id: { type: 'string' } }, run: removeWebhook },
 };
 
 export function isAdminCommand(command: string, sub: string): boolean {

@@ -18,6 +18,9 @@ const USAGE = `Usage: chartside <command>
   cds-issuer add --org ID --issuer ISS --jwks-url URL [--jku URL]...   an EHR trusted to call the CDS Hooks URL
   admin create --email E --password-stdin [--org ID] [--json]   a console operator
   audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]
+  webhook add --org ID --url URL [--events a,b] [--json]   a webhook endpoint; prints its signing secret once
+  webhook list --org ID [--json]
+  webhook remove --org ID --id ID [--json]
   doctor --org ID [--json]   go-live check: PUBLIC_URL, JWKS, production sources, credentials, launch URLs; exit 1 if any fails
   keys rotate [--alg RS384|ES384] [--json]   a new signing key: published now, signs after the lead time
   keys export --out FILE --passphrase-stdin [--json]   the signing keys, encrypted, for another deployment

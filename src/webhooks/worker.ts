@@ -33,8 +33,11 @@ import { signWebhook } from './signing.ts';
 
 /** Rows claimed at once; a full batch is followed by the next one without waiting. */
 const BATCH = 16;
-/** A lease outlives the delivery it guards by this much (database round trips, clock jitter). */
-const LEASE_MARGIN_MS = 15_000;
+/**
+ * A claimed row stays ours this long: twice the delivery timeout plus a second (database round
+ * trips, clock jitter between hosts). A process that died holding it frees it after that.
+ */
+const leaseMsFor = (timeoutMs: number) => 2 * timeoutMs + 1000;
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
 
@@ -124,7 +127,7 @@ export function startWebhookWorker(deps: WorkerDeps, options: { poll?: boolean }
     const claimed = await claimDueDeliveries(
       db,
       holder,
-      { limit: BATCH, leaseMs: settings.timeoutMs + LEASE_MARGIN_MS },
+      { limit: BATCH, leaseMs: leaseMsFor(settings.timeoutMs) },
       clock(),
     );
     await Promise.all(claimed.map((delivery) => deliver(delivery)));

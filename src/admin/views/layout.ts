@@ -12,6 +12,7 @@ export type NavKey =
   | 'connections'
   | 'fhir-sources'
   | 'api-keys'
+  | 'webhooks'
   | 'signing-keys';
 
 export interface Viewer {
@@ -73,6 +74,7 @@ const SETTINGS_NAV: readonly { key: NavKey; label: string; href: string }[] = [
   { key: 'connections', label: 'Connections', href: '/admin/settings/connections' },
   { key: 'fhir-sources', label: 'FHIR sources', href: '/admin/settings/fhir-sources' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
+  { key: 'webhooks', label: 'Webhooks', href: '/admin/settings/webhooks' },
   { key: 'signing-keys', label: 'Signing keys', href: '/admin/settings/signing-keys' },
 ];
 
