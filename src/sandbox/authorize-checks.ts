@@ -3,7 +3,7 @@
  * The first three throw AuthorizePageError (no redirect: the client or its redirect URI cannot
  * be trusted yet); the rest throw AuthorizeRedirectError.
  */
-import { isAbsoluteUrl, type SandboxAppRegistration } from './config.ts';
+import { isAbsoluteUrl, privacyOf, type SandboxAppRegistration } from './config.ts';
 import type { SandboxContext } from './context.ts';
 import { AuthorizePageError, AuthorizeRedirectError, URN } from './errors.ts';
 import type { LaunchContext, Session } from './state.ts';
@@ -187,4 +187,15 @@ export function checkPkce(params: AuthorizeParams): string | undefined {
     );
   }
   return challenge;
+}
+
+/** A Public app has no secret: PKCE is what binds the code to it, so it is required (S4.10). */
+export function checkPublicClientPkce(app: SandboxAppRegistration, challenge: string | undefined): void {
+  if (privacyOf(app) === 'public' && challenge === undefined) {
+    throw new AuthorizeRedirectError(
+      'invalid_request',
+      URN.invalidRequest,
+      'a Public application must send a PKCE code_challenge (S256)',
+    );
+  }
 }

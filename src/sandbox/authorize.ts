@@ -13,6 +13,7 @@ import {
   checkPersona,
   checkPkce,
   checkProfile,
+  checkPublicClientPkce,
   checkRedirectUri,
   checkResponseType,
   checkTenant,
@@ -59,6 +60,7 @@ export function authorizeHandlers(ctx: SandboxContext) {
       }
       checkLaunchIdentity(launch, session);
       const codeChallenge = checkPkce(params);
+      checkPublicClientPkce(app, codeChallenge);
       const scopes = grantableScopes(requestedScopes, app, launch?.patientId !== undefined);
       if (scopes.length === 0) {
         throw new AuthorizeRedirectError(

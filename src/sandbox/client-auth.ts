@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import type { SandboxAppRegistration } from './config.ts';
+import { privacyOf, type SandboxAppRegistration } from './config.ts';
 import type { SandboxContext } from './context.ts';
 import { TokenEndpointError, URN } from './errors.ts';
 
@@ -170,7 +170,7 @@ export async function authenticateClient(
   const app = ctx.appByClientId(fields.client_id);
   if (!app)
     throw new TokenEndpointError('invalid_client', URN.invalidClientCredentials, 'no client authentication');
-  if (app.secret !== undefined || app.jwksUrl !== undefined) {
+  if (privacyOf(app) === 'confidential') {
     throw new TokenEndpointError(
       'invalid_client',
       URN.invalidClientCredentials,

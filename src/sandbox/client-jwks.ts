@@ -1,11 +1,13 @@
 /**
- * Fetching the JWKS a client registered on its Cerner Central system account (the guide's "JSON
- * Web Key Set URL"), with a cache that is refreshed when an assertion names an unknown kid (S5).
- * Every fetch has a timeout and does not follow redirects.
+ * The JWKS a client registered on its Cerner Central system account (the guide's "JSON Web Key
+ * Set URL"), as the token endpoint uses it for client assertions (S5): fetched on first use,
+ * kept briefly, and fetched again when an assertion names a kid the kept set does not have.
  */
-import type { JSONWebKeySet, JWK } from 'jose';
+import type { JWK } from 'jose';
+import { fetchJwks } from './jwks-fetch.ts';
 
-const MAX_JWKS_BYTES = 512 * 1024;
+/** A kept key set is used this long; after that the next assertion fetches the URL again. */
+export const JWKS_CACHE_TTL_MS = 60_000;
 /** Do not re-fetch the same URL more often than this when kids are unknown. */
 const REFETCH_COOLDOWN_MS = 1000;
 
@@ -17,48 +19,26 @@ interface CachedSet {
 export class ClientJwksCache {
   private readonly cache = new Map<string, CachedSet>();
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The JWK with this kid, fetching (or re-fetching) the set when needed. Throws with a reason. */
   async findKey(url: string, kid: string): Promise<JWK> {
     const cached = this.cache.get(url);
-    const hit = cached?.keys.find((key) => key.kid === kid);
+    const age = cached ? this.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
+    const hit = age < JWKS_CACHE_TTL_MS ? cached?.keys.find((key) => key.kid === kid) : undefined;
     if (hit) return hit;
-    if (cached && Date.now() - cached.fetchedAt < REFETCH_COOLDOWN_MS) {
-      throw new Error(`kid "${kid}" is not in the JWKS at ${url}`);
+    if (age < REFETCH_COOLDOWN_MS) throw new Error(`kid "${kid}" is not in the JWKS at ${url}`);
+    const fetched = await fetchJwks(url, this.timeoutMs);
+    if (!fetched.ok) {
+      this.cache.delete(url);
+      throw new Error(fetched.message);
     }
-    const fresh = await this.fetchSet(url);
-    this.cache.set(url, { keys: fresh, fetchedAt: Date.now() });
-    const key = fresh.find((candidate) => candidate.kid === kid);
+    this.cache.set(url, { keys: fetched.keys, fetchedAt: this.now() });
+    const key = fetched.keys.find((candidate) => candidate.kid === kid);
     if (!key) throw new Error(`kid "${kid}" is not in the JWKS at ${url}`);
     return key;
-  }
-
-  private async fetchSet(url: string): Promise<JWK[]> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        headers: { accept: 'application/json' },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw new Error(`JWKS fetch from ${url} failed: ${(error as Error).message}`);
-    }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw new Error(`JWKS fetch from ${url} answered HTTP ${response.status}`);
-    }
-    const text = await response.text();
-    if (text.length > MAX_JWKS_BYTES) throw new Error(`JWKS at ${url} is too large`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new Error(`JWKS at ${url} is not JSON`);
-    }
-    const keys = (parsed as Partial<JSONWebKeySet> | null)?.keys;
-    if (!Array.isArray(keys)) throw new Error(`JWKS at ${url} has no "keys" array`);
-    return keys.filter((key): key is JWK => typeof key === 'object' && key !== null);
   }
 }

@@ -118,7 +118,6 @@ describe('chartside sandbox options', () => {
 
   it('throws one-line errors for bad input', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
-      [[], {}, /no app registered/],
       [['--client-secret', 's'], {}, /--client-secret needs --client-id/],
       [['--client-id', 'abc', '--launch-uri', LAUNCH_URI], {}, /at least one --redirect-uri/],
       [['--client-id', 'abc', '--redirect-uri', REDIRECT_URI], {}, /needs --launch-uri/],

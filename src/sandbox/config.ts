@@ -15,6 +15,23 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
 /** Cerner's CDS Hooks JWT issuer (docs/cerner.md §9). */
 export const DEFAULT_CDS_ISSUER = 'https://cds-hooks.cerner.com';
 
+/** Code Console's Application Type: the SMART persona (System apps use client credentials). */
+export type ApplicationType = 'provider' | 'patient' | 'system';
+export const APPLICATION_TYPES: readonly ApplicationType[] = ['provider', 'patient', 'system'];
+
+/**
+ * What the Code Console records about an app without the authorization server using it: owner,
+ * intended users and purposes, default FHIR version, product family and products.
+ */
+export interface RegistrationDetails {
+  owner?: string;
+  intendedUsers?: string[];
+  intendedPurposes?: string[];
+  defaultFhirVersion?: 'R4' | 'DSTU2';
+  productFamily?: 'Millennium' | 'Soarian';
+  products?: string[];
+}
+
 /** One app as registered in Code Console plus its Cerner Central system account. */
 export interface SandboxAppRegistration {
   /** Shown on the consent page ("Cerner practitioner app <name>"). */
@@ -27,17 +44,25 @@ export interface SandboxAppRegistration {
   secret?: string;
   /** private_key_jwt: JWKS URL fetched to verify client assertions. */
   jwksUrl?: string;
-  /** The first one is the default; matched strictly (S4.3). */
+  /** The first one is the default; matched strictly (S4.3). Empty only for a System app. */
   redirectUris: string[];
-  /** SMART Launch URI the launcher redirects to with ?iss=&launch=. */
+  /** SMART Launch URI the launcher redirects to with ?iss=&launch=. Empty only for a System app. */
   launchUri: string;
+  /** Offline: offline_access and refresh tokens. Online: online_access only, no refresh token. */
   accessType: 'online' | 'offline';
   /** Default v1. */
   smartVersion?: 'v1' | 'v2';
   /** Default provider. */
-  persona?: 'provider' | 'patient';
+  persona?: ApplicationType;
+  /**
+   * Confidential: authenticates with its secret or a JWT assertion. Public: no secret, PKCE
+   * required. Default: confidential when a secret or a JWKS URL is set.
+   */
+  privacy?: 'confidential' | 'public';
   /** Registered scopes (the Code Console "API Access" ticks). */
   scopes: string[];
+  /** What the Code Console shows and the authorization server does not use. */
+  details?: RegistrationDetails;
   /**
    * CDS services registered for the app (exact service URLs, e.g. an org's CDS Hooks URL plus
    * `/<service id>`): the Test Sandbox chart fires `patient-view` at each and shows the cards.
@@ -63,6 +88,12 @@ export interface SandboxOptions {
    * the one it was called with (rotation, as other servers do).
    */
   rotateRefreshTokens?: boolean;
+  /**
+   * Folder of the sandbox's own SQLite file (`cerner-sandbox.db`) holding the registrations, so
+   * apps registered in the Code Console survive a restart. Default: none (kept in memory).
+   * `apps` are written into it at every start (the same client id is replaced).
+   */
+  dataDir?: string;
   /** Enables /_test/* (default false). */
   testControls?: boolean;
   /** Fastify logger, default false. */
@@ -79,6 +110,11 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Confidential or Public, as registered, else from what the app authenticates with. */
+export function privacyOf(app: SandboxAppRegistration): 'confidential' | 'public' {
+  return app.privacy ?? (app.secret !== undefined || app.jwksUrl !== undefined ? 'confidential' : 'public');
+}
+
 /**
  * An absolute URI: a scheme plus a host or a path. `app://` is not absolute, `app://callback`
  * is (docs/cerner.md §3, redirect_uri row).
@@ -92,7 +128,7 @@ export function isAbsoluteUrl(value: string): boolean {
   }
 }
 
-function httpUrl(value: string): boolean {
+export function httpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:';
@@ -154,17 +190,37 @@ class OptionReader {
   }
 }
 
+function validateDetails(raw: unknown, where: string): RegistrationDetails {
+  if (!isObject(raw)) throw new Error(`${where}: "details" must be an object`);
+  const read: OptionReader = new OptionReader(`${where}: details`);
+  const details: RegistrationDetails = {};
+  const owner = read.string(raw, 'owner', false);
+  if (owner !== undefined) details.owner = owner;
+  for (const field of ['intendedUsers', 'intendedPurposes', 'products'] as const) {
+    if (raw[field] !== undefined) details[field] = read.stringList(raw, field);
+  }
+  const version = read.oneOf(raw, 'defaultFhirVersion', ['R4', 'DSTU2'] as const);
+  if (version !== undefined) details.defaultFhirVersion = version;
+  const family = read.oneOf(raw, 'productFamily', ['Millennium', 'Soarian'] as const);
+  if (family !== undefined) details.productFamily = family;
+  return details;
+}
+
 function validateApp(raw: unknown, where: string): SandboxAppRegistration {
   if (!isObject(raw)) throw new Error(`${where}: must be an object`);
   const read: OptionReader = new OptionReader(where);
-  const redirectUris = read.stringList(raw, 'redirectUris');
-  if (redirectUris.length === 0) read.fail('redirectUris', 'needs at least one URI');
+  const persona = read.oneOf(raw, 'persona', APPLICATION_TYPES);
+  // A System app is never launched or redirected to: it has neither URI.
+  const system = persona === 'system';
+  const redirectUris = system && raw.redirectUris === undefined ? [] : read.stringList(raw, 'redirectUris');
+  if (redirectUris.length === 0 && !system) read.fail('redirectUris', 'needs at least one URI');
   for (const uri of redirectUris) {
     // Cerner requires absolute redirect URIs (docs/cerner.md §3, redirect_uri row).
     if (!isAbsoluteUrl(uri)) read.fail('redirectUris', `contains a URI that is not absolute: ${uri}`);
   }
-  const launchUri = read.string(raw, 'launchUri', true);
-  if (!httpUrl(launchUri)) read.fail('launchUri', 'must be an http(s) URL');
+  const launchUri =
+    (system ? read.string(raw, 'launchUri', false) : read.string(raw, 'launchUri', true)) ?? '';
+  if (launchUri !== '' && !httpUrl(launchUri)) read.fail('launchUri', 'must be an http(s) URL');
   const jwksUrl = read.string(raw, 'jwksUrl', false);
   if (jwksUrl !== undefined && !httpUrl(jwksUrl)) read.fail('jwksUrl', 'must be an http(s) URL');
   const accessType = read.oneOf(raw, 'accessType', ['online', 'offline'] as const);
@@ -183,8 +239,13 @@ function validateApp(raw: unknown, where: string): SandboxAppRegistration {
   if (jwksUrl !== undefined) app.jwksUrl = jwksUrl;
   const smartVersion = read.oneOf(raw, 'smartVersion', ['v1', 'v2'] as const);
   if (smartVersion !== undefined) app.smartVersion = smartVersion;
-  const persona = read.oneOf(raw, 'persona', ['provider', 'patient'] as const);
   if (persona !== undefined) app.persona = persona;
+  const privacy = read.oneOf(raw, 'privacy', ['confidential', 'public'] as const);
+  if (privacy !== undefined) {
+    if (privacy === 'public' && (secret !== undefined || jwksUrl !== undefined))
+      read.fail('privacy', 'is public, but a public app has no secret and no JWKS URL');
+    app.privacy = privacy;
+  }
   if (raw.cdsServiceUrls !== undefined) {
     const cdsServiceUrls = read.stringList(raw, 'cdsServiceUrls');
     for (const url of cdsServiceUrls) {
@@ -192,6 +253,7 @@ function validateApp(raw: unknown, where: string): SandboxAppRegistration {
     }
     app.cdsServiceUrls = cdsServiceUrls;
   }
+  if (raw.details !== undefined) app.details = validateDetails(raw.details, where);
   return app;
 }
 
@@ -226,6 +288,8 @@ export function validateSandboxOptions(raw: unknown, where = 'sandbox options'):
     }
     options.publicOrigin = publicOrigin;
   }
+  const dataDir = read.string(raw, 'dataDir', false);
+  if (dataDir !== undefined) options.dataDir = dataDir;
   const tenant = read.string(raw, 'tenant', false);
   if (tenant !== undefined) {
     if (!/^[A-Za-z0-9-]+$/.test(tenant)) read.fail('tenant', 'may contain only letters, digits and dashes');

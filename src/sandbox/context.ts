@@ -12,9 +12,11 @@ import {
   type SandboxAppRegistration,
   type SandboxOptions,
 } from './config.ts';
+import { ConsoleSessions } from './console-session.ts';
 import { buildErrorUri, ErrorInstances } from './errors.ts';
 import { FaultSwitches, HeldRequests } from './faults.ts';
 import { SandboxKeys } from './keys.ts';
+import { AppRegistry } from './registry.ts';
 import { RequestLog } from './request-log.ts';
 import { SandboxState } from './state.ts';
 import { TokenMinter } from './tokens.ts';
@@ -22,7 +24,12 @@ import { SandboxUrls } from './urls.ts';
 
 export interface SandboxContext {
   tenant: string;
-  apps: readonly SandboxAppRegistration[];
+  /** The registered apps (Code Console and Cerner Central), in the sandbox's own SQLite file. */
+  registry: AppRegistry;
+  /** Developers signed in to the Code Console (not the EHR sign-in of `state`). */
+  consoleSessions: ConsoleSessions;
+  /** Timeout of outbound fetches: client JWKS (assertions and Cerner Central's Test). */
+  fetchTimeoutMs: number;
   /** Changeable at run time through `PUT /_test/settings`. */
   accessTokenLifetimeSeconds: number;
   /** Changeable at run time through `PUT /_test/settings`. */
@@ -59,10 +66,13 @@ export async function createSandboxContext(
     options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS;
   const testControls = options.testControls ?? false;
   const errorInstances = new ErrorInstances();
-  const apps = [...options.apps];
+  const registry = AppRegistry.open(options.dataDir);
+  for (const app of options.apps) registry.save(app);
   const ctx: SandboxContext = {
     tenant,
-    apps,
+    registry,
+    consoleSessions: new ConsoleSessions(),
+    fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
     accessTokenLifetimeSeconds,
     rotateRefreshTokens: options.rotateRefreshTokens ?? false,
     testControls,
@@ -86,8 +96,8 @@ export async function createSandboxContext(
       issuer: options.cdsIssuer ?? DEFAULT_CDS_ISSUER,
       timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
     },
-    appByClientId: (clientId) => (clientId ? apps.find((app) => app.clientId === clientId) : undefined),
-    appByApplicationId: (applicationId) => apps.find((app) => app.applicationId === applicationId),
+    appByClientId: (clientId) => registry.byClientId(clientId),
+    appByApplicationId: (applicationId) => registry.byApplicationId(applicationId),
     errorUri: (urn, detail, query) =>
       buildErrorUri(urls.origin, urn, errorInstances.record(urn, detail), query),
   };

@@ -41,15 +41,20 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   return new SafeHtml(out);
 }
 
-/** Which look a page takes: Code Console, the Oracle Health sign-in, or the bare authorization server. */
-export type PageTheme = 'console' | 'login' | 'plain';
+/**
+ * Which look a page takes: Code Console (and Cerner Central), the Oracle Health sign-in, the
+ * consent prompt that follows it, or the bare authorization server and launcher.
+ */
+export type PageTheme = 'console' | 'login' | 'consent' | 'plain';
 
 const BASE_CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;background:#f4f6f8}
 a{color:#0b5cad}
-header.bar{background:#1b2a3a;color:#fff;padding:12px 24px;font-weight:600;letter-spacing:.2px}
-header.bar span{font-weight:400;opacity:.75;margin-left:12px}
+header.bar{background:#1b2a3a;color:#fff;padding:12px 24px;font-weight:600;letter-spacing:.2px;display:flex;align-items:center;gap:12px}
+header.bar span{font-weight:400;opacity:.75}
+header.bar .account{margin-left:auto;font-weight:400;display:flex;align-items:center;gap:12px}
+header.bar .account a,header.bar .account button{color:#fff;background:transparent;border:1px solid #8aa0b6;padding:3px 12px;font-size:14px}
 main{max-width:960px;margin:32px auto;padding:0 20px}
 .card{background:#fff;border:1px solid #d9dee3;border-radius:8px;padding:24px;margin-bottom:20px}
 .narrow{max-width:440px;margin:48px auto}
@@ -61,7 +66,24 @@ th{font-size:13px;text-transform:uppercase;letter-spacing:.4px;color:#52606d}
 dl{display:grid;grid-template-columns:220px 1fr;gap:6px 16px;margin:0}
 dt{color:#52606d}dd{margin:0;word-break:break-all}
 label{display:block;margin:12px 0 4px;font-weight:500}
-input[type=text],input[type=password]{width:100%;padding:8px 10px;border:1px solid #bcc5ce;border-radius:4px;font:inherit}
+input[type=text],input[type=password],input[type=url]{width:100%;padding:8px 10px;border:1px solid #bcc5ce;border-radius:4px;font:inherit}
+input[aria-invalid=true]{border-color:#b42318}
+fieldset{border:0;margin:14px 0 0;padding:0}
+legend{font-weight:500;padding:0;margin-bottom:4px}
+label.choice{display:inline-flex;align-items:center;gap:6px;margin:4px 18px 4px 0;font-weight:400}
+.field{margin-bottom:6px}
+.field-error{color:#8a1c13;font-size:14px;margin:4px 0 0}
+.hint{color:#52606d;font-size:13px;margin:4px 0 0}
+.warning{background:#fff7e6;border:1px solid #f0c36d;color:#6b4300;padding:10px 12px;border-radius:4px;margin-bottom:12px}
+.notice{background:#ecfdf3;border:1px solid #a6e3bd;color:#05603a;padding:10px 12px;border-radius:4px;margin-bottom:12px}
+.secret{font-size:15px;background:#fff7e6;padding:4px 8px}
+.steps{display:flex;gap:8px;list-style:none;padding:0;margin:0 0 18px;flex-wrap:wrap}
+.steps li{padding:4px 10px;border-radius:12px;background:#eef1f4;color:#52606d;font-size:13px}
+.steps li[aria-current=step]{background:#0b5cad;color:#fff}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+td.tick,th.tick{text-align:center;width:90px}
+.inline-form{display:inline;margin:0}
+button.small,.button.small{padding:3px 12px;font-size:14px}
 .button,button{display:inline-block;padding:8px 18px;border-radius:4px;border:1px solid #0b5cad;background:#0b5cad;color:#fff;font:inherit;text-decoration:none;cursor:pointer}
 .button.secondary,button.secondary{background:#fff;color:#0b5cad}
 button[disabled]{opacity:.5;cursor:not-allowed}
@@ -75,14 +97,18 @@ code{background:#eef1f4;padding:1px 5px;border-radius:3px}
 .nowrap{white-space:nowrap}
 `;
 
-const THEME_HEADERS: Record<PageTheme, SafeHtml> = {
-  console: html`<header class="bar">Cerner Code Console<span>Local sandbox</span></header>`,
-  login: html`<header class="bar">Oracle Health<span>Sign in</span></header>`,
-  plain: html`<header class="bar">Cerner Authorization Server<span>Local sandbox</span></header>`,
+const THEME_TITLES: Record<PageTheme, SafeHtml> = {
+  console: html`Cerner Code Console<span>Local sandbox</span>`,
+  login: html`Oracle Health<span>Sign in</span>`,
+  consent: html`Oracle Health<span>Connect Application</span>`,
+  plain: html`Cerner Authorization Server<span>Local sandbox</span>`,
 };
 
-/** A whole HTML document. */
-export function page(title: string, theme: PageTheme, body: SafeHtml): string {
+/**
+ * A whole HTML document. `account`: what the header shows on its right (the Code Console's
+ * signed-in developer and Sign out, or a Sign in link).
+ */
+export function page(title: string, theme: PageTheme, body: SafeHtml, account?: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -93,7 +119,7 @@ export function page(title: string, theme: PageTheme, body: SafeHtml): string {
 <style>${new SafeHtml(BASE_CSS)}</style>
 </head>
 <body>
-${THEME_HEADERS[theme]}
+<header class="bar">${THEME_TITLES[theme]}${account ? html`<div class="account">${account}</div>` : ''}</header>
 <main>
 ${body}
 </main>

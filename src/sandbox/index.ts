@@ -61,6 +61,9 @@ export async function buildSandbox(options: SandboxOptions): Promise<FastifyInst
   app.addHook('preClose', async () => {
     ctx.held.releaseAll();
   });
+  app.addHook('onClose', async () => {
+    ctx.registry.close();
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) {

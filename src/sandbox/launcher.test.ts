@@ -44,7 +44,7 @@ describe('Code Console pages (guide "Test in the Cerner Code Sandbox")', () => {
   });
   after(() => sandbox.close());
 
-  it('lists My Applications with type, Application ID and Client ID, and a disabled + New Application', async () => {
+  it('lists My Applications with type, Application ID and Client ID, and an enabled + New Application', async () => {
     const response = await get(`${sandbox.origin}/developer/smart-on-fhir/apps`);
     assert.equal(response.status, 200);
     const page = await response.text();
@@ -54,7 +54,11 @@ describe('Code Console pages (guide "Test in the Cerner Code Sandbox")', () => {
     assert.ok(page.includes('<td>Provider</td>'));
     assert.ok(page.includes(APPLICATION_ID));
     assert.ok(page.includes(CLIENT_ID));
-    assert.match(page, /<button type="button" disabled[^>]*>\+ New Application<\/button>/);
+    assert.match(
+      page,
+      /<form method="get" action="\/developer\/smart-on-fhir\/apps\/new"[^>]*><button type="submit">\+ New Application<\/button><\/form>/,
+    );
+    assert.doesNotMatch(page, /<button[^>]*disabled/);
   });
 
   it('shows the app detail page with a Testing panel and the registration', async () => {
@@ -88,8 +92,9 @@ describe('Code Console pages (guide "Test in the Cerner Code Sandbox")', () => {
       assert.ok(page.includes(text), text);
     }
     assert.ok(!page.includes(providerApp().secret as string), 'secret is masked');
-    const revealed = await (await get(`${sandbox.origin}/system-accounts/${CLIENT_ID}?view=secret`)).text();
-    assert.ok(revealed.includes('se+cret/with:odd=chars'));
+    // The secret is shown only to a signed-in developer, once, by a POST (console.test.ts).
+    const query = await (await get(`${sandbox.origin}/system-accounts/${CLIENT_ID}?view=secret`)).text();
+    assert.ok(!query.includes(providerApp().secret as string), 'no query parameter reveals it');
   });
 
   it('walks Test Sandbox: Select a Patient, demographics bar, Ready to launch with the launcher URL', async () => {

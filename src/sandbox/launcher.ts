@@ -4,6 +4,7 @@
  * URI with `iss` and `launch`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { accessLines } from './api-access.ts';
 import type { SandboxAppRegistration } from './config.ts';
 import type { SandboxContext } from './context.ts';
 import { findPatient, patientDisplayName, USERS } from './data.ts';
@@ -66,8 +67,19 @@ export function launcherHandlers(ctx: SandboxContext) {
         return sendHtml(
           reply,
           404,
-          messagePage('Application not found', 'No application with this id is registered for this tenant.'),
+          messagePage(
+            'Application not found',
+            'No application with this id is registered for this tenant.',
+            'plain',
+          ),
         );
+      if (app.launchUri === '') {
+        return sendHtml(
+          reply,
+          400,
+          messagePage('No SMART Launch URI', 'This application has no SMART Launch URI to open.', 'plain'),
+        );
+      }
       const query = queryRecord(request);
       const context = clinicalContext(
         query.PAT_PersonId,
@@ -86,7 +98,7 @@ export function launcherHandlers(ctx: SandboxContext) {
         return sendHtml(
           reply,
           400,
-          messagePage('Unknown user', `No user has the person id ${query.USR_PersonId}.`),
+          messagePage('Unknown user', `No user has the person id ${query.USR_PersonId}.`, 'plain'),
         );
       }
       const session = currentSession(ctx, request);
@@ -107,6 +119,8 @@ export function launcherHandlers(ctx: SandboxContext) {
           // The prompt reads "SMART, WILMA's patient data" (guide step 5).
           patientLabel: patient ? patientDisplayName(patient).toUpperCase() : undefined,
           username: session.username,
+          access: accessLines(app.scopes),
+          offline: app.accessType === 'offline',
         }),
       );
     },
@@ -117,7 +131,11 @@ export function launcherHandlers(ctx: SandboxContext) {
         return sendHtml(
           reply,
           404,
-          messagePage('Application not found', 'No application with this id is registered for this tenant.'),
+          messagePage(
+            'Application not found',
+            'No application with this id is registered for this tenant.',
+            'plain',
+          ),
         );
       const fields = formBody(request)?.fields ?? {};
       const session = currentSession(ctx, request);
@@ -126,7 +144,11 @@ export function launcherHandlers(ctx: SandboxContext) {
         return sendHtml(
           reply,
           400,
-          messagePage('Request expired', 'This connection request is no longer valid. Launch the app again.'),
+          messagePage(
+            'Request expired',
+            'This connection request is no longer valid. Launch the app again.',
+            'consent',
+          ),
         );
       }
       if (fields.decision !== 'approve') {
@@ -136,6 +158,7 @@ export function launcherHandlers(ctx: SandboxContext) {
           messagePage(
             'Connection not approved',
             'You did not approve the connection. You can close this window.',
+            'consent',
           ),
         );
       }

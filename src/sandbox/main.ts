@@ -13,6 +13,7 @@ import {
   type SandboxOptions,
   validateSandboxOptions,
 } from './config.ts';
+import { CODE_ACCOUNT } from './console-session.ts';
 import { type RunningSandbox, startSandbox } from './index.ts';
 import { appPath, CONSOLE_APPS_PATH } from './pages-console.ts';
 
@@ -58,6 +59,7 @@ function parseFlags(argv: string[]) {
         'redirect-uri': { type: 'string', multiple: true },
         'launch-uri': { type: 'string' },
         'access-type': { type: 'string' },
+        'data-dir': { type: 'string' },
       },
     }).values;
   } catch (error) {
@@ -107,10 +109,10 @@ export function sandboxOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): Sand
   const apps = flagApp
     ? [...base.apps.filter((app) => app.clientId !== flagApp.clientId), flagApp]
     : base.apps;
-  if (apps.length === 0) {
-    throw new Error('no app registered: pass --client-id, --redirect-uri and --launch-uri, or --config FILE');
-  }
+  // No app is fine: the Code Console's + New Application registers them.
   const options: SandboxOptions = { ...base, apps };
+  const dataDir = flags['data-dir'] ?? env.SANDBOX_DATA_DIR;
+  if (dataDir !== undefined && dataDir !== '') options.dataDir = dataDir;
   if (flags.port !== undefined) options.port = parsePort(flags.port, '--port');
   else if (env.SANDBOX_PORT !== undefined && env.SANDBOX_PORT !== '')
     options.port = parsePort(env.SANDBOX_PORT, 'SANDBOX_PORT');
@@ -131,10 +133,12 @@ export async function runSandboxCommand(argv: string[], env: NodeJS.ProcessEnv):
   }
   const only = options.apps.length === 1 ? options.apps[0] : undefined;
   const page = `${sandbox.origin}${only ? appPath(only) : CONSOLE_APPS_PATH}`;
+  const kept = options.dataDir ? `kept in ${options.dataDir}` : 'kept in memory only (--data-dir keeps them)';
   console.log(`Local Cerner sandbox is running.
 
   FHIR base (iss)   ${sandbox.fhirBaseUrl}
   Tenant            ${sandbox.tenant}
+  My Applications   ${sandbox.origin}${CONSOLE_APPS_PATH}   (sign in as ${CODE_ACCOUNT.username} / ${CODE_ACCOUNT.password}; registrations ${kept})
 
 Open the Code Console page, click "Test Sandbox", pick a patient, sign in as portal / portal
 and click Approve Connection:

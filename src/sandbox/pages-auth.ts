@@ -2,7 +2,7 @@
  * Pages of the sign-in and consent steps (guide steps 4 and 5) and the authorization server's
  * error pages (docs/cerner.md §8: unknown client etc. are HTML pages, not redirects).
  */
-import { html, page } from './html.ts';
+import { html, type PageTheme, page } from './html.ts';
 
 export interface LoginPageInput {
   action: string;
@@ -47,17 +47,23 @@ export interface ConsentPageInput {
   /** "SMART, WILMA", or undefined when no patient is in context. */
   patientLabel: string | undefined;
   username: string;
+  /** What the app may be granted, one line each ("Patient: read"), from its API Access ticks. */
+  access: string[];
+  /** Type of Access Offline: the app stays connected after the clinician signs out. */
+  offline: boolean;
 }
 
 /** "Connect Application" prompt with Approve Connection and Cancel (guide step 5). */
 export function consentPage(input: ConsentPageInput): string {
   const subject = input.patientLabel ? html`${input.patientLabel}'s patient data` : html`your data`;
+  const access = input.access.map((line) => html`<li>${line}</li>`);
   return page(
     'Connect Application',
-    'login',
+    'consent',
     html`<section class="card narrow">
 <h1>Connect Application</h1>
 <p>Cerner practitioner app <strong>${input.appName}</strong> has been authorized by Cerner FHIR Public Sandbox and will access ${subject}.</p>
+${access.length > 0 ? html`<p>It will be able to:</p><ul id="consent-access">${access}${input.offline ? html`<li>stay connected after you sign out (offline access)</li>` : ''}</ul>` : ''}
 <p class="muted">Signed in as ${input.username}.</p>
 <form method="post" action="${input.action}">
 <input type="hidden" name="consent_id" value="${input.consentId}">
@@ -70,12 +76,9 @@ export function consentPage(input: ConsentPageInput): string {
   );
 }
 
-export function messagePage(title: string, message: string): string {
-  return page(
-    title,
-    'login',
-    html`<section class="card narrow"><h1>${title}</h1><p>${message}</p></section>`,
-  );
+/** A short page with a title and one sentence, in the look of the part of Cerner that shows it. */
+export function messagePage(title: string, message: string, theme: PageTheme): string {
+  return page(title, theme, html`<section class="card narrow"><h1>${title}</h1><p>${message}</p></section>`);
 }
 
 export interface ErrorPageInput {

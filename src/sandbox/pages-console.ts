@@ -1,14 +1,33 @@
 /**
- * Code Console and Cerner Central pages as the user's guide describes them: My Applications,
- * the application detail page with its Testing panel, the system account, and the two Test
- * Sandbox steps ("Select a Patient", then "Ready to launch").
+ * Code Console pages as the guide shows them: the sign-in, My Applications (with + New
+ * Application), the Application Details page (Testing panel, the registered values, the
+ * Cerner Central link, Edit for the URIs) and the URI edit form.
  */
-import type { CdsCallOutcome } from './cds-client.ts';
-import type { SandboxAppRegistration } from './config.ts';
-import type { SandboxPatient } from './data.ts';
+import {
+  API_RESOURCES,
+  type ApiTick,
+  apiTablesFor,
+  isTicked,
+  resourceScopes,
+  ticksOfScopes,
+} from './api-access.ts';
+import { type ApplicationType, privacyOf, type SandboxAppRegistration } from './config.ts';
+import { CODE_ACCOUNT, CONSOLE_SIGN_IN_PATH, type ConsoleSession } from './console-session.ts';
 import { html, page, type SafeHtml } from './html.ts';
+import {
+  type ConsoleViewer,
+  consolePage,
+  csrfField,
+  errorSummary,
+  noticeBanner,
+  textInput,
+} from './pages-form.ts';
+import type { FieldErrors } from './registration-form.ts';
 
 export const CONSOLE_APPS_PATH = '/developer/smart-on-fhir/apps';
+export const NEW_APPLICATION_PATH = `${CONSOLE_APPS_PATH}/new`;
+/** The path Chartside's Redirect URI ends with; a Launch URI ending with it is the guide's pitfall. */
+const CALLBACK_PATH = '/api/auth/smart/launch-callback';
 
 export function appPath(app: SandboxAppRegistration): string {
   return `${CONSOLE_APPS_PATH}/${encodeURIComponent(app.applicationId)}`;
@@ -18,195 +37,235 @@ export function systemAccountPath(app: SandboxAppRegistration): string {
   return `/system-accounts/${encodeURIComponent(app.clientId)}`;
 }
 
-function privacy(app: SandboxAppRegistration): string {
-  return app.secret !== undefined || app.jwksUrl !== undefined ? 'Confidential' : 'Public';
+const TYPE_LABELS: Record<ApplicationType, string> = {
+  provider: 'Provider',
+  patient: 'Patient',
+  system: 'System',
+};
+
+export function typeLabel(app: SandboxAppRegistration): string {
+  return TYPE_LABELS[app.persona ?? 'provider'];
 }
 
-function appType(app: SandboxAppRegistration): string {
-  return (app.persona ?? 'provider') === 'provider' ? 'Provider' : 'Patient';
-}
-
-export function myApplicationsPage(apps: readonly SandboxAppRegistration[]): string {
-  const rows = apps.map(
-    (app) => html`<tr>
-<td><a href="${appPath(app)}">${app.name}</a></td>
-<td>${appType(app)}</td>
-<td><code>${app.applicationId}</code></td>
-<td><code>${app.clientId}</code></td>
-</tr>`,
-  );
+export function signInPage(input: { returnTo: string; username: string; error?: string }): string {
   return page(
-    'My Applications',
+    'Sign in: Cerner Code Console',
     'console',
-    html`<section class="card">
-<div class="panel-title"><h1>My Applications</h1>
-<button type="button" disabled title="Registrations come from the sandbox configuration">+ New Application</button></div>
-<table>
-<thead><tr><th>Name</th><th>Application Type</th><th>Application ID</th><th>Client ID</th></tr></thead>
-<tbody>${rows}</tbody>
-</table>
-${apps.length === 0 ? html`<p class="muted">No applications are registered. Start the sandbox with --client-id or --config.</p>` : ''}
+    html`<section class="card narrow">
+<h1>Sign in to Code Console</h1>
+<p class="muted">Use your Cerner Code account. In the local sandbox it is <code>${CODE_ACCOUNT.username}</code> / <code>${CODE_ACCOUNT.password}</code>.</p>
+${input.error ? html`<div class="error" role="alert">${input.error}</div>` : ''}
+<form method="post" action="${CONSOLE_SIGN_IN_PATH}">
+<input type="hidden" name="return_to" value="${input.returnTo}">
+<label for="username">Username</label>
+<input type="text" id="username" name="username" value="${input.username}" autocomplete="username" required autofocus>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<div class="actions"><a class="button secondary" href="${CONSOLE_APPS_PATH}">Cancel</a><button type="submit">Sign in</button></div>
+</form>
 </section>`,
   );
 }
 
-function detailRow(label: string, value: SafeHtml | string): SafeHtml {
+export function myApplicationsPage(
+  apps: readonly SandboxAppRegistration[],
+  viewer: ConsoleViewer,
+  notice?: string,
+): string {
+  const rows = apps.map(
+    (app) => html`<tr>
+<td><a href="${appPath(app)}">${app.name}</a></td>
+<td>${typeLabel(app)}</td>
+<td><code>${app.applicationId}</code></td>
+<td><code>${app.clientId}</code></td>
+</tr>`,
+  );
+  return consolePage(
+    'My Applications',
+    html`${noticeBanner(notice)}<section class="card">
+<div class="panel-title"><h1>My Applications</h1>
+<form method="get" action="${NEW_APPLICATION_PATH}" class="inline-form"><button type="submit">+ New Application</button></form></div>
+<table>
+<thead><tr><th>Name</th><th>Application Type</th><th>Application ID</th><th>Client ID</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>
+${apps.length === 0 ? html`<p class="muted">No applications are registered yet. Click + New Application to register one.</p>` : ''}
+</section>`,
+    viewer,
+  );
+}
+
+export function detailRow(label: string, value: SafeHtml | string): SafeHtml {
   return html`<dt>${label}</dt><dd>${value}</dd>`;
+}
+
+function list(values: readonly string[] | undefined): SafeHtml | string {
+  if (!values || values.length === 0) return html`<span class="muted">None</span>`;
+  return html`${values.map((value, index) => html`${index > 0 ? html`<br>` : ''}${value}`)}`;
+}
+
+/**
+ * The guide's pitfall: "it should end with /api/auth/smart/launch/<your-org-id>, not the callback
+ * path". A Launch URI that is the callback (or one of the Redirect URIs) never starts a launch.
+ */
+export function launchUriWarning(app: SandboxAppRegistration): string | undefined {
+  if (app.launchUri === '') return undefined;
+  let path: string;
+  try {
+    path = new URL(app.launchUri).pathname;
+  } catch {
+    return undefined;
+  }
+  if (path.endsWith(CALLBACK_PATH) || app.redirectUris.includes(app.launchUri)) {
+    return `The SMART Launch URI ends with the callback path (${path}) instead of /api/auth/smart/launch/<your-org-id>. Cerner opens the SMART Launch URI when a clinician launches the app; the callback path is the Redirect URI, which only answers after authorize. Click Edit and enter the Launch URL Chartside shows for your organization.`;
+  }
+  return undefined;
+}
+
+/** An API Access table, read-only: a tick where Read or Write was registered. */
+export function apiAccessTable(
+  title: string,
+  context: ApiTick['context'],
+  ticks: readonly ApiTick[],
+): SafeHtml {
+  const mark = (tick: ApiTick) =>
+    isTicked(ticks, tick)
+      ? html`&#10003;<span class="sr-only"> ticked</span>`
+      : html`<span class="muted">&ndash;</span>`;
+  const rows = API_RESOURCES.map(
+    (resource) =>
+      html`<tr><th scope="row">${resource}</th><td class="tick">${mark({ context, resource, access: 'read' })}</td><td class="tick">${mark({ context, resource, access: 'write' })}</td></tr>`,
+  );
+  return html`<table><caption class="sr-only">${title}</caption><thead><tr><th scope="col">${title}</th><th scope="col" class="tick">Read</th><th scope="col" class="tick">Write</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export interface AppDetailInput {
   app: SandboxAppRegistration;
   fhirBase: string;
   tenant: string;
+  viewer: ConsoleViewer;
+  notice?: string | undefined;
 }
 
-export function appDetailPage({ app, fhirBase, tenant }: AppDetailInput): string {
-  const [primary, ...additional] = app.redirectUris;
-  return page(
-    app.name,
-    'console',
-    html`<p><a href="${CONSOLE_APPS_PATH}">&larr; My Applications</a></p>
-<section class="card">
+function testingPanel(app: SandboxAppRegistration, tenant: string): SafeHtml {
+  if ((app.persona ?? 'provider') === 'system') {
+    return html`<section class="card"><h2>Testing</h2><p class="muted">A System application is not launched from a chart: it asks the token endpoint for system/ scopes with its own credentials.</p></section>`;
+  }
+  return html`<section class="card">
 <div class="panel-title"><h2>Testing</h2>
 <a class="button" href="${appPath(app)}/test-sandbox">Test Sandbox</a></div>
 <p class="muted">Launch this app against the sandbox tenant <code>${tenant}</code> with its synthetic patients.</p>
-</section>
+</section>`;
+}
+
+function scopesRow(app: SandboxAppRegistration): SafeHtml {
+  const identity = ['openid', 'fhirUser', 'profile', 'launch', 'online_access'];
+  if (app.accessType === 'offline') identity.push('offline_access');
+  return detailRow(
+    'Scopes',
+    html`<code id="registered-scopes">${resourceScopes(app.scopes).join(' ')}</code>
+<p class="hint">From the API Access ticks. A launch is granted the scopes it requests that are among these, plus any of ${identity.join(', ')} it requests.</p>`,
+  );
+}
+
+export function appDetailPage({ app, fhirBase, tenant, viewer, notice }: AppDetailInput): string {
+  const [primary, ...additional] = app.redirectUris;
+  const details = app.details ?? {};
+  const warning = launchUriWarning(app);
+  const ticks = ticksOfScopes(app.scopes);
+  return consolePage(
+    app.name,
+    html`<p><a href="${CONSOLE_APPS_PATH}">&larr; My Applications</a></p>
+${noticeBanner(notice)}
+${testingPanel(app, tenant)}
 <section class="card">
 <h1>${app.name}</h1>
 <dl>
 ${detailRow('Application ID', html`<code>${app.applicationId}</code>`)}
-${detailRow('Client ID', html`<code>${app.clientId}</code>`)}
-${detailRow('Application Type', appType(app))}
+${detailRow('Client ID', html`<code id="client-id">${app.clientId}</code>`)}
+${detailRow('Application Owner', details.owner ?? html`<span class="muted">Not recorded</span>`)}
+${detailRow('Application Type', typeLabel(app))}
 ${detailRow('Type of Access', app.accessType === 'offline' ? 'Offline' : 'Online')}
-${detailRow('Application Privacy', privacy(app))}
+${detailRow('Application Privacy', privacyOf(app) === 'confidential' ? 'Confidential' : 'Public')}
 ${detailRow('SMART Version', (app.smartVersion ?? 'v1') === 'v2' ? 'SMART v2' : 'SMART v1')}
-${detailRow('Intended Users', 'Clinical Team')}
-${detailRow('Intended Purposes', 'Clinical Tools')}
-${detailRow('Redirect URI', primary ?? '')}
-${detailRow('Additional Redirect URIs', additional.length > 0 ? html`${additional.map((uri) => html`<div>${uri}</div>`)}` : 'None')}
-${detailRow('SMART Launch URI', app.launchUri)}
-${detailRow('Default FHIR Version', 'R4')}
+${detailRow('Intended Users', list(details.intendedUsers ?? ['Clinical Team']))}
+${detailRow('Intended Purposes', list(details.intendedPurposes ?? ['Clinical Tools']))}
+${detailRow('Default FHIR Version', details.defaultFhirVersion ?? 'R4')}
+${detailRow('Product Family', details.productFamily ?? 'Millennium')}
 ${detailRow('FHIR Service Root (iss)', fhirBase)}
-${detailRow('Scopes', app.scopes.join(' '))}
 </dl>
 <p><a href="${systemAccountPath(app)}">Cerner Central System Account Details</a></p>
-</section>`,
-  );
-}
-
-export function systemAccountPage(app: SandboxAppRegistration, revealSecret: boolean): string {
-  let secret: SafeHtml;
-  if (app.secret === undefined) secret = html`<span class="muted">None</span>`;
-  else if (revealSecret) secret = html`<code>${app.secret}</code>`;
-  else
-    secret = html`&bull;&bull;&bull;&bull;&bull;&bull;&bull;&bull;&bull;&bull;&bull;&bull; <a href="${systemAccountPath(app)}?view=secret">View</a>`;
-  return page(
-    'System Account',
-    'console',
-    html`<p><a href="${appPath(app)}">&larr; ${app.name}</a></p>
-<section class="card">
-<h1>Cerner Central System Accounts</h1>
+<p class="muted">The Client Secret and the JSON Web Key Set URL are on Cerner Central.</p>
+</section>
+<section class="card" aria-labelledby="uris-heading">
+<div class="panel-title"><h2 id="uris-heading">URIs</h2><a class="button secondary small" href="${appPath(app)}/edit">Edit</a></div>
+${warning ? html`<div class="warning" role="note" id="launch-uri-warning"><strong>Check the SMART Launch URI.</strong> ${warning}</div>` : ''}
 <dl>
-${detailRow('Account ID', html`<code>${app.clientId}</code>`)}
-${detailRow('Account Name', app.name)}
-${detailRow('Account Type', 'LIMITED')}
-${detailRow('Production', 'Yes')}
-${detailRow('Status', 'ACTIVE')}
-${detailRow('Secret', secret)}
-${detailRow('JSON Web Key Set URL', app.jwksUrl ?? html`<span class="muted">Not configured</span>`)}
+${detailRow('Redirect URI', primary ?? '')}
+${detailRow('Additional Redirect URIs', additional.length > 0 ? list(additional) : 'None')}
+${detailRow('SMART Launch URI', app.launchUri)}
 </dl>
+</section>
+<section class="card">
+<h2>API Access</h2>
+${apiTablesFor(app.persona ?? 'provider').map((table) => apiAccessTable(table.title, table.context, ticks))}
+<dl style="margin-top:16px">${scopesRow(app)}</dl>
 </section>`,
+    viewer,
   );
 }
 
-export interface SelectPatientInput {
+export interface EditUrisInput {
   app: SandboxAppRegistration;
-  patients: readonly SandboxPatient[];
-  selected?: string;
-  banner: 'yes' | 'no';
-  error?: string;
+  session: ConsoleSession;
+  redirectUris: string[];
+  launchUri: string;
+  errors: FieldErrors;
+  /** Focus this Redirect URI row (the one "+ Add more" just added). */
+  focusRow?: number;
 }
 
-export function selectPatientPage(input: SelectPatientInput): string {
-  const rows = input.patients.map(
-    (patient) => html`<tr>
-<td><input type="radio" name="patient" id="patient-${patient.id}" value="${patient.id}" required${input.selected === patient.id ? html` checked` : ''}></td>
-<td class="nowrap"><label for="patient-${patient.id}" style="margin:0;font-weight:500">${patient.given} ${patient.family}</label></td>
-<td>${patient.gender === 'female' ? 'Female' : 'Male'}</td>
-<td class="nowrap">${patient.birthDate}</td>
-<td>${patient.description}</td>
-</tr>`,
-  );
-  const bannerRadio = (value: 'yes' | 'no', label: string) =>
-    html`<label style="display:inline;margin-right:16px;font-weight:400"><input type="radio" name="banner" value="${value}"${input.banner === value ? html` checked` : ''}> ${label}</label>`;
-  return page(
-    'Testing Details',
-    'console',
-    html`<section class="card">
-<h1>Testing Details</h1>
-<p class="muted">${input.app.name}: step 1 of 2</p>
-${input.error ? html`<div class="error" role="alert">${input.error}</div>` : ''}
-<form method="get" action="${appPath(input.app)}/test-sandbox/ready">
-<h2>Select a Patient</h2>
-<table>
-<thead><tr><th></th><th>Name</th><th>Sex</th><th>DOB</th><th>Description</th></tr></thead>
-<tbody>${rows}</tbody>
-</table>
-<h2 style="margin-top:20px">Do you want to display a demographics bar?</h2>
-${bannerRadio('yes', 'Yes')}${bannerRadio('no', 'No')}
-<div class="actions"><a class="button secondary" href="${appPath(input.app)}">Cancel</a><button type="submit">Next</button></div>
+/** "Edit" for the URIs: the guide's "swap this value between sandbox and prod tests". */
+export function editUrisPage(input: EditUrisInput): string {
+  return consolePage(
+    `Edit URIs: ${input.app.name}`,
+    html`<p><a href="${appPath(input.app)}">&larr; ${input.app.name}</a></p>
+<section class="card">
+<h1>Edit URIs</h1>
+${errorSummary(Object.keys(input.errors).length)}
+<form method="post" action="${appPath(input.app)}/edit" novalidate>
+${csrfField(input.session)}
+<button type="submit" name="action" value="save" class="sr-only" tabindex="-1" aria-hidden="true">Save</button>
+${uriFields(input.redirectUris, input.launchUri, input.errors, input.focusRow)}
+<div class="actions"><a class="button secondary" href="${appPath(input.app)}">Cancel</a><button type="submit" name="action" value="save">Save</button></div>
 </form>
 </section>`,
+    { session: input.session, path: `${appPath(input.app)}/edit` },
   );
 }
 
-export interface ReadyToLaunchInput {
-  app: SandboxAppRegistration;
-  patient: SandboxPatient;
-  banner: 'yes' | 'no';
-  launcherUrl: string;
-  /** The answers to the `patient-view` hook fired when this chart opened (none without CDS services). */
-  cds?: CdsCallOutcome[];
-}
-
-function cdsSection(outcomes: CdsCallOutcome[]) {
-  if (outcomes.length === 0) return '';
-  const cards = outcomes.flatMap((outcome) => outcome.cards);
-  const errors = outcomes.filter((outcome) => outcome.error);
-  return html`<section class="card" id="cds-cards">
-<h2>CDS Hooks: patient-view</h2>
-${cards.length === 0 ? html`<p class="muted">No cards.</p>` : ''}
-${cards.map(
-  (card) => html`<div class="cds-card cds-${card.indicator}" data-indicator="${card.indicator}">
-<p><strong>${card.summary}</strong></p>
-${card.detail ? html`<p>${card.detail}</p>` : ''}
-<p class="muted">Source: ${card.source}</p>
-${card.links.map((link) => html`<a class="button secondary" href="${link.url}" target="_blank" rel="noopener">${link.label}</a> `)}
-</div>`,
-)}
-${errors.map((outcome) => html`<div class="error" role="alert">${outcome.url}: ${outcome.error ?? ''}</div>`)}
-</section>`;
-}
-
-export function readyToLaunchPage(input: ReadyToLaunchInput): string {
-  return page(
-    'Ready to launch',
-    'console',
-    html`<section class="card">
-<h1>Testing Details</h1>
-<p class="muted">${input.app.name}: step 2 of 2</p>
-<h2>Ready to launch</h2>
-<p>Patient: <strong>${input.patient.given} ${input.patient.family}</strong>. Demographics bar: ${input.banner === 'yes' ? 'Yes' : 'No'}.</p>
-<p>Sign in to the sandbox with these provider credentials:</p>
-<dl>
-<dt>Username</dt><dd><code>portal</code></dd>
-<dt>Password</dt><dd><code>portal</code></dd>
-</dl>
-<div class="actions">
-<a class="button secondary" href="${appPath(input.app)}/test-sandbox?patient=${input.patient.id}&amp;banner=${input.banner}">Back</a>
-<a class="button" id="launch" href="${input.launcherUrl}" target="_blank" rel="noopener">Launch</a>
-</div>
-</section>
-${cdsSection(input.cds ?? [])}`,
+/** Redirect URI, the additional ones with + Add more, and the SMART Launch URI (wizard step 1 and Edit). */
+export function uriFields(
+  redirectUris: readonly string[],
+  launchUri: string,
+  errors: FieldErrors,
+  focusRow?: number,
+): SafeHtml {
+  const rows = redirectUris.length > 0 ? redirectUris : [''];
+  const inputs = rows.map((uri, index) =>
+    textInput({
+      name: index === 0 ? 'redirect_uri' : `redirect_uri_${index}`,
+      label: index === 0 ? 'Redirect URI' : `Additional Redirect URI ${index}`,
+      value: uri,
+      type: 'url',
+      error: errors[index === 0 ? 'redirect_uri' : `redirect_uri_${index}`],
+      ...(index === 0
+        ? { hint: 'The OAuth callback after authorize. Leave an additional row empty to remove it.' }
+        : {}),
+      autofocus: focusRow === index,
+    }),
   );
+  return html`${inputs}
+<button type="submit" name="action" value="add-redirect-uri" class="secondary small" formnovalidate>+ Add more</button>
+${textInput({ name: 'smart_launch_uri', label: 'SMART Launch URI', value: launchUri, type: 'url', error: errors.smart_launch_uri, hint: 'The URL Cerner opens when the clinician launches the app from PowerChart. One only.' })}`;
 }

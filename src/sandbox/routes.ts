@@ -6,6 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import { authorizeHandlers } from './authorize.ts';
 import { consoleHandlers } from './console.ts';
+import { accountHandlers } from './console-account.ts';
+import { CONSOLE_SIGN_IN_PATH, CONSOLE_SIGN_OUT_PATH } from './console-session.ts';
+import { wizardHandlers } from './console-wizard.ts';
 import type { SandboxContext } from './context.ts';
 import { discoveryHandlers } from './discovery.ts';
 import { fhirHandlers } from './fhir-server.ts';
@@ -20,7 +23,9 @@ const TENANT = '/tenants/:tenant';
 const PROFILE = 'protocols/oauth2/profiles/:profile';
 const TOKEN_PATHS = [`${TENANT}/${PROFILE}/token`, `${TENANT}/hosts/:host/${PROFILE}/token`];
 const LAUNCHER = '/smart/:tenant/apps/:applicationId';
-const CONSOLE_APP = '/developer/smart-on-fhir/apps/:applicationId';
+const CONSOLE_APPS = '/developer/smart-on-fhir/apps';
+const CONSOLE_APP = `${CONSOLE_APPS}/:applicationId`;
+const SYSTEM_ACCOUNT = '/system-accounts/:clientId';
 
 export function registerSandboxRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   const record = ctx.requestLog.recorded.bind(ctx.requestLog);
@@ -32,6 +37,8 @@ export function registerSandboxRoutes(app: FastifyInstance, ctx: SandboxContext)
   const login = loginHandlers(ctx);
   const launcher = launcherHandlers(ctx);
   const codeConsole = consoleHandlers(ctx);
+  const wizard = wizardHandlers(ctx);
+  const account = accountHandlers(ctx);
 
   // FHIR server and discovery.
   app.get(
@@ -70,13 +77,29 @@ export function registerSandboxRoutes(app: FastifyInstance, ctx: SandboxContext)
   app.get(`${LAUNCHER}/`, launcher.launch);
   app.post(`${LAUNCHER}/consent`, launcher.consent);
 
-  // Code Console and Cerner Central.
+  // Code Console: sign-in, My Applications, + New Application, Application Details, Test Sandbox.
   app.get('/', codeConsole.home);
-  app.get('/developer/smart-on-fhir/apps', codeConsole.myApplications);
+  app.get(CONSOLE_SIGN_IN_PATH, codeConsole.showSignIn);
+  app.post(CONSOLE_SIGN_IN_PATH, codeConsole.signIn);
+  app.post(CONSOLE_SIGN_OUT_PATH, codeConsole.signOut);
+  app.get(CONSOLE_APPS, codeConsole.myApplications);
+  app.get(`${CONSOLE_APPS}/new`, wizard.start);
+  app.get(`${CONSOLE_APPS}/new/:step`, wizard.showStep);
+  app.post(`${CONSOLE_APPS}/new/:step`, wizard.postStep);
   app.get(CONSOLE_APP, codeConsole.applicationDetail);
+  app.get(`${CONSOLE_APP}/edit`, codeConsole.showEditUris);
+  app.post(`${CONSOLE_APP}/edit`, codeConsole.editUris);
   app.get(`${CONSOLE_APP}/test-sandbox`, codeConsole.selectPatient);
   app.get(`${CONSOLE_APP}/test-sandbox/ready`, codeConsole.readyToLaunch);
-  app.get('/system-accounts/:clientId', codeConsole.systemAccount);
+
+  // Cerner Central: the app's system account, its secret and its JSON Web Key Set URL.
+  app.get(SYSTEM_ACCOUNT, account.show);
+  app.post(`${SYSTEM_ACCOUNT}/secret/view`, account.viewSecret);
+  app.get(`${SYSTEM_ACCOUNT}/secret`, account.showManageSecret);
+  app.post(`${SYSTEM_ACCOUNT}/secret/rotate`, account.rotateSecret);
+  app.get(`${SYSTEM_ACCOUNT}/jwks/edit`, account.showEditJwks);
+  app.post(`${SYSTEM_ACCOUNT}/jwks`, account.saveJwks);
+  app.post(`${SYSTEM_ACCOUNT}/jwks/test`, account.testJwks);
 
   if (ctx.testControls) {
     const controls = testControlHandlers(ctx);

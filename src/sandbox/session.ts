@@ -74,7 +74,13 @@ export function loginHandlers(ctx: SandboxContext) {
       if (fields.action === 'cancel') {
         return reply
           .type('text/html; charset=utf-8')
-          .send(messagePage('Sign-in cancelled', 'You cancelled the sign-in. You can close this window.'));
+          .send(
+            messagePage(
+              'Sign-in cancelled',
+              'You cancelled the sign-in. You can close this window.',
+              'login',
+            ),
+          );
       }
       const user = findUser(fields.username ?? '');
       if (!user?.password || !samePassword(fields.password ?? '', user.password)) {

@@ -26,7 +26,9 @@ export async function accessTokenFields(
 
 /**
  * The answer to a user's grant. `withRefresh`: a new refresh token when online_access or
- * offline_access was granted (the refresh_token grant issues none, Cerner style).
+ * offline_access was granted to an app registered with Type of Access Offline (the
+ * refresh_token grant issues none, Cerner style). An Online app never gets one: the guide's
+ * "Pick Online instead only if you have a hard policy against refresh tokens".
  */
 export async function tokenResponse(
   ctx: SandboxContext,
@@ -50,7 +52,7 @@ export async function tokenResponse(
   body.smart_style_url = ctx.urls.smartStyle;
   const online = grant.scopes.includes('online_access');
   const offline = grant.scopes.includes('offline_access');
-  if (withRefresh && (online || offline)) {
+  if (withRefresh && app.accessType === 'offline' && (online || offline)) {
     body.refresh_token = ctx.state.createRefreshGrant(grant, offline).token;
   }
   return body;

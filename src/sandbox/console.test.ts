@@ -1,0 +1,482 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { ConsoleBrowser, GUIDE_REGISTRATION } from './console-test-support.ts';
+import type { RunningSandbox } from './index.ts';
+import { startTestSandbox } from './test-support.ts';
+
+const APPS = '/developer/smart-on-fhir/apps';
+
+/** The text of the `<p class="field-error">` tied to a field, if any. */
+function fieldError(page: string, field: string): string | undefined {
+  return new RegExp(`<p class="field-error" id="${field}-error">([^<]*)</p>`).exec(page)?.[1];
+}
+
+function inputValue(page: string, name: string): string | undefined {
+  return new RegExp(`<input type="[a-z]+" id="${name}" name="${name}" value="([^"]*)"`).exec(page)?.[1];
+}
+
+/** The `<dd>` after a `<dt>` label. */
+function detail(page: string, label: string): string | undefined {
+  return new RegExp(`<dt>${label}</dt><dd>([\\s\\S]*?)</dd>`).exec(page)?.[1];
+}
+
+describe('Code Console sign-in (the guide: "sign in with your Cerner Code account")', () => {
+  let sandbox: RunningSandbox;
+  before(async () => {
+    sandbox = await startTestSandbox({ apps: [] });
+  });
+  after(() => sandbox.close());
+
+  it('sends + New Application to Sign in first, and back to it afterwards', async () => {
+    const browser = new ConsoleBrowser(sandbox.origin);
+    const start = await browser.get(`${APPS}/new`);
+    assert.equal(start.status, 303);
+    assert.equal(start.location, `/developer/sign-in?return_to=${encodeURIComponent(`${APPS}/new`)}`);
+    const form = await browser.follow(start);
+    assert.match(form.text, /<label for="username">Username<\/label>/);
+    assert.match(form.text, /<label for="password">Password<\/label>/);
+
+    const wrong = await browser.post('/developer/sign-in', {
+      username: 'developer',
+      password: 'wrong',
+      return_to: `${APPS}/new`,
+    });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.text, /role="alert">That username and password do not match a Cerner Code account\./);
+    assert.equal(inputValue(wrong.text, 'username'), 'developer', 'the username is kept');
+
+    const right = await fetch(`${sandbox.origin}/developer/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'developer', password: 'developer', return_to: `${APPS}/new` }),
+      redirect: 'manual',
+    });
+    assert.equal(right.status, 303);
+    assert.equal(right.headers.get('location'), `${APPS}/new`);
+    const cookie = right.headers.getSetCookie().join('; ');
+    assert.match(cookie, /^sandbox_code_console=[0-9a-f-]{36}; Path=\/; HttpOnly; SameSite=Lax/);
+  });
+
+  it('never returns to another origin after sign-in', async () => {
+    const browser = new ConsoleBrowser(sandbox.origin);
+    const answer = await browser.post('/developer/sign-in', {
+      username: 'developer',
+      password: 'developer',
+      return_to: '//evil.example/x',
+    });
+    assert.equal(answer.location, APPS);
+  });
+});
+
+describe('+ New Application: the wizard', () => {
+  let sandbox: RunningSandbox;
+  let browser: ConsoleBrowser;
+  before(async () => {
+    sandbox = await startTestSandbox({ apps: [] });
+    browser = new ConsoleBrowser(sandbox.origin);
+    await browser.signIn();
+  });
+  after(() => sandbox.close());
+
+  it('shows My Applications empty, with an enabled + New Application', async () => {
+    const page = await browser.get(APPS);
+    assert.match(page.text, /<button type="submit">\+ New Application<\/button>/);
+    assert.match(page.text, /No applications are registered yet/);
+  });
+
+  it('labels every field of step 1 as the guide spells it', async () => {
+    const page = await browser.follow(await browser.get(`${APPS}/new`));
+    for (const label of ['Application Name', 'Application Owner', 'Redirect URI', 'SMART Launch URI']) {
+      assert.match(page.text, new RegExp(`<label for="[a-z_]+">${label}</label>`), label);
+    }
+    for (const legend of [
+      'Application Type',
+      'Type of Access',
+      'Application Privacy',
+      'SMART Version',
+      'Intended Users',
+      'Intended Purposes',
+      'Default FHIR Version',
+    ]) {
+      assert.ok(page.text.includes(`<legend>${legend}</legend>`), legend);
+    }
+    for (const choice of [
+      'Provider',
+      'Patient',
+      'System',
+      'Offline',
+      'Online',
+      'Confidential',
+      'Public',
+      'SMART v1',
+      'SMART v2',
+      'Clinical Team',
+      'Clinical Tools',
+      'Patient-Provider Communication',
+      'R4',
+      'DSTU2',
+    ]) {
+      assert.match(
+        page.text,
+        new RegExp(
+          `<input type="(radio|checkbox)" id="[a-z_]+-\\d+" name="[a-z_:0-9]+"[^>]*>${choice}</label>`,
+        ),
+        choice,
+      );
+    }
+    assert.match(
+      page.text,
+      /<button type="submit" name="action" value="add-redirect-uri"[^>]*>\+ Add more<\/button>/,
+    );
+  });
+
+  it('puts each check’s message beside its field, and keeps what was typed', async () => {
+    await browser.follow(await browser.get(`${APPS}/new`));
+    const answer = await browser.post(`${APPS}/new/basic-information`, {
+      application_name: 'medblocks',
+      redirect_uri: 'not a uri',
+      smart_launch_uri: 'ftp://x',
+      action: 'next',
+    });
+    assert.equal(answer.status, 400);
+    assert.match(answer.text, /role="alert">\d+ fields need attention/);
+    assert.equal(fieldError(answer.text, 'application_name'), undefined);
+    assert.equal(
+      fieldError(answer.text, 'application_owner'),
+      'Enter the Application Owner (your company name).',
+    );
+    assert.equal(fieldError(answer.text, 'application_type'), 'Choose an Application Type.');
+    assert.equal(fieldError(answer.text, 'type_of_access'), 'Choose a Type of Access.');
+    assert.match(fieldError(answer.text, 'redirect_uri') ?? '', /absolute URI/);
+    assert.match(fieldError(answer.text, 'smart_launch_uri') ?? '', /http\(s\) URL/);
+    assert.match(
+      answer.text,
+      /id="redirect_uri" name="redirect_uri" value="not a uri"[^>]* aria-invalid="true" aria-describedby="redirect_uri-hint redirect_uri-error"/,
+    );
+    assert.equal(inputValue(answer.text, 'application_name'), 'medblocks');
+  });
+
+  it('+ Add more adds a Redirect URI row and keeps the others', async () => {
+    await browser.follow(await browser.get(`${APPS}/new`));
+    const { redirect_uri_2: _third, ...twoRows } = GUIDE_REGISTRATION.basic;
+    const answer = await browser.post(`${APPS}/new/basic-information`, {
+      ...twoRows,
+      action: 'add-redirect-uri',
+    });
+    assert.equal(answer.status, 200);
+    assert.equal(
+      inputValue(answer.text, 'redirect_uri_1'),
+      'https://dev.app.medblocks.com/api/auth/smart/launch-callback',
+    );
+    assert.match(answer.text, /<label for="redirect_uri_2">Additional Redirect URI 2<\/label>/);
+    assert.match(answer.text, /id="redirect_uri_2" name="redirect_uri_2" value=""[^>]* autofocus/);
+  });
+
+  it('Back and Next keep every step’s values; later steps open only after the earlier ones', async () => {
+    await browser.follow(await browser.get(`${APPS}/new`));
+    const skipped = await browser.get(`${APPS}/new/api-access`);
+    assert.equal(skipped.location, `${APPS}/new/basic-information`);
+
+    const next = await browser.post(`${APPS}/new/basic-information`, {
+      ...GUIDE_REGISTRATION.basic,
+      action: 'next',
+    });
+    assert.equal(next.location, `${APPS}/new/product-selection`);
+    const products = await browser.follow(next);
+    assert.match(products.text, /<legend>Product Family<\/legend>/);
+    assert.match(products.text, />Oracle Health FHIR APIs for Millennium: FHIR R4, All<\/label>/);
+    assert.match(products.text, />Oracle Health EHR APIs for Millennium<\/label>/);
+
+    const back = await browser.post(`${APPS}/new/product-selection`, {
+      product_family: 'Millennium',
+      action: 'back',
+    });
+    assert.equal(back.location, `${APPS}/new/basic-information`);
+    const again = await browser.follow(back);
+    assert.equal(
+      inputValue(again.text, 'redirect_uri_2'),
+      'http://localhost:3000/api/auth/smart/launch-callback',
+    );
+    assert.match(again.text, /value="offline" checked>Offline/);
+    const forward = await browser.follow(
+      await browser.post(`${APPS}/new/basic-information`, { ...GUIDE_REGISTRATION.basic, action: 'next' }),
+    );
+    assert.match(
+      forward.text,
+      /value="Millennium" checked>Millennium/,
+      'the product family chosen before Back is kept',
+    );
+
+    const soarian = await browser.post(`${APPS}/new/product-selection`, {
+      product_family: 'Soarian',
+      action: 'next',
+    });
+    assert.equal(soarian.status, 400);
+    assert.match(fieldError(soarian.text, 'product_family') ?? '', /Choose Millennium/);
+    assert.match(
+      fieldError(soarian.text, 'products') ?? '',
+      /Tick Oracle Health FHIR APIs for Millennium: FHIR R4, All/,
+    );
+
+    const api = await browser.follow(
+      await browser.post(`${APPS}/new/product-selection`, { ...GUIDE_REGISTRATION.products, action: 'next' }),
+    );
+    assert.match(api.text, /<table aria-label="User Product APIs">/);
+    assert.match(api.text, /<table aria-label="Patient Product APIs">/);
+    for (const resource of [
+      'Patient',
+      'Encounter',
+      'Observation',
+      'Condition',
+      'AllergyIntolerance',
+      'MedicationRequest',
+      'Practitioner',
+    ]) {
+      assert.match(
+        api.text,
+        new RegExp(
+          `<input type="checkbox" id="user-${resource}-read" name="user:${resource}:read"><label for="user-${resource}-read" class="sr-only">Read</label>`,
+        ),
+        resource,
+      );
+    }
+    const none = await browser.post(`${APPS}/new/api-access`, { action: 'next' });
+    assert.equal(none.status, 400);
+    assert.match(fieldError(none.text, 'api_access') ?? '', /Tick Read or Write on at least one resource/);
+  });
+
+  it('refuses a step posted without the session’s CSRF token, registering nothing', async () => {
+    browser.csrf = 'forged';
+    const answer = await browser.post(`${APPS}/new/review`, { action: 'submit' });
+    assert.equal(answer.status, 403);
+    await browser.get(APPS);
+    assert.doesNotMatch((await browser.get(APPS)).text, /<td><a href/);
+  });
+
+  it('Submit registers the app and opens its Application Details page with everything registered', async () => {
+    const { applicationId, clientId, detail: page } = await browser.register();
+    assert.match(applicationId, /^[0-9a-f-]{36}$/);
+    assert.match(clientId, /^[0-9a-f-]{36}$/);
+    assert.match(page, /role="status">Application registered\. Client ID /);
+    assert.equal(detail(page, 'Application Type'), 'Provider');
+    assert.equal(detail(page, 'Type of Access'), 'Offline');
+    assert.equal(detail(page, 'Application Privacy'), 'Confidential');
+    assert.equal(detail(page, 'SMART Version'), 'SMART v1');
+    assert.equal(detail(page, 'Intended Users'), 'Clinical Team');
+    assert.equal(detail(page, 'Intended Purposes'), 'Clinical Tools');
+    assert.equal(detail(page, 'Application Owner'), 'Medblocks');
+    assert.equal(detail(page, 'Redirect URI'), 'https://app.medblocks.com/api/auth/smart/launch-callback');
+    assert.equal(
+      detail(page, 'Additional Redirect URIs'),
+      'https://dev.app.medblocks.com/api/auth/smart/launch-callback<br>http://localhost:3000/api/auth/smart/launch-callback',
+    );
+    assert.equal(detail(page, 'SMART Launch URI'), 'http://localhost:3000/api/auth/smart/launch/org_123');
+    assert.match(
+      page,
+      /<code id="registered-scopes">user\/Patient\.read user\/Encounter\.read user\/Observation\.read<\/code>/,
+    );
+    assert.match(
+      page,
+      /<a class="button" href="\/developer\/smart-on-fhir\/apps\/[0-9a-f-]+\/test-sandbox">Test Sandbox<\/a>/,
+    );
+    assert.match(
+      page,
+      new RegExp(`<a href="/system-accounts/${clientId}">Cerner Central System Account Details</a>`),
+    );
+    assert.doesNotMatch(page, /id="launch-uri-warning"/);
+    const list = await browser.get(APPS);
+    assert.match(
+      list.text,
+      new RegExp(`<td><code>${applicationId}</code></td>\\s*<td><code>${clientId}</code></td>`),
+    );
+  });
+
+  it('Edit changes the URIs, and warns when the SMART Launch URI is the callback path', async () => {
+    const { applicationId } = await browser.register();
+    const editPath = `${APPS}/${applicationId}/edit`;
+    const form = await browser.get(editPath);
+    assert.equal(
+      inputValue(form.text, 'smart_launch_uri'),
+      'http://localhost:3000/api/auth/smart/launch/org_123',
+    );
+    const bad = await browser.post(editPath, {
+      redirect_uri: '',
+      smart_launch_uri: 'http://localhost:3000/x',
+      action: 'save',
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(fieldError(bad.text, 'redirect_uri'), 'Enter the Redirect URI (the OAuth callback).');
+    const saved = await browser.post(editPath, {
+      redirect_uri: 'http://localhost:3000/api/auth/smart/launch-callback',
+      redirect_uri_1: '',
+      smart_launch_uri: 'http://localhost:3000/api/auth/smart/launch-callback',
+      action: 'save',
+    });
+    assert.equal(saved.location, `${APPS}/${applicationId}`);
+    const page = (await browser.follow(saved)).text;
+    assert.match(page, /role="status">Saved the URIs\./);
+    assert.equal(detail(page, 'Additional Redirect URIs'), 'None', 'an emptied row is removed');
+    assert.match(
+      page,
+      /id="launch-uri-warning"><strong>Check the SMART Launch URI\.<\/strong> The SMART Launch URI ends with the callback path \(\/api\/auth\/smart\/launch-callback\) instead of \/api\/auth\/smart\/launch\/&lt;your-org-id&gt;/,
+    );
+  });
+});
+
+describe('Cerner Central System Account', () => {
+  let sandbox: RunningSandbox;
+  let browser: ConsoleBrowser;
+  let clientId: string;
+  let jwksHost: Server;
+  let jwksOrigin: string;
+
+  before(async () => {
+    jwksHost = createServer((request, response) => {
+      const bodies: Record<string, [number, string]> = {
+        '/good': [
+          200,
+          JSON.stringify({
+            keys: [
+              { kty: 'EC', crv: 'P-384', x: 'x', y: 'y', kid: 'k1', alg: 'ES384' },
+              { kty: 'RSA', n: 'n', e: 'AQAB', kid: 'k2', alg: 'RS384' },
+            ],
+          }),
+        ],
+        '/html': [200, '<!doctype html><p>Not Found</p>'],
+        '/empty': [200, '{"keys":[]}'],
+        '/private': [
+          200,
+          JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-384', x: 'x', y: 'y', d: 'secret', kid: 'leaky' }] }),
+        ],
+      };
+      const [status, body] = bodies[request.url ?? ''] ?? [404, 'no'];
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => jwksHost.listen(0, '127.0.0.1', resolve));
+    jwksOrigin = `http://127.0.0.1:${(jwksHost.address() as AddressInfo).port}`;
+    sandbox = await startTestSandbox({ apps: [] });
+    browser = new ConsoleBrowser(sandbox.origin);
+    await browser.signIn();
+    ({ clientId } = await browser.register());
+  });
+  after(async () => {
+    await sandbox.close();
+    await new Promise((resolve) => jwksHost.close(resolve));
+  });
+
+  const account = () => `/system-accounts/${clientId}`;
+
+  it('shows Account ID = Client ID, LIMITED, Production Yes, ACTIVE and a masked secret', async () => {
+    const page = (await browser.get(account())).text;
+    assert.equal(detail(page, 'Account ID'), `<code id="account-id">${clientId}</code>`);
+    assert.equal(detail(page, 'Account Type'), 'LIMITED');
+    assert.equal(detail(page, 'Production'), 'Yes');
+    assert.equal(detail(page, 'Status'), 'ACTIVE');
+    assert.match(
+      page,
+      /<a class="button secondary small" href="\/system-accounts\/[^"]+\/secret">Manage<\/a>/,
+    );
+    assert.match(page, /<button type="submit" class="secondary small">View<\/button>/);
+    assert.doesNotMatch(page, /id="client-secret"/);
+  });
+
+  it('View shows the secret once; Manage rotates it and shows the new one once', async () => {
+    await browser.get(account());
+    const first = await browser.post(`${account()}/secret/view`, {});
+    assert.equal(first.status, 200);
+    const secret = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(first.text)?.[1];
+    assert.match(secret ?? '', /^[A-Za-z0-9_-]{43}$/);
+    const second = await browser.post(`${account()}/secret/view`, {});
+    assert.equal(second.status, 409);
+    assert.match(second.text, /This secret was already viewed once\. Use Manage to rotate it/);
+    assert.ok(!second.text.includes(secret as string));
+
+    const manage = await browser.get(`${account()}/secret`);
+    assert.match(manage.text, /<button type="submit">Rotate Secret<\/button>/);
+    const rotated = await browser.post(`${account()}/secret/rotate`, {});
+    const fresh = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(rotated.text)?.[1];
+    assert.ok(fresh && fresh !== secret, 'a new secret');
+    assert.match(rotated.text, /The new secret replaced the old one, which no longer works\./);
+    assert.equal((await browser.post(`${account()}/secret/view`, {})).status, 409, 'shown once already');
+  });
+
+  it('View without a signed-in developer goes to Sign in and shows nothing', async () => {
+    const stranger = new ConsoleBrowser(sandbox.origin);
+    const answer = await stranger.post(`${account()}/secret/view`, {});
+    assert.equal(answer.status, 303);
+    assert.match(answer.location ?? '', /^\/developer\/sign-in\?return_to=/);
+  });
+
+  it('Edit saves the JSON Web Key Set URL with the URL (Strongly Recommended) radio, refusing a bad one', async () => {
+    const form = await browser.get(`${account()}/jwks/edit`);
+    assert.match(
+      form.text,
+      /<input type="radio" id="jwks-url" name="jwks_choice" value="url" checked>URL \(Strongly Recommended\)<\/label>/,
+    );
+    assert.match(form.text, /<label for="jwks_url">JSON Web Key Set URL<\/label>/);
+    const bad = await browser.post(`${account()}/jwks`, {
+      jwks_choice: 'url',
+      jwks_url: 'javascript:alert(1)',
+    });
+    assert.equal(bad.status, 400);
+    assert.match(fieldError(bad.text, 'jwks_url') ?? '', /Enter an http\(s\) URL/);
+    const saved = await browser.post(`${account()}/jwks`, {
+      jwks_choice: 'url',
+      jwks_url: `${jwksOrigin}/good`,
+    });
+    assert.equal(saved.location, account());
+    const page = (await browser.follow(saved)).text;
+    assert.equal(detail(page, 'JSON Web Key Set URL'), `${jwksOrigin}/good`);
+    assert.match(page, /<button type="submit" class="secondary small">Test<\/button>/);
+  });
+
+  async function testWith(path: string) {
+    await browser.post(`${account()}/jwks`, { jwks_choice: 'url', jwks_url: `${jwksOrigin}${path}` });
+    await browser.get(account());
+    return browser.post(`${account()}/jwks/test`, {});
+  }
+
+  it('Test fetches the URL and lists the keys found (kid, alg)', async () => {
+    const answer = await testWith('/good');
+    assert.equal(answer.status, 200);
+    assert.match(
+      answer.text,
+      /id="jwks-test-result"><strong>Test passed\.<\/strong> Found 2 public keys at /,
+    );
+    assert.match(
+      answer.text,
+      /<tr><td><code>k1<\/code><\/td><td>ES384<\/td><td>EC<\/td><\/tr><tr><td><code>k2<\/code><\/td><td>RS384<\/td><td>RSA<\/td><\/tr>/,
+    );
+  });
+
+  it('Test names the exact failure: not JSON, no keys, private key material, an HTTP error, unreachable', async () => {
+    const cases: [string, RegExp][] = [
+      ['/html', /The answer from http:\/\/127\.0\.0\.1:\d+\/html is not JSON\./],
+      ['/empty', /The key set at .*\/empty has no keys/],
+      ['/private', /publishes private key material \(key leaky\)/],
+      ['/missing', /\/missing answered HTTP 404, not 200 with a key set\./],
+    ];
+    for (const [path, message] of cases) {
+      const answer = await testWith(path);
+      assert.match(answer.text, /role="alert" id="jwks-test-result"><strong>Test failed\.<\/strong>/, path);
+      assert.match(answer.text, message, path);
+    }
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await browser.post(`${account()}/jwks`, {
+      jwks_choice: 'url',
+      jwks_url: `http://127.0.0.1:${port}/jwks`,
+    });
+    await browser.get(account());
+    const unreachable = await browser.post(`${account()}/jwks/test`, {});
+    assert.match(
+      unreachable.text,
+      new RegExp(`Could not reach http://127\\.0\\.0\\.1:${port}/jwks: connection refused\\.`),
+    );
+  });
+});
