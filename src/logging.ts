@@ -36,6 +36,7 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
         '*.refresh_token',
         '*.id_token',
         '*.client_secret',
+        '*.secret',
         '*.client_assertion',
         '*.code_verifier',
         '*.key',

@@ -206,6 +206,19 @@ export async function redeliver(
   }
 }
 
+/** Delivered and failed rows are kept this long for the console, then deleted. */
+export const DELIVERY_RETENTION_MS = 30 * 86_400_000;
+
+/** Forget finished deliveries past the retention (any process may; the delete is idempotent). */
+export async function deleteOldDeliveries(db: Db, now = Date.now()): Promise<number> {
+  const result = await db
+    .deleteFrom('webhook_delivery')
+    .where('status', 'in', ['delivered', 'failed'])
+    .where('created_at', '<', new Date(now - DELIVERY_RETENTION_MS).toISOString())
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Deliveries by status, for tests and the metrics of the backlog. */
 export async function countDeliveries(db: Db, status: DeliveryStatus): Promise<number> {
   const row = await db

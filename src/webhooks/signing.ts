@@ -22,11 +22,11 @@ function keyOf(secret: string): Buffer {
   );
 }
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** The three headers of one attempt; `timestamp` is the attempt's, in whole seconds. */
 export function signWebhook(

@@ -23,6 +23,7 @@ import {
   type ClaimedDelivery,
   claimDueDeliveries,
   type DeliveryStatus,
+  deleteOldDeliveries,
   recordAttempt,
   releaseDelivery,
 } from './deliveries.ts';
@@ -31,6 +32,8 @@ import { payloadOf } from './events.ts';
 import { nextAttemptAt } from './retry.ts';
 import { signWebhook } from './signing.ts';
 
+/** How often a process deletes deliveries past their retention (deliveries.ts). */
+const CLEANUP_EVERY_MS = 10 * 60_000;
 /** Rows claimed at once; a full batch is followed by the next one without waiting. */
 const BATCH = 16;
 /**
@@ -123,7 +126,12 @@ export function startWebhookWorker(deps: WorkerDeps, options: { poll?: boolean }
     }
   }
 
+  let lastCleanup = 0;
   async function runBatch(): Promise<number> {
+    if (clock() - lastCleanup > CLEANUP_EVERY_MS) {
+      lastCleanup = clock();
+      await deleteOldDeliveries(db, lastCleanup);
+    }
     const claimed = await claimDueDeliveries(
       db,
       holder,
