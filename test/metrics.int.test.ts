@@ -37,7 +37,7 @@ function parseMetrics(text: string): Sample[] {
     });
 }
 
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
@@ -105,32 +105,32 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const samples = parseMetrics(await response.text());
     const launch = { vendor: 'cerner', environment: 'sandbox' };
-    assert.equal(valueOf(samples, 'chartside_launches_started_total', launch), 2);
-    assert.equal(valueOf(samples, 'chartside_launches_ready_total', launch), 1);
-    assert.equal(valueOf(samples, 'chartside_launches_failed_total', { ...launch, code: 'oauth_error' }), 1);
-    assert.equal(valueOf(samples, 'chartside_launch_duration_seconds_count', launch), 1);
-    assert.equal(valueOf(samples, 'chartside_launch_hop_duration_seconds_count', { hop: 'launch' }), 2);
+    assert.equal(sampleValue(samples, 'chartside_launches_started_total', launch), 2);
+    assert.equal(sampleValue(samples, 'chartside_launches_ready_total', launch), 1);
+    assert.equal(sampleValue(samples, 'chartside_launches_failed_total', { ...launch, code: 'oauth_error' }), 1);
+    assert.equal(sampleValue(samples, 'chartside_launch_duration_seconds_count', launch), 1);
+    assert.equal(sampleValue(samples, 'chartside_launch_hop_duration_seconds_count', { hop: 'launch' }), 2);
     assert.equal(
-      valueOf(samples, 'chartside_launch_hop_duration_seconds_count', { hop: 'callback', share: 'ehr' }),
+      sampleValue(samples, 'chartside_launch_hop_duration_seconds_count', { hop: 'callback', share: 'ehr' }),
       1,
     );
     assert.ok(
-      valueOf(samples, 'chartside_launch_hop_duration_seconds_sum', { hop: 'callback', share: 'ehr' }) > 0,
+      sampleValue(samples, 'chartside_launch_hop_duration_seconds_sum', { hop: 'callback', share: 'ehr' }) > 0,
     );
     const readClass = `${String(read.status)[0]}xx`;
-    assert.equal(valueOf(samples, 'chartside_fhir_requests_total', { status_class: readClass }), 1);
+    assert.equal(sampleValue(samples, 'chartside_fhir_requests_total', { status_class: readClass }), 1);
     assert.equal(
-      valueOf(samples, 'chartside_fhir_requests_total', { status_class: '4xx' }),
+      sampleValue(samples, 'chartside_fhir_requests_total', { status_class: '4xx' }),
       readClass === '4xx' ? 2 : 1,
     );
-    assert.equal(valueOf(samples, 'chartside_fhir_request_duration_seconds_count'), 2);
-    assert.ok(valueOf(samples, 'chartside_errors_total', { code: 'resource_not_found' }) >= 1);
+    assert.equal(sampleValue(samples, 'chartside_fhir_request_duration_seconds_count'), 2);
+    assert.ok(sampleValue(samples, 'chartside_errors_total', { code: 'resource_not_found' }) >= 1);
     assert.equal(
-      valueOf(samples, 'chartside_webhook_deliveries_total', { event: 'launch.ready', outcome: 'delivered' }),
+      sampleValue(samples, 'chartside_webhook_deliveries_total', { event: 'launch.ready', outcome: 'delivered' }),
       1,
     );
     assert.equal(
-      valueOf(samples, 'chartside_webhook_deliveries_total', {
+      sampleValue(samples, 'chartside_webhook_deliveries_total', {
         event: 'launch.failed',
         outcome: 'delivered',
       }),
@@ -173,8 +173,8 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       const samples = parseMetrics(await response.text());
-      assert.equal(valueOf(samples, 'chartside_launches_started_total'), 0);
-      assert.equal(valueOf(samples, 'chartside_webhook_deliveries_total'), 0);
+      assert.equal(sampleValue(samples, 'chartside_launches_started_total'), 0);
+      assert.equal(sampleValue(samples, 'chartside_webhook_deliveries_total'), 0);
     } finally {
       await other.close();
     }
