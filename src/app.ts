@@ -14,6 +14,7 @@ import { migrateToLatest, openDatabase, whileHoldingStartupLock } from './db/ind
 import { handleClientError, handleFrameworkError, installErrorHandling } from './errors/fastify.ts';
 import { fhirProxyRoutes } from './fhir-proxy/routes.ts';
 import { healthRoutes } from './health/routes.ts';
+import { homeRoutes } from './home/routes.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { loadKeyRing } from './keys/key-ring.ts';
 import { keysRoutes } from './keys/routes.ts';
@@ -111,6 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Before the routes too: it attaches its hooks to the routes it measures as they register.
     installRequestMetrics(app, services.metrics);
 
+    homeRoutes(app, services);
     healthRoutes(app, services);
     keysRoutes(app, keyRing);
     launchRoutes(app, services);

@@ -4,6 +4,7 @@ import { countActiveApiKeys } from '../api/api-keys.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { type GoLiveReport, runGoLiveChecks } from '../go-live/checks.ts';
+import { lastGrant } from '../launch/last-grant.ts';
 import type { Services } from '../services.ts';
 import { credentialsDiffer, findConnection, setConnection } from '../settings/connections.ts';
 import { countFhirSources, VENDOR_LABELS, VENDORS, type Vendor } from '../settings/fhir-sources.ts';
@@ -57,8 +58,16 @@ export function connectionHandlers(services: Services) {
         savedScopes: valuesOf(connection).scopes,
         blockers: await launchBlockers(db, config, vendor, connection),
         platformClientId: config.platformClients[vendor]?.clientId ?? null,
+        lastGrant: (await lastGrant(db, session.orgId, await vendorSourceIds(session.orgId, vendor))) ?? null,
       } satisfies ConnectionView,
     };
+  }
+
+  /** The org's linked sources of this vendor: its launches are the ones this page compares with. */
+  async function vendorSourceIds(orgId: string, vendor: Vendor): Promise<string[]> {
+    return (await listLinkedSources(db, orgId))
+      .filter((source) => source.vendor === vendor)
+      .map((source) => source.id);
   }
 
   async function settingsView(session: ConsoleSession, goLive: GoLiveReport | null) {

@@ -89,3 +89,14 @@ export async function findTrustedCdsIssuer(
     jkuAllowlist: JSON.parse(row.jku_allowlist) as string[],
   };
 }
+
+/** Points a trusted issuer at another JWKS URL (`chartside dev` when the sandbox's port changed). */
+export async function setTrustedCdsIssuerJwksUrl(
+  db: Db,
+  config: Pick<Config, 'mode'>,
+  id: string,
+  jwksUrl: string,
+): Promise<void> {
+  const url = validateAdminUrl(jwksUrl, 'jwks_url', config.mode !== 'production');
+  await db.updateTable('cds_trusted_issuer').set({ jwks_url: url }).where('id', '=', id).execute();
+}

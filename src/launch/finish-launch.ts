@@ -36,6 +36,7 @@ export async function finishLaunch(
   const began = performance.now();
   const { db, sealer } = services;
   const state = param(query.state);
+  if (!state) refuseLaunchAtCallback(services, callbackUrl);
   const pending = state ? await consumeLaunchState(db, sealer, state) : null;
   if (!pending) throw new ChartsideError('invalid_state');
 
@@ -88,7 +89,10 @@ export async function finishLaunch(
     });
     await countFailure(services, pending, 'token_exchange_failed');
     throw new ChartsideError('token_exchange_failed', {
-      details: { 'EHR error': body?.error ?? null, 'EHR error URI': body?.errorUri ?? null },
+      // The clinician gets the EHR's error code and what to do about it. The error URI (long, for
+      // an administrator) stays on the launch: the console's Launches page shows it.
+      message: body?.error === 'invalid_client' ? CREDENTIALS_REFUSED : undefined,
+      details: { 'EHR error': body?.error ?? null },
       cause: error,
     });
   }
@@ -158,4 +162,26 @@ function oauthErrorBody(cause: unknown): { error: string; errorUri: string | nul
 
 function param(value: unknown): string | null {
   return typeof value === 'string' && value !== '' && value.length <= MAX_PARAM_LENGTH ? value : null;
+}
+
+/** The token endpoint answered invalid_client: a wrong or rotated client secret, or a key the EHR cannot check. */
+const CREDENTIALS_REFUSED =
+  'The EHR refused this app’s credentials (a wrong or rotated client secret, or a signing key it cannot check). An administrator must update the connection’s Client ID and secret in Chartside, or the JWKS URL registered in the EHR, before the next launch.';
+
+/**
+ * The guide's pitfall: the SMART Launch URI registered as the callback path. The EHR then opens
+ * this URL with `iss` and `launch` and no state; say what is wrong instead of "unknown sign-in
+ * link". Nothing is stored and nothing is sent anywhere.
+ */
+function refuseLaunchAtCallback(services: Services, callbackUrl: URL): void {
+  const params = callbackUrl.searchParams;
+  if (!params.has('iss') || !params.has('launch')) return;
+  throw new ChartsideError('invalid_launch_request', {
+    message:
+      'The EHR opened Chartside’s Redirect URI to launch the app: the SMART Launch URI registered in the EHR is the callback path. Register the Launch URL instead (it ends with /api/auth/smart/launch/<your-org-id>), then launch again.',
+    details: {
+      Opened: `${services.config.publicUrl}/api/auth/smart/launch-callback (the Redirect URI)`,
+      'SMART Launch URI to register': `${services.config.publicUrl}/api/auth/smart/launch/<your-org-id>`,
+    },
+  });
 }

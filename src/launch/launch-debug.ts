@@ -73,6 +73,13 @@ export async function showLaunchDebug(
   mbLaunch: unknown,
   maySee: (launch: EhrLaunch) => boolean = () => true,
 ): Promise<string> {
+  // A repeated mb_launch was given, just not once: say that, not "open this page with one".
+  if (Array.isArray(mbLaunch)) {
+    throw new ChartsideError('bad_request', {
+      param: 'mb_launch',
+      message: 'This link has more than one mb_launch; use the link with the one your app received.',
+    });
+  }
   if (typeof mbLaunch !== 'string' || mbLaunch === '') {
     throw new ChartsideError('bad_request', {
       param: 'mb_launch',

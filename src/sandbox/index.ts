@@ -20,7 +20,9 @@ import { registerSandboxRoutes } from './routes.ts';
 
 export type { SandboxAppRegistration, SandboxOptions } from './config.ts';
 export { DEFAULT_TENANT, loadSandboxConfigFile, validateSandboxOptions } from './config.ts';
+export { CODE_ACCOUNT } from './console-session.ts';
 export type { SandboxFaults } from './faults.ts';
+export { CONSOLE_APPS_PATH } from './pages-console.ts';
 export type { RecordedEndpoint, RecordedRequest } from './request-log.ts';
 export { SESSION_COOKIE } from './session.ts';
 

@@ -4,6 +4,7 @@
  * the credentials, the Redirect URI and JWKS URI to copy, and the resolved Scopes.
  */
 import { html, type SafeHtml } from '../../html/escape.ts';
+import { compareScopes, type LastGrant } from '../../launch/last-grant.ts';
 import type { ConnectionCredentials, ConnectionSettings } from '../../settings/connections.ts';
 import type { Vendor } from '../../settings/fhir-sources.ts';
 import { VENDOR_LABELS } from '../../settings/fhir-sources.ts';
@@ -25,6 +26,7 @@ import {
   switchField,
   textArea,
   textField,
+  when,
 } from './components.ts';
 import { consolePage, type Viewer } from './layout.ts';
 
@@ -48,6 +50,8 @@ export interface ConnectionView {
   savedScopes: string;
   blockers: string[];
   platformClientId: string | null;
+  /** What the EHR granted on the org's last ready launch from this vendor, to compare with the Scopes row. */
+  lastGrant: LastGrant | null;
 }
 
 const TARGET_LABELS: Record<CredentialsTarget, string> = {
@@ -81,6 +85,31 @@ function credentialsChooser(view: ConnectionView): SafeHtml {
   <p class="hint">${view.target === 'both' ? 'Saving sets the same credentials for sandbox and production launches.' : `Saving changes only the ${view.target} credentials; launches from ${view.target} sources use them.`}</p>
   ${both}
 </div></div>`;
+}
+
+/**
+ * The Scopes row checked against the EHR's last grant: the guide asks to confirm the row matches
+ * the API Access ticks, and the last launch's granted scope is where a mismatch shows.
+ */
+function grantComparison(view: ConnectionView, isCerner: boolean): SafeHtml {
+  const grant = view.lastGrant;
+  if (!grant) {
+    return html`<p class="hint" id="scope-check">No launch has been granted scopes yet: after the first one, this row is compared with what ${isCerner ? 'Cerner' : 'the EHR'} granted.</p>`;
+  }
+  const difference = compareScopes(view.savedScopes, grant.scope);
+  const launch = html`<a href="/admin/audit?launch=${grant.launchId}">last launch</a> (${when(grant.completedAt)})`;
+  if (!difference) {
+    return html`<p class="hint" id="scope-check">${badge('Matches', 'ok')} The ${launch} was granted exactly these scopes.</p>`;
+  }
+  const list = (scopes: string[]) =>
+    html`${scopes.map((scope, i) => html`${i > 0 ? ' ' : ''}<code>${scope}</code>`)}`;
+  return html`<div class="notice warn" role="status" id="scope-check"><strong>The EHR granted different scopes on the ${launch}.</strong>
+  <ul>
+    ${difference.notGranted.length > 0 ? html`<li>Requested here but not granted: ${list(difference.notGranted)}</li>` : ''}
+    ${difference.notRequested.length > 0 ? html`<li>Granted but not requested here: ${list(difference.notRequested)}</li>` : ''}
+    <li>Granted: <code>${grant.scope}</code></li>
+  </ul>
+  <p>${isCerner ? 'Cerner reviews any scope inflation: request only what you ticked on the Code Console’s API Access screen (and tick there only what your app uses).' : 'Request only what the EHR registration allows.'}</p></div>`;
 }
 
 export function connectionPage(view: ConnectionView): string {
@@ -193,6 +222,7 @@ ${status}
     <div class="field"><div class="label" id="scopes-label">Scopes</div><div>
       <code class="scope-string" id="resolved-scopes" aria-labelledby="scopes-label">${view.savedScopes}</code>
       <p class="hint">Requested on every launch. Confirm it matches what you ticked on ${isCerner ? 'the Code Console’s API Access screen' : 'the EHR’s app registration'}.</p>
+      ${grantComparison(view, isCerner)}
       <details${errors.scopes || scopesChanged ? html` open` : ''}><summary>Change scopes</summary>
         ${textArea({ name: 'scopes', label: 'Scopes to request', value: values.scopes, rows: 2, hint: 'Space-separated. Wildcards are not supported by Cerner; list each resource.', error: errors.scopes })}
       </details>
