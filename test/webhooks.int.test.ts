@@ -113,8 +113,9 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
       // Equal jitter: at least half of base × 2^(n-1) after attempt n.
       assert.ok(b - a >= RETRY_BASE_MS / 2, `first retry after ${b - a} ms`);
       assert.ok(c - b >= RETRY_BASE_MS, `second retry after ${c - b} ms`);
+      // The receiver records a request before it answers; the worker records the answer after.
+      await waitFor(async () => (await deliveryOf(launchId)).status === 'delivered');
       const row = await deliveryOf(launchId);
-      assert.equal(row.status, 'delivered');
       assert.equal(Number(row.attempts), 3);
       assert.equal(Number(row.last_response_status), 200);
       await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 3));
@@ -158,6 +159,58 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
       assert.ok(audit.some((event) => event.details?.includes(row.message_id)));
     });
 
+    it('an operator adds an endpoint in the console, sees its secret once, and removes it', async () => {
+      const operator = await signIn(stack, stack.orgId);
+      const page = await operator.get('/admin/settings/webhooks');
+      const csrf = csrfTokenOf(page.body);
+      const refused = await operator.post('/admin/settings/webhooks', {
+        _csrf: csrf,
+        url: 'http://x.example/<b>hi</b>',
+      });
+      assert.equal(refused.statusCode, 422);
+      assert.ok(refused.body.includes('url must use https'), 'the reason beside the field');
+      assert.ok(
+        refused.body.includes('http://x.example/&lt;b&gt;hi&lt;/b&gt;') && !refused.body.includes('<b>hi</b>'),
+      );
+
+      const added = await operator.post('/admin/settings/webhooks', {
+        _csrf: csrf,
+        url: 'https://app.example.org/hooks',
+        events: 'launch.failed',
+      });
+      assert.equal(added.statusCode, 303);
+      const location = String(added.headers.location);
+      const id = /\/admin\/settings\/webhooks\/(whep_\w+)$/.exec(location)?.[1];
+      assert.ok(id, location);
+      const shown = await operator.get(location);
+      const secret = /value="(whsec_[^"]+)"/.exec(shown.body)?.[1];
+      assert.ok(secret, 'the secret is on the next page');
+      assert.ok(shown.body.includes('launch.failed'));
+      const stored = await stack.gateway.services.db
+        .selectFrom('webhook_endpoint')
+        .select(['secret', 'events', 'org_id'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.ok(!stored.secret.includes(secret.slice(6)), 'sealed at rest');
+      assert.equal(stored.events, ',launch.failed,');
+      assert.equal(stored.org_id, stack.orgId);
+      assert.ok(!(await operator.get(location)).body.includes(secret), 'shown only once');
+
+      const removed = await operator.post(`${location}/remove`, { _csrf: csrf });
+      assert.equal(removed.statusCode, 303);
+      assert.equal((await operator.get(location)).statusCode, 404);
+      const actions = await stack.gateway.services.db
+        .selectFrom('audit_event')
+        .select('action')
+        .where('action', 'like', 'webhook_endpoint.%')
+        .where('details', 'like', `%${id}%`)
+        .execute();
+      assert.deepEqual(actions.map((row) => row.action).sort(), [
+        'webhook_endpoint.added',
+        'webhook_endpoint.removed',
+      ]);
+    });
+
     it('another organization’s operator gets 404 for the endpoint and its deliveries, as for a missing one', async () => {
       const other = await createOrganization(stack.gateway.services.db, { name: 'Other Clinic' });
       const outsider = await signIn(stack, other.id);
@@ -181,6 +234,9 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
         },
       );
       assert.equal(post.statusCode, 404);
+      const removal = await outsider.post(`/admin/settings/webhooks/${endpoint.id}/remove`, { _csrf: csrf });
+      assert.equal(removal.statusCode, 404);
+      assert.equal((await outsider.get(`/admin/settings/webhooks/${endpoint.id}`)).statusCode, 404);
     });
 
     async function deliveryOf(launchId: string) {

@@ -83,7 +83,9 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         signedIn.get('/settings/signing-keys', page, keys.signingKeys);
 
         signedIn.get('/settings/webhooks', page, webhooks.list);
+        signedIn.post('/settings/webhooks', page, webhooks.add);
         signedIn.get<Id>('/settings/webhooks/:id', page, webhooks.show);
+        signedIn.post<Id>('/settings/webhooks/:id/remove', page, webhooks.remove);
         signedIn.post<{ Params: { id: string; messageId: string } }>(
           '/settings/webhooks/:id/deliveries/:messageId/redeliver',
           page,

@@ -42,6 +42,8 @@ export interface Flash {
   /** `ok` (default) or `bad`. */
   tone?: 'ok' | 'bad';
   apiKey?: { prefix: string; key: string };
+  /** A new webhook endpoint's signing secret: shown on the next page only. */
+  webhookSecret?: { endpointId: string; secret: string };
   /** The result of a discovery check, shown in the source's discovery panel. */
   discovery?: { ok: boolean; reason?: string };
 }

@@ -54,6 +54,11 @@ describe('launch state (single use, ten minutes, server-side)', () => {
     const state = newState();
     const launchId = await pendingLaunch(state);
     const taken = await consumeLaunchState(handle.db, sealer, state);
+    const { created_at } = await handle.db
+      .selectFrom('launch_state')
+      .select('created_at')
+      .where('launch_id', '=', launchId)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(taken, {
       launchId,
       orgId,
@@ -61,6 +66,7 @@ describe('launch state (single use, ten minutes, server-side)', () => {
       codeVerifier: 'verifier-123',
       redirectUri: 'https://gw.example/api/auth/smart/launch-callback',
       clientId: 'client-1',
+      startedAt: created_at,
     });
     assert.equal(await consumeLaunchState(handle.db, sealer, state), null);
   });
