@@ -16,6 +16,7 @@ import { keyHandlers } from './keys.ts';
 import { organizationHandlers } from './organizations.ts';
 import { requireSession } from './session-guard.ts';
 import { signInHandlers } from './sign-in.ts';
+import * as webhookSchemas from './webhook-schemas.ts';
 import { webhookHandlers } from './webhooks.ts';
 
 type Id = { Params: { id: string } };
@@ -82,13 +83,21 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
 
         signedIn.get('/settings/signing-keys', page, keys.signingKeys);
 
-        signedIn.get('/settings/webhooks', page, webhooks.list);
-        signedIn.post('/settings/webhooks', page, webhooks.add);
-        signedIn.get<Id>('/settings/webhooks/:id', page, webhooks.show);
-        signedIn.post<Id>('/settings/webhooks/:id/remove', page, webhooks.remove);
+        signedIn.get('/settings/webhooks', { ...page, schema: webhookSchemas.webhooksPage }, webhooks.list);
+        signedIn.post('/settings/webhooks', { ...page, schema: webhookSchemas.addWebhookForm }, webhooks.add);
+        signedIn.get<Id>(
+          '/settings/webhooks/:id',
+          { ...page, schema: webhookSchemas.webhookEndpointPage },
+          webhooks.show,
+        );
+        signedIn.post<Id>(
+          '/settings/webhooks/:id/remove',
+          { ...page, schema: webhookSchemas.removeWebhookForm },
+          webhooks.remove,
+        );
         signedIn.post<{ Params: { id: string; messageId: string } }>(
           '/settings/webhooks/:id/deliveries/:messageId/redeliver',
-          page,
+          { ...page, schema: webhookSchemas.redeliverForm },
           webhooks.redeliver,
         );
       });

@@ -9,6 +9,7 @@ import type { Config } from '../config/index.ts';
 import { installErrorHandling } from '../errors/fastify.ts';
 import { metricsHandler } from './exposition.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { metricsRoute } from './schemas.ts';
 
 export function installMetricsServer(app: FastifyInstance, config: Config, metrics: GatewayMetrics): void {
   const { port, token } = config.metrics;
@@ -20,7 +21,7 @@ export function installMetricsServer(app: FastifyInstance, config: Config, metri
       reply.header('x-request-id', request.id);
     });
     installErrorHandling(server);
-    server.get('/metrics', metricsHandler(metrics, token));
+    server.get('/metrics', { schema: metricsRoute }, metricsHandler(metrics, token));
     await server.listen({ host: config.host, port });
     app.log.info({ port }, 'metrics served on their own port');
   });

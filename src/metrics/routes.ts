@@ -6,9 +6,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { metricsHandler } from './exposition.ts';
+import { metricsRoute } from './schemas.ts';
 
 export function metricsRoutes(app: FastifyInstance, services: Services): void {
   const { token, port } = services.config.metrics;
   if (port !== null || token === null) return;
-  app.get('/metrics', { logLevel: 'warn' }, metricsHandler(services.metrics, token));
+  app.get('/metrics', { logLevel: 'warn', schema: metricsRoute }, metricsHandler(services.metrics, token));
 }
