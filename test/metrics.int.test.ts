@@ -107,7 +107,10 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
     const launch = { vendor: 'cerner', environment: 'sandbox' };
     assert.equal(sampleValue(samples, 'chartside_launches_started_total', launch), 2);
     assert.equal(sampleValue(samples, 'chartside_launches_ready_total', launch), 1);
-    assert.equal(sampleValue(samples, 'chartside_launches_failed_total', { ...launch, code: 'oauth_error' }), 1);
+    assert.equal(
+      sampleValue(samples, 'chartside_launches_failed_total', { ...launch, code: 'oauth_error' }),
+      1,
+    );
     assert.equal(sampleValue(samples, 'chartside_launch_duration_seconds_count', launch), 1);
     assert.equal(sampleValue(samples, 'chartside_launch_hop_duration_seconds_count', { hop: 'launch' }), 2);
     assert.equal(
@@ -115,7 +118,8 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
       1,
     );
     assert.ok(
-      sampleValue(samples, 'chartside_launch_hop_duration_seconds_sum', { hop: 'callback', share: 'ehr' }) > 0,
+      sampleValue(samples, 'chartside_launch_hop_duration_seconds_sum', { hop: 'callback', share: 'ehr' }) >
+        0,
     );
     const readClass = `${String(read.status)[0]}xx`;
     assert.equal(sampleValue(samples, 'chartside_fhir_requests_total', { status_class: readClass }), 1);
@@ -126,7 +130,10 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
     assert.equal(sampleValue(samples, 'chartside_fhir_request_duration_seconds_count'), 2);
     assert.ok(sampleValue(samples, 'chartside_errors_total', { code: 'resource_not_found' }) >= 1);
     assert.equal(
-      sampleValue(samples, 'chartside_webhook_deliveries_total', { event: 'launch.ready', outcome: 'delivered' }),
+      sampleValue(samples, 'chartside_webhook_deliveries_total', {
+        event: 'launch.ready',
+        outcome: 'delivered',
+      }),
       1,
     );
     assert.equal(

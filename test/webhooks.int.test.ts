@@ -170,7 +170,8 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
       assert.equal(refused.statusCode, 422);
       assert.ok(refused.body.includes('url must use https'), 'the reason beside the field');
       assert.ok(
-        refused.body.includes('http://x.example/&lt;b&gt;hi&lt;/b&gt;') && !refused.body.includes('<b>hi</b>'),
+        refused.body.includes('http://x.example/&lt;b&gt;hi&lt;/b&gt;') &&
+          !refused.body.includes('<b>hi</b>'),
       );
 
       const added = await operator.post('/admin/settings/webhooks', {
