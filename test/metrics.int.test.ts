@@ -188,6 +188,25 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
   });
 });
 
+describe('GET /metrics on PostgreSQL', () => {
+  it('reports the connection pool: total, idle and waiting', async () => {
+    const stack = await startStack({ engine: 'postgres', env: { CHARTSIDE_METRICS_TOKEN: TOKEN } });
+    try {
+      const response = await fetch(`${stack.gatewayUrl}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const pool = parseMetrics(await response.text()).filter(
+        (s) => s.name === 'chartside_db_pool_connections',
+      );
+      assert.deepEqual(pool.map((s) => s.labels.state).sort(), ['idle', 'total', 'waiting']);
+      assert.ok(sampleValue(pool, 'chartside_db_pool_connections', { state: 'total' }) >= 1);
+      assert.equal(sampleValue(pool, 'chartside_db_pool_connections', { state: 'waiting' }), 0);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('GET /metrics on CHARTSIDE_METRICS_PORT', () => {
   it('is served on its own port only, with the token there too when one is set', async () => {
     const metricsPort = await freePort();
