@@ -12,10 +12,12 @@ import type { Config } from './config/index.ts';
 import { createSealer } from './crypto/sealing.ts';
 import { migrateToLatest, openDatabase, whileHoldingStartupLock } from './db/index.ts';
 import { handleClientError, handleFrameworkError, installErrorHandling } from './errors/fastify.ts';
+import { AJV_OPTIONS, schemaErrorFormatter } from './errors/invalid-input.ts';
 import { fhirProxyRoutes } from './fhir-proxy/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { homeRoutes } from './home/routes.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
+import { recordRoutes } from './http/route-table.ts';
 import { loadKeyRing } from './keys/key-ring.ts';
 import { keysRoutes } from './keys/routes.ts';
 import { ensureSigningKeys } from './keys/signing-keys.ts';
@@ -90,9 +92,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       keepAliveTimeout: 72_000,
       routerOptions: { maxParamLength: 200 },
       frameworkErrors: handleFrameworkError,
+      // Route schemas (each room's schemas.ts): failures answer in the route's surface.
+      ajv: { customOptions: AJV_OPTIONS },
+      schemaErrorFormatter,
       clientErrorHandler: handleClientError,
     });
     app.decorate('services', services);
+    recordRoutes(app);
     app.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
     });

@@ -77,12 +77,24 @@ describe('GET /launch-contexts/:id', () => {
       headers: { authorization: `Bearer ${stack.apiKey}`, version: '1999-01-01' },
     });
     assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: { param: string; message: string } };
     assertEnvelope(
-      (await response.json()) as Record<string, unknown>,
+      body,
       'invalid_request_error',
       'unsupported_api_version',
       response.headers.get('x-request-id'),
     );
+    assert.equal(body.error.param, 'version');
+    assert.equal(body.error.message, 'Unsupported API version. Supported: 2026-11-29.');
+  });
+
+  it('checks the key before the Version header: an unknown caller gets 401, not a hint', async () => {
+    const response = await fetch(`${stack.gatewayUrl}/launch-contexts/${launchId}`, {
+      headers: { version: '1999-01-01' },
+    });
+    assert.equal(response.status, 401);
+    const body = (await response.json()) as Record<string, unknown>;
+    assertEnvelope(body, 'authentication_error', 'missing_api_key', response.headers.get('x-request-id'));
   });
 
   it('shows a launch past its maximum session age as expired, before any sweep', async () => {

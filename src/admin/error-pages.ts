@@ -4,7 +4,7 @@
  * error installer (errors/fastify.ts) calls these for the `console` surface.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toChartsideError } from '../errors/catalogue.ts';
+import { requestError } from '../errors/invalid-input.ts';
 import { summarizeError } from '../logging.ts';
 import { ConsoleRefusal } from './console-errors.ts';
 import { sendPage } from './console-http.ts';
@@ -25,7 +25,7 @@ export function renderConsoleError(
       signIn: !request.consoleSession,
     });
   }
-  const error = toChartsideError(thrown);
+  const error = requestError(thrown, request);
   const log = { code: error.code, status: error.status, err: summarizeError(thrown) };
   if (error.status >= 500) request.log.error(log, 'console request failed');
   else request.log.info(log, 'console request refused');

@@ -14,6 +14,7 @@ import { connectionHandlers } from './connections.ts';
 import { fhirSourceHandlers } from './fhir-sources.ts';
 import { keyHandlers } from './keys.ts';
 import { organizationHandlers } from './organizations.ts';
+import * as schemas from './schemas.ts';
 import { requireSession } from './session-guard.ts';
 import { signInHandlers } from './sign-in.ts';
 import * as webhookSchemas from './webhook-schemas.ts';
@@ -36,11 +37,12 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
       }
 
       const signIn = signInHandlers(services);
-      scope.get('/sign-in', page, signIn.show);
-      scope.post('/sign-in', page, signIn.submit);
+      scope.get('/sign-in', { ...page, schema: schemas.signInPage }, signIn.show);
+      scope.post('/sign-in', { ...page, schema: schemas.signInForm }, signIn.submit);
 
       await scope.register(async (signedIn) => {
-        signedIn.addHook('preHandler', requireSession(services.db, services.config));
+        // Before validation: a visitor without a session is sent to sign in, whatever they posted.
+        signedIn.addHook('preValidation', requireSession(services.db, services.config));
         const connections = connectionHandlers(services);
         const sources = fhirSourceHandlers(services);
         const activity = activityHandlers(services);
@@ -48,40 +50,102 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         const organizations = organizationHandlers(services);
         const webhooks = webhookHandlers(services);
 
-        signedIn.get('/', page, async (_request, reply) => reply.redirect('/admin/launches', 302));
-        signedIn.post('/sign-out', page, signIn.signOut);
+        signedIn.get('/', { ...page, schema: schemas.home }, async (_request, reply) =>
+          reply.redirect('/admin/launches', 302),
+        );
+        signedIn.post('/sign-out', { ...page, schema: schemas.signOutForm }, signIn.signOut);
 
-        signedIn.get('/launches', page, activity.launches);
-        signedIn.get('/audit', page, activity.audit);
+        signedIn.get('/launches', { ...page, schema: schemas.launchesPage }, activity.launches);
+        signedIn.get('/audit', { ...page, schema: schemas.auditPage }, activity.audit);
 
-        signedIn.get('/settings', page, connections.settings);
-        signedIn.post('/settings/go-live', page, connections.goLive);
-        signedIn.get('/settings/connections', page, connections.list);
-        signedIn.get<VendorParam>('/settings/connections/:vendor', page, connections.show);
-        signedIn.post<VendorParam>('/settings/connections/:vendor', page, connections.save);
+        signedIn.get(
+          '/settings',
+          { ...page, schema: schemas.plainPage('Settings, with the go-live checklist.') },
+          connections.settings,
+        );
+        signedIn.post('/settings/go-live', { ...page, schema: schemas.goLiveForm }, connections.goLive);
+        signedIn.get(
+          '/settings/connections',
+          { ...page, schema: schemas.plainPage('The connections, one per EHR vendor.') },
+          connections.list,
+        );
+        signedIn.get<VendorParam>(
+          '/settings/connections/:vendor',
+          { ...page, schema: schemas.connectionPage },
+          connections.show,
+        );
+        signedIn.post<VendorParam>(
+          '/settings/connections/:vendor',
+          { ...page, schema: schemas.connectionForm },
+          connections.save,
+        );
 
-        signedIn.get('/settings/fhir-sources', page, sources.list);
-        signedIn.get('/settings/fhir-sources/new', page, sources.showNew);
-        signedIn.post('/settings/fhir-sources', page, sources.add);
-        signedIn.get<Id>('/settings/fhir-sources/:id', page, sources.show);
-        signedIn.post<Id>('/settings/fhir-sources/:id', page, sources.update);
-        signedIn.post<Id>('/settings/fhir-sources/:id/discover', page, sources.discover);
-        signedIn.post<Id>('/settings/fhir-sources/:id/links', page, sources.link);
+        signedIn.get(
+          '/settings/fhir-sources',
+          { ...page, schema: schemas.plainPage('The FHIR sources.') },
+          sources.list,
+        );
+        signedIn.get(
+          '/settings/fhir-sources/new',
+          { ...page, schema: schemas.plainPage('The form for a new FHIR source.') },
+          sources.showNew,
+        );
+        signedIn.post('/settings/fhir-sources', { ...page, schema: schemas.sourceForm }, sources.add);
+        signedIn.get<Id>('/settings/fhir-sources/:id', { ...page, schema: schemas.sourcePage }, sources.show);
+        signedIn.post<Id>(
+          '/settings/fhir-sources/:id',
+          { ...page, schema: schemas.sourceUpdateForm },
+          sources.update,
+        );
+        signedIn.post<Id>(
+          '/settings/fhir-sources/:id/discover',
+          { ...page, schema: schemas.sourceAction },
+          sources.discover,
+        );
+        signedIn.post<Id>(
+          '/settings/fhir-sources/:id/links',
+          { ...page, schema: schemas.sourceLinkForm },
+          sources.link,
+        );
         signedIn.post<{ Params: { id: string; orgId: string } }>(
           '/settings/fhir-sources/:id/links/:orgId/unlink',
-          page,
+          { ...page, schema: schemas.sourceUnlinkForm },
           sources.unlink,
         );
 
-        signedIn.get('/organizations', page, organizations.list);
-        signedIn.post<Id>('/organizations/:id/view', page, organizations.view);
+        signedIn.get(
+          '/organizations',
+          { ...page, schema: schemas.plainPage('Every organization (platform admins).') },
+          organizations.list,
+        );
+        signedIn.post<Id>(
+          '/organizations/:id/view',
+          { ...page, schema: schemas.organizationView },
+          organizations.view,
+        );
 
-        signedIn.get('/settings/api-keys', page, keys.apiKeys);
-        signedIn.post('/settings/api-keys', page, keys.createApiKey);
-        signedIn.get<Id>('/settings/api-keys/:id/revoke', page, keys.confirmRevoke);
-        signedIn.post<Id>('/settings/api-keys/:id/revoke', page, keys.revoke);
+        signedIn.get(
+          '/settings/api-keys',
+          { ...page, schema: schemas.plainPage('The organization’s API keys.') },
+          keys.apiKeys,
+        );
+        signedIn.post('/settings/api-keys', { ...page, schema: schemas.apiKeyForm }, keys.createApiKey);
+        signedIn.get<Id>(
+          '/settings/api-keys/:id/revoke',
+          { ...page, schema: schemas.apiKeyRevokePage },
+          keys.confirmRevoke,
+        );
+        signedIn.post<Id>(
+          '/settings/api-keys/:id/revoke',
+          { ...page, schema: schemas.apiKeyRevokeForm },
+          keys.revoke,
+        );
 
-        signedIn.get('/settings/signing-keys', page, keys.signingKeys);
+        signedIn.get(
+          '/settings/signing-keys',
+          { ...page, schema: schemas.plainPage('Our signing keys and their schedule.') },
+          keys.signingKeys,
+        );
 
         signedIn.get('/settings/webhooks', { ...page, schema: webhookSchemas.webhooksPage }, webhooks.list);
         signedIn.post('/settings/webhooks', { ...page, schema: webhookSchemas.addWebhookForm }, webhooks.add);

@@ -3,25 +3,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
 import { appServiceUrl, callApp } from './app-client.ts';
-import { cdsHooksUrl, verifyCdsJwt } from './inbound-jwt.ts';
-import {
-  auditFor,
-  failureDetails,
-  isObject,
-  requireConnection,
-  type ServiceParams,
-} from './relay-support.ts';
+import { callerOf } from './inbound-jwt.ts';
+import { auditFor, failureDetails, requireConnection, type ServiceParams } from './relay-support.ts';
+import type { Feedback } from './schemas.ts';
 
 export function feedbackHandler(services: Services) {
-  return async (request: FastifyRequest<{ Params: ServiceParams }>, reply: FastifyReply) => {
+  return async (request: FastifyRequest<{ Params: ServiceParams; Body: Feedback }>, reply: FastifyReply) => {
     const { orgId, serviceId } = request.params;
-    const audience = cdsHooksUrl(services.config, orgId, serviceId, 'feedback');
-    const caller = await verifyCdsJwt(services, orgId, request.headers.authorization, audience);
+    const caller = callerOf(request);
     const connection = await requireConnection(services.db, orgId);
     const body = request.body;
-    if (!isObject(body) || !Array.isArray(body.feedback)) {
-      throw new ChartsideError('bad_request', { param: 'feedback', message: 'feedback must be an array.' });
-    }
     const url = appServiceUrl(connection.cdsEndpoint, serviceId, 'feedback');
     const result = await callApp(services, url, orgId, {
       method: 'POST',

@@ -7,6 +7,7 @@
  * Any failure is a 401 `cds_unauthorized` naming the check; the JWT itself is never logged.
  */
 import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { Config } from '../config/index.ts';
 import { isUniqueViolation } from '../db/index.ts';
@@ -36,6 +37,31 @@ export interface VerifiedCdsCaller {
   readonly issuer: string;
   readonly jti: string;
   readonly tenant: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The EHR that signed a hook call's JWT (set before the body is validated). */
+    cdsCaller: VerifiedCdsCaller | null;
+  }
+}
+
+/**
+ * The route hook that checks the JWT of a hook call (or, with `'feedback'`, of its feedback)
+ * before the body is validated: a caller that is not trusted learns nothing about the body.
+ */
+export function authenticateCdsCaller(services: Services, ...suffix: ['feedback'] | []) {
+  return async (request: FastifyRequest<{ Params: { orgId: string; serviceId: string } }>) => {
+    const { orgId, serviceId } = request.params;
+    const audience = cdsHooksUrl(services.config, orgId, serviceId, ...suffix);
+    request.cdsCaller = await verifyCdsJwt(services, orgId, request.headers.authorization, audience);
+  };
+}
+
+/** The caller {@link authenticateCdsCaller} verified. */
+export function callerOf(request: FastifyRequest): VerifiedCdsCaller {
+  if (!request.cdsCaller) throw new Error('the CDS route has no authenticateCdsCaller hook');
+  return request.cdsCaller;
 }
 
 function refuse(reason: string, cause?: unknown): ChartsideError {

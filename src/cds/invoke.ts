@@ -5,24 +5,22 @@
  * does, the EHR gets a conformant answer; failures are audited, never cached.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ChartsideError } from '../errors/catalogue.ts';
 import { launchUrl } from '../launch/urls.ts';
 import type { Services } from '../services.ts';
 import { appServiceUrl, callApp } from './app-client.ts';
 import { cacheKey, readCachedAnswer, storeAnswer } from './cache.ts';
 import { checkCdsResponse } from './cards.ts';
 import { grantFhirAccess } from './fhir-grant.ts';
-import { cdsHooksUrl, verifyCdsJwt } from './inbound-jwt.ts';
+import { callerOf } from './inbound-jwt.ts';
 import {
   appOrigins,
   auditFor,
   failureDetails,
-  isObject,
-  isText,
   requireConnection,
   type ServiceParams,
   sendJson,
 } from './relay-support.ts';
+import type { HookRequest } from './schemas.ts';
 
 /** The hook request as forwarded: only the fields the app may see. */
 export interface ForwardedHook {
@@ -37,12 +35,14 @@ export interface ForwardedHook {
 
 export function invokeHandler(services: Services) {
   const { db, config } = services;
-  return async (request: FastifyRequest<{ Params: ServiceParams }>, reply: FastifyReply) => {
+  return async (
+    request: FastifyRequest<{ Params: ServiceParams; Body: HookRequest }>,
+    reply: FastifyReply,
+  ) => {
     const { orgId, serviceId } = request.params;
-    const audience = cdsHooksUrl(config, orgId, serviceId);
-    const caller = await verifyCdsJwt(services, orgId, request.headers.authorization, audience);
+    const caller = callerOf(request);
     const connection = await requireConnection(db, orgId);
-    const hook = parseHookRequest(request.body);
+    const hook = forwardedHook(request.body);
     const audit = auditFor(db, request, orgId, `cds:${caller.issuer}`);
     const about = { service: serviceId, hook: hook.hook };
 
@@ -62,12 +62,7 @@ export function invokeHandler(services: Services) {
       reply.header('x-chartside-cds-cache', 'miss');
     }
 
-    const access = await grantFhirAccess(
-      services,
-      orgId,
-      connection,
-      request.body as Record<string, unknown>,
-    );
+    const access = await grantFhirAccess(services, orgId, connection, request.body);
     if (access.granted) {
       hook.fhirServer = access.fhirServer;
       hook.fhirAuthorization = access.fhirAuthorization;
@@ -100,25 +95,8 @@ export function invokeHandler(services: Services) {
   };
 }
 
-function parseHookRequest(body: unknown): ForwardedHook {
-  if (!isObject(body)) {
-    throw new ChartsideError('bad_request', { message: 'Send a CDS Hooks request (JSON).' });
-  }
-  if (!isText(body.hook)) {
-    throw new ChartsideError('bad_request', { param: 'hook', message: 'hook is required.' });
-  }
-  if (!isText(body.hookInstance)) {
-    throw new ChartsideError('bad_request', { param: 'hookInstance', message: 'hookInstance is required.' });
-  }
-  if (!isObject(body.context)) {
-    throw new ChartsideError('bad_request', { param: 'context', message: 'context must be an object.' });
-  }
-  const forwarded: ForwardedHook = {
-    hook: body.hook,
-    hookInstance: body.hookInstance,
-    context: body.context,
-  };
-  if (isObject(body.prefetch)) forwarded.prefetch = body.prefetch;
-  if (isObject(body.extension)) forwarded.extension = body.extension;
-  return forwarded;
+/** Only the fields the app may see (the EHR's FHIR grant is replaced by ours, fhir-grant.ts). */
+function forwardedHook(body: HookRequest): ForwardedHook {
+  const { hook, hookInstance, context, prefetch, extension } = body;
+  return { hook, hookInstance, context, ...(prefetch && { prefetch }), ...(extension && { extension }) };
 }

@@ -7,14 +7,25 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { discoveryHandler } from './discovery.ts';
 import { feedbackHandler } from './feedback.ts';
+import { authenticateCdsCaller } from './inbound-jwt.ts';
 import { invokeHandler } from './invoke.ts';
+import { discoverySchema, feedbackSchema, invokeSchema } from './schemas.ts';
 
 export async function cdsRoutes(app: FastifyInstance, services: Services): Promise<void> {
   await app.register(
     async (scope) => {
-      scope.get('/:orgId/cds-services', discoveryHandler(services));
-      scope.post('/:orgId/cds-services/:serviceId', invokeHandler(services));
-      scope.post('/:orgId/cds-services/:serviceId/feedback', feedbackHandler(services));
+      scope.decorateRequest('cdsCaller', null);
+      scope.get('/:orgId/cds-services', { schema: discoverySchema }, discoveryHandler(services));
+      scope.post(
+        '/:orgId/cds-services/:serviceId',
+        { schema: invokeSchema, preValidation: authenticateCdsCaller(services) },
+        invokeHandler(services),
+      );
+      scope.post(
+        '/:orgId/cds-services/:serviceId/feedback',
+        { schema: feedbackSchema, preValidation: authenticateCdsCaller(services, 'feedback') },
+        feedbackHandler(services),
+      );
     },
     { prefix: '/api/cds' },
   );

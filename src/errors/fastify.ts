@@ -10,6 +10,7 @@ import { renderConsoleError, renderConsoleNotFound } from '../admin/error-pages.
 import { summarizeError } from '../logging.ts';
 import { CSP } from '../security/csp.ts';
 import { ChartsideError, toChartsideError } from './catalogue.ts';
+import { requestError } from './invalid-input.ts';
 import { renderApiError, renderFhirError, renderHtmlError } from './render.ts';
 import { type Surface, surfaceOf } from './surface.ts';
 
@@ -114,7 +115,7 @@ function answerError(thrown: unknown, request: FastifyRequest, reply: FastifyRep
     renderConsoleError(thrown, request, reply);
     return;
   }
-  const error = toChartsideError(thrown);
+  const error = requestError(thrown, request);
   logFailure(request, thrown, error, SUBJECT_OF[surface]);
   send(reply, request, surface, error);
 }

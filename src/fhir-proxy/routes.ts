@@ -7,6 +7,7 @@ import { createLaunchTokens } from '../launch/launch-tokens.ts';
 import type { Services } from '../services.ts';
 import { registerFhirBodyParsers } from './body-parsers.ts';
 import { type ProxiedLaunch, type ProxyRequest, proxyFhirRequest } from './proxy-request.ts';
+import { fhirProxySchema } from './schemas.ts';
 
 /**
  * `/fhir/:launchId/*`: the FHIR proxy, in its own scope (FHIR body parsers). Its errors are
@@ -28,6 +29,7 @@ export async function fhirProxyRoutes(app: FastifyInstance, services: Services):
       const route = {
         method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
         bodyLimit: services.config.fhirMaxRequestBytes,
+        schema: fhirProxySchema,
         // A CDS service's token (cds/fhir-token.ts) is accepted only under its own `cds-` base.
         handler: (request: ProxyRequest, reply: FastifyReply) =>
           request.params.launchId.startsWith(CDS_FHIR_PREFIX)

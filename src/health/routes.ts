@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
+import { livenessSchema, readinessSchema } from './schemas.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,12 +20,12 @@ export function healthRoutes(app: FastifyInstance, services: Services): void {
   app.decorate('readiness', readiness);
   const probe = { logLevel: 'warn' as const };
 
-  app.get('/healthz', probe, async (_request, reply) => {
+  app.get('/healthz', { ...probe, schema: livenessSchema }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     return { status: 'ok' };
   });
 
-  app.get('/readyz', probe, async (_request, reply) => {
+  app.get('/readyz', { ...probe, schema: readinessSchema }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     const answer = await readiness.check();
     if (answer.ready) return { status: 'ready' };

@@ -14,16 +14,8 @@ import { type LaunchSettings, resolveLaunchSettings } from '../settings/launch-s
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
 import { completeLaunch, failLaunch } from './ehr-launches.ts';
 import { consumeLaunchState, type PendingLaunchState } from './launch-state.ts';
+import type { CallbackQuery } from './schemas.ts';
 import { appLaunchRedirect } from './urls.ts';
-
-const MAX_PARAM_LENGTH = 4096;
-
-export interface CallbackQuery {
-  state?: unknown;
-  code?: unknown;
-  error?: unknown;
-  error_uri?: unknown;
-}
 
 /** Returns the app launch URL (with `mb_launch`) to redirect the browser to. */
 export async function finishLaunch(
@@ -35,7 +27,7 @@ export async function finishLaunch(
 ): Promise<string> {
   const began = performance.now();
   const { db, sealer } = services;
-  const state = param(query.state);
+  const state = query.state;
   if (!state) refuseLaunchAtCallback(services, callbackUrl);
   const pending = state ? await consumeLaunchState(db, sealer, state) : null;
   if (!pending) throw new ChartsideError('invalid_state');
@@ -91,8 +83,11 @@ export async function finishLaunch(
     throw new ChartsideError('token_exchange_failed', {
       // The clinician gets the EHR's error code and what to do about it. The error URI (long, for
       // an administrator) stays on the launch: the console's Launches page shows it.
-      message: body?.error === 'invalid_client' ? CREDENTIALS_REFUSED : undefined,
-      details: { 'EHR error': body?.error ?? null },
+      message: body?.error === 'invalid_client' ? CREDENTIALS_REFUSED.message : undefined,
+      details: {
+        'EHR error': body?.error ?? null,
+        ...(body?.error === 'invalid_client' ? { 'What to do': CREDENTIALS_REFUSED.whatToDo } : {}),
+      },
       cause: error,
     });
   }
@@ -160,13 +155,17 @@ function oauthErrorBody(cause: unknown): { error: string; errorUri: string | nul
   return { error: cause.error, errorUri };
 }
 
-function param(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' && value.length <= MAX_PARAM_LENGTH ? value : null;
+/** One response parameter: empty, repeated (RFC 6749 §3.1) or over-long counts as not sent. */
+function param(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' && value !== '' && value.length <= 4096 ? value : null;
 }
 
 /** The token endpoint answered invalid_client: a wrong or rotated client secret, or a key the EHR cannot check. */
-const CREDENTIALS_REFUSED =
-  'The EHR refused this app’s credentials (a wrong or rotated client secret, or a signing key it cannot check). An administrator must update the connection’s Client ID and secret in Chartside, or the JWKS URL registered in the EHR, before the next launch.';
+const CREDENTIALS_REFUSED = {
+  message: 'The EHR refused this app’s credentials.',
+  whatToDo:
+    'A wrong or rotated client secret, or a signing key the EHR cannot check. An administrator updates the secret in Chartside’s connection (or the JWKS URL registered in the EHR); then launch again.',
+};
 
 /**
  * The guide's pitfall: the SMART Launch URI registered as the callback path. The EHR then opens
@@ -177,10 +176,10 @@ function refuseLaunchAtCallback(services: Services, callbackUrl: URL): void {
   const params = callbackUrl.searchParams;
   if (!params.has('iss') || !params.has('launch')) return;
   throw new ChartsideError('invalid_launch_request', {
-    message:
-      'The EHR opened Chartside’s Redirect URI to launch the app: the SMART Launch URI registered in the EHR is the callback path. Register the Launch URL instead (it ends with /api/auth/smart/launch/<your-org-id>), then launch again.',
+    message: 'The SMART Launch URI registered in the EHR is Chartside’s Redirect URI (the callback path).',
     details: {
-      Opened: `${services.config.publicUrl}/api/auth/smart/launch-callback (the Redirect URI)`,
+      'What happened':
+        'The EHR opened the Redirect URI to launch the app; it only answers the EHR’s authorize step.',
       'SMART Launch URI to register': `${services.config.publicUrl}/api/auth/smart/launch/<your-org-id>`,
     },
   });

@@ -17,10 +17,11 @@ import { page } from '../html/page.ts';
 import { CSP } from '../security/csp.ts';
 import type { Services } from '../services.ts';
 import { type EhrLaunch, findLaunch } from './ehr-launches.ts';
+import type { LaunchDebugQuery } from './schemas.ts';
 import { isUuid } from './uuid.ts';
 
 type Row = [string, string | null];
-type DebugRequest = FastifyRequest<{ Querystring: Record<string, unknown> }>;
+type DebugRequest = FastifyRequest<{ Querystring: LaunchDebugQuery }>;
 
 /** Where production serves the page: under the console cookie's path. */
 export const CONSOLE_LAUNCH_DEBUG_PATH = '/admin/launch-debug';
@@ -70,22 +71,9 @@ export function launchDebugHandlers(services: Services) {
  */
 export async function showLaunchDebug(
   services: Services,
-  mbLaunch: unknown,
+  mbLaunch: string,
   maySee: (launch: EhrLaunch) => boolean = () => true,
 ): Promise<string> {
-  // A repeated mb_launch was given, just not once: say that, not "open this page with one".
-  if (Array.isArray(mbLaunch)) {
-    throw new ChartsideError('bad_request', {
-      param: 'mb_launch',
-      message: 'This link has more than one mb_launch; use the link with the one your app received.',
-    });
-  }
-  if (typeof mbLaunch !== 'string' || mbLaunch === '') {
-    throw new ChartsideError('bad_request', {
-      param: 'mb_launch',
-      message: 'Open this page with ?mb_launch=<launch id>.',
-    });
-  }
   // Any other value names a launch that does not exist: ids are v4 UUIDs, so only those are looked up.
   const launch = isUuid(mbLaunch) ? await findLaunch(services.db, mbLaunch) : undefined;
   if (!launch || !maySee(launch)) {

@@ -5,18 +5,27 @@ import type { Services } from '../services.ts';
 import type { LaunchSettings } from '../settings/launch-settings.ts';
 import { finishLaunch } from './finish-launch.ts';
 import { CONSOLE_LAUNCH_DEBUG_PATH, launchDebugHandlers } from './launch-debug.ts';
+import {
+  type CallbackQuery,
+  finishLaunchSchema,
+  type LaunchDebugQuery,
+  type LaunchQuery,
+  launchDebugRedirectSchema,
+  launchDebugSchema,
+  startLaunchSchema,
+} from './schemas.ts';
 import { startLaunch } from './start-launch.ts';
 
 /** Browser-facing routes: errors render as HTML pages (route config `surface: 'html'`). */
 export function launchRoutes(app: FastifyInstance, services: Services): void {
-  const html = { config: { surface: 'html' as const } };
+  const config = { surface: 'html' as const, invalidInput: 'invalid_launch_request' as const };
   // The settings both hops read for every launch (one resolver, keyed by iss or by source),
   // remembered for `lookupCacheMs` (0 = not at all). Client secrets stay sealed in it.
   const launchSettings = new LookupCache<LaunchSettings>(services.config.lookupCacheMs, 2000);
 
-  app.get<{ Params: { orgId: string }; Querystring: Record<string, unknown> }>(
+  app.get<{ Params: { orgId: string }; Querystring: LaunchQuery }>(
     '/api/auth/smart/launch/:orgId',
-    html,
+    { config, schema: startLaunchSchema },
     async (request, reply) => {
       const target = await startLaunch(
         services,
@@ -29,9 +38,9 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get<{ Querystring: Record<string, unknown> }>(
+  app.get<{ Querystring: CallbackQuery }>(
     '/api/auth/smart/launch-callback',
-    html,
+    { config, schema: finishLaunchSchema },
     async (request, reply) => {
       const callbackUrl = new URL(request.url, services.config.publicUrl);
       const target = await finishLaunch(services, request.query, callbackUrl, request.id, launchSettings);
@@ -42,14 +51,15 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
   // Off (the production default): not routed, so it answers exactly like an unknown path.
   if (services.config.launchDebugPage) {
     const debug = launchDebugHandlers(services);
-    type Debug = { Querystring: Record<string, unknown> };
+    const page = { config: { surface: 'html' as const }, schema: launchDebugSchema };
+    type Debug = { Querystring: LaunchDebugQuery };
     if (services.config.mode !== 'production') {
-      app.get<Debug>('/launch-debug', html, debug.open);
+      app.get<Debug>('/launch-debug', page, debug.open);
     } else {
-      app.get<Debug>('/launch-debug', html, debug.toConsole);
+      app.get('/launch-debug', { ...page, schema: launchDebugRedirectSchema }, debug.toConsole);
       app.register(async (scope) => {
         await scope.register(cookie);
-        scope.get<Debug>(CONSOLE_LAUNCH_DEBUG_PATH, html, debug.forConsoleUser);
+        scope.get<Debug>(CONSOLE_LAUNCH_DEBUG_PATH, page, debug.forConsoleUser);
       });
     }
   }
