@@ -44,7 +44,7 @@ describe('chartside webhook', () => {
       '--org',
       orgId,
       '--url',
-      'https://app.example.org/hooks',
+      'https://app.example.org/hooks?token=s3cr3t',
       '--events',
       'launch.ready,launch.ended',
       '--json',
@@ -52,7 +52,7 @@ describe('chartside webhook', () => {
     assert.equal(added.code, 0, added.stderr);
     const endpoint = JSON.parse(added.stdout);
     assert.match(endpoint.id, /^whep_[0-9A-Za-z]{22}$/);
-    assert.equal(endpoint.url, 'https://app.example.org/hooks');
+    assert.equal(endpoint.url, 'https://app.example.org/hooks?token=s3cr3t');
     assert.deepEqual(endpoint.events, ['launch.ready', 'launch.ended']);
     assert.match(endpoint.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
     assert.equal(Buffer.from(endpoint.secret.slice(6), 'base64').length, 32);
@@ -82,6 +82,31 @@ describe('chartside webhook', () => {
       JSON.parse((await chartside('webhook', 'list', '--org', orgId, '--json')).stdout).endpoints,
       [],
     );
+
+    const handle = openDatabase(database.url);
+    try {
+      const audit = await handle.db
+        .selectFrom('audit_event')
+        .select(['action', 'actor', 'details'])
+        .where('org_id', '=', orgId)
+        .where('action', 'like', 'webhook_endpoint.%')
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        audit.map((row) => [row.action, row.actor]),
+        [
+          ['webhook_endpoint.added', 'cli'],
+          ['webhook_endpoint.removed', 'cli'],
+        ],
+      );
+      assert.equal(JSON.parse(audit[0]?.details ?? '{}').url, 'https://app.example.org/hooks');
+      assert.ok(
+        audit.every((row) => !row.details?.includes('s3cr3t')),
+        'no query string in the audit trail',
+      );
+    } finally {
+      await handle.close();
+    }
   });
 
   it('refuses bad input with exit 2 and one line', async () => {

@@ -11,6 +11,7 @@ import type { Services } from '../services.ts';
 import { listRecentDeliveries, redeliver } from '../webhooks/deliveries.ts';
 import {
   addWebhookEndpoint,
+  auditedUrl,
   getWebhookEndpoint,
   listWebhookEndpoints,
   removeWebhookEndpoint,
@@ -65,7 +66,7 @@ export function webhookHandlers(services: Services) {
         actor: operatorActor(session.email),
         orgId: session.orgId,
         requestId: request.id,
-        details: { id: endpoint.id, url: endpoint.url, events: endpoint.events.join(',') },
+        details: { id: endpoint.id, url: auditedUrl(endpoint.url), events: endpoint.events.join(',') },
       });
       // The only copy of the secret travels in the sealed, read-once flash to the next page.
       await setFlash(db, sealer, session, {
@@ -90,7 +91,7 @@ export function webhookHandlers(services: Services) {
         actor: operatorActor(session.email),
         orgId: session.orgId,
         requestId: request.id,
-        details: { id: endpoint.id, url: endpoint.url },
+        details: { id: endpoint.id, url: auditedUrl(endpoint.url) },
       });
       await setFlash(db, sealer, session, { notice: `Removed the webhook endpoint ${endpoint.url}.` });
       return redirectAfterPost(reply, '/admin/settings/webhooks');

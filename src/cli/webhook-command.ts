@@ -6,6 +6,7 @@
 import { recordAudit } from '../audit/audit-log.ts';
 import {
   addWebhookEndpoint,
+  auditedUrl,
   listWebhookEndpoints,
   removeWebhookEndpoint,
   type WebhookEndpoint,
@@ -37,7 +38,7 @@ export async function addWebhook(flags: Flags, context: CommandContext): Promise
     action: 'webhook_endpoint.added',
     actor: 'cli',
     orgId,
-    details: { id: endpoint.id, url: endpoint.url, events: endpoint.events.join(',') },
+    details: { id: endpoint.id, url: auditedUrl(endpoint.url), events: endpoint.events.join(',') },
   });
   return {
     json: {
@@ -72,7 +73,7 @@ export async function removeWebhook(flags: Flags, { db }: CommandContext): Promi
     action: 'webhook_endpoint.removed',
     actor: 'cli',
     orgId,
-    details: { id: endpoint.id, url: endpoint.url },
+    details: { id: endpoint.id, url: auditedUrl(endpoint.url) },
   });
   return {
     json: { id: endpoint.id, org: orgId, removed: true },

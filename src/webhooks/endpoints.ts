@@ -51,6 +51,15 @@ export function validateWebhookUrl(value: string | undefined, config: UrlConfig)
   return url;
 }
 
+/**
+ * The URL as the audit trail keeps it: origin and path only, since some receivers take a token
+ * in the query string and audit rows never hold secrets (docs/events.md).
+ */
+export function auditedUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
 /** `a,b` → the subscribed list as stored (`,a,b,`), or `*` when none is named. */
 export function parseEvents(value: string | undefined): string {
   if (value === undefined) return ALL_EVENTS;
