@@ -39,8 +39,24 @@ describe('GET /: a landing page for browsers, JSON for API clients', () => {
         `<a href="${stack.sandbox.origin}/developer/smart-on-fhir/apps">Local Cerner sandbox: Code Console</a>`,
       ),
     );
-    assert.match(page, /<code>docs\/guide\.md<\/code>/);
+    assert.ok(page.includes(`<a href="${stack.gatewayUrl}/docs/guide.md">guide.md</a>`), 'links the guide');
     assert.ok(!page.includes(stack.orgId) && !page.includes(stack.apiKey), 'names no org and no key');
+  });
+
+  it('serves the listed documents as text, and nothing else', async () => {
+    const guide = await fetch(`${stack.gatewayUrl}/docs/guide.md`);
+    assert.equal(guide.status, 200);
+    assert.equal(guide.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.match(await guide.text(), /^# /);
+    for (const name of ['package.json', '..%2Fpackage.json', '%2E%2E%2FREADME.md', 'guide']) {
+      const refused = await fetch(`${stack.gatewayUrl}/docs/${name}`);
+      assert.equal(refused.status, 404, name);
+      assert.equal(
+        ((await refused.json()) as { error: { code: string } }).error.code,
+        'route_not_found',
+        name,
+      );
+    }
   });
 
   it('answers an API client with JSON, not a 404', async () => {
@@ -56,6 +72,9 @@ describe('GET /: a landing page for browsers, JSON for API clients', () => {
         jwks: `${stack.gatewayUrl}/api/auth/.well-known/jwks`,
         launch_contexts: `${stack.gatewayUrl}/launch-contexts/{mb_launch}`,
         code_consoles: [`${stack.sandbox.origin}/developer/smart-on-fhir/apps`],
+        docs: ['README.md', 'guide.md', 'cerner.md', 'architecture.md'].map(
+          (name) => `${stack.gatewayUrl}/docs/${name}`,
+        ),
       },
     });
     const post = await fetch(`${stack.gatewayUrl}/`, { method: 'POST' });
@@ -137,7 +156,7 @@ describe('guide pitfalls at the Redirect URI', () => {
     const page = await response.text();
     assert.match(
       page,
-      /The EHR opened Chartside’s Redirect URI to launch the app: the SMART Launch URI registered in the EHR is the callback path\./,
+      /<h1>The SMART Launch URI registered in the EHR is Chartside’s Redirect URI \(the callback path\)\.<\/h1>/,
     );
     assert.match(page, new RegExp(`${stack.gatewayUrl}/api/auth/smart/launch/&lt;your-org-id&gt;`));
     assert.match(page, /invalid_launch_request/);
@@ -153,7 +172,8 @@ describe('guide pitfalls at the Redirect URI', () => {
     const { callbackResponse } = await driveLaunch(stack);
     assert.equal(callbackResponse.status, 502);
     const page = await callbackResponse.text();
-    assert.match(page, /The EHR refused this app’s credentials/);
+    assert.match(page, /<h1>The EHR refused this app’s credentials\.<\/h1>/);
+    assert.match(page, /<dt>What to do<\/dt><dd>A wrong or rotated client secret/);
     assert.match(page, /<dt>EHR error<\/dt><dd>invalid_client<\/dd>/);
     assert.match(page, /token_exchange_failed/);
     assert.doesNotMatch(page, /urn:cerner|urn%3Acerner|\/errors\//, 'no raw error URI on the page');

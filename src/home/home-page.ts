@@ -10,19 +10,12 @@ import { page } from '../html/page.ts';
 import { contentSecurityPolicy } from '../security/csp.ts';
 import type { Services } from '../services.ts';
 import { listFhirSources } from '../settings/fhir-sources.ts';
+import { availableDocuments, DOCUMENTS } from './docs.ts';
 
 /** Where the local sandbox (src/sandbox) serves My Applications: the path code.cerner.com uses. */
 const CODE_CONSOLE_PATH = '/developer/smart-on-fhir/apps';
 
 const HOME_CSP = contentSecurityPolicy({ styles: 'inline', forms: 'none', framing: 'none' });
-
-/** The repository's documents, by what a reader looks for. */
-const DOCUMENTS: readonly [string, string][] = [
-  ['README.md', 'what Chartside does, quick start, configuration, command line, going to production'],
-  ['docs/guide.md', 'the Cerner provider-app guide walked through offline, a screenshot per step'],
-  ['docs/cerner.md', 'the Cerner behaviour Chartside relies on, with sources'],
-  ['docs/architecture.md', 'where things live and the rules that hold them together'],
-];
 
 export interface HomeLinks {
   console: string;
@@ -31,6 +24,8 @@ export interface HomeLinks {
   launch_contexts: string;
   /** Development and test only: the local sandboxes' Code Consoles (My Applications). */
   code_consoles: string[];
+  /** Development and test only: the repository's documents, as text. */
+  docs: string[];
 }
 
 /** Cerner sandbox sources on a loopback http origin are the local sandbox: link its Code Console. */
@@ -55,6 +50,7 @@ async function homeLinks({ config, db }: Services): Promise<HomeLinks> {
     jwks: `${base}/api/auth/.well-known/jwks`,
     launch_contexts: `${base}/launch-contexts/{mb_launch}`,
     code_consoles: config.mode === 'production' ? [] : localCodeConsoles(await listFhirSources(db)),
+    docs: config.mode === 'production' ? [] : availableDocuments().map((name) => `${base}/docs/${name}`),
   };
 }
 
@@ -88,8 +84,7 @@ export function homePage(links: HomeLinks, mode: string): string {
 </div>
 <div class="card">
   <h2>Documentation</h2>
-  <p class="muted">In the repository (and the npm package’s README):</p>
-  <ul>${DOCUMENTS.map(([file, about]) => html`<li><code>${file}</code> <span class="muted">${about}</span></li>`)}</ul>
+  ${links.docs.length > 0 ? html`<ul>${links.docs.map((url) => linkItem(url, url.slice(url.lastIndexOf('/') + 1), DOCUMENTS[url.slice(url.lastIndexOf('/') + 1)]?.about ?? ''))}</ul>` : html`<p class="muted">README.md, and docs/guide.md, docs/cerner.md and docs/architecture.md in the repository.</p>`}
 </div>
 <div class="card">
   <h2>For your app’s backend</h2>

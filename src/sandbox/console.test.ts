@@ -480,3 +480,23 @@ describe('Cerner Central System Account', () => {
     );
   });
 });
+
+describe('the sandbox’s 404 pages', () => {
+  let sandbox: RunningSandbox;
+  before(async () => {
+    sandbox = await startTestSandbox({ apps: [] });
+  });
+  after(() => sandbox.close());
+
+  it('answer a browser with a page that does not wear the sign-in header, and API clients with JSON', async () => {
+    for (const path of ['/nowhere', `${APPS}/no-such-app`, '/system-accounts/nobody']) {
+      const response = await fetch(`${sandbox.origin}${path}`, { headers: { accept: 'text/html' } });
+      assert.equal(response.status, 404, path);
+      const page = await response.text();
+      assert.match(page, /<h1>Not found<\/h1>/, path);
+      assert.doesNotMatch(page, /Oracle Health<span>Sign in/, path);
+    }
+    const api = await fetch(`${sandbox.origin}/nowhere`);
+    assert.deepEqual(await api.json(), { error: 'not_found' });
+  });
+});

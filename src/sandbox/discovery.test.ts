@@ -126,7 +126,15 @@ describe('sandbox discovery (S3)', () => {
     );
     assert.deepEqual(
       body.rest[0]?.resource.map((resource) => resource.type),
-      ['Patient', 'Encounter', 'Observation', 'Practitioner'],
+      [
+        'Patient',
+        'Encounter',
+        'Observation',
+        'Practitioner',
+        'Condition',
+        'AllergyIntolerance',
+        'MedicationRequest',
+      ],
     );
   });
 

@@ -12,7 +12,15 @@ import { acceptsFhirJson, operationOutcome, sendFhir } from './fhir-outcomes.ts'
 
 type TenantRequest = FastifyRequest<{ Params: { tenant: string } }>;
 
-const SUPPORTED_TYPES = ['Patient', 'Encounter', 'Observation', 'Practitioner'] as const;
+const SUPPORTED_TYPES = [
+  'Patient',
+  'Encounter',
+  'Observation',
+  'Practitioner',
+  'Condition',
+  'AllergyIntolerance',
+  'MedicationRequest',
+] as const;
 type SupportedType = (typeof SUPPORTED_TYPES)[number];
 
 /** Resource types the sandbox serves, with the search parameters of docs/cerner.md §14. */
@@ -32,6 +40,9 @@ export const SUPPORTED_SEARCH_PARAMS: Record<SupportedType, string[]> = {
   Encounter: ['_id', 'patient', 'subject', 'account', 'identifier', 'date', 'status', '_count'],
   Observation: ['_id', 'patient', 'subject', 'code', 'category', 'date', '_lastUpdated', '_count'],
   Practitioner: ['_id', 'name', 'family', 'given'],
+  Condition: ['_id', 'patient', 'subject', '_count'],
+  AllergyIntolerance: ['_id', 'patient', '_count'],
+  MedicationRequest: ['_id', 'patient', 'subject', '_count'],
 };
 
 /** The capability list exactly as captured live in 2026 (docs/cerner.md §2). */

@@ -3,6 +3,7 @@
  * parameters qualify a search, which may repeat, default page sizes and result order.
  */
 import type { Encounter, Observation, Patient, Practitioner, Resource } from 'fhir/r4.js';
+import { CLINICAL_RESOURCES, clinicalPatientOf, searchClinical } from './clinical.ts';
 import { ENCOUNTER_RESOURCES, MERGED_PATIENT_ID, PATIENT_RESOURCES, PRACTITIONER_RESOURCES } from './data.ts';
 import { insufficientScopeOutcome } from './fhir-outcomes.ts';
 import {
@@ -42,6 +43,7 @@ function requireOwnPatient(access: PatientAccess, target: string | undefined): v
 /** The patient a resource belongs to, for patient/ scope checks on reads. */
 export function patientOf(resource: Resource): string | undefined {
   if (resource.resourceType === 'Patient') return resource.id;
+  if (Object.hasOwn(CLINICAL_RESOURCES, resource.resourceType)) return clinicalPatientOf(resource);
   const subject = (resource as Encounter | Observation).subject?.reference;
   return subject?.startsWith('Patient/') ? subject.slice('Patient/'.length) : undefined;
 }
@@ -239,6 +241,10 @@ export function searchResources(type: string, params: URLSearchParams, access: P
       return searchObservations(params, access);
     case 'Practitioner':
       return searchPractitioners(params);
+    case 'Condition':
+    case 'AllergyIntolerance':
+    case 'MedicationRequest':
+      return searchClinical(type, params, access, forbidden);
     default:
       throw badSearch(`searching ${type} is not supported`, 'not-supported');
   }
@@ -249,6 +255,7 @@ const BY_TYPE: Record<string, readonly Resource[]> = {
   Encounter: ENCOUNTER_RESOURCES,
   Observation: OBSERVATION_RESOURCES,
   Practitioner: PRACTITIONER_RESOURCES,
+  ...CLINICAL_RESOURCES,
 };
 
 export function isSupportedType(type: string): boolean {

@@ -1,7 +1,8 @@
 /**
  * The FHIR R4 server under `{origin}/r4/{tenant}` (S7): bearer-token check with Cerner's exact
  * 401, scope enforcement with 403, read (conditional with If-None-Match) and search of Patient,
- * Encounter, Observation and Practitioner, 404/406 handling, and Cerner's response headers.
+ * Encounter, Observation, Practitioner, Condition, AllergyIntolerance and MedicationRequest,
+ * 404/406 handling, and Cerner's response headers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext } from './context.ts';

@@ -5,11 +5,14 @@ import type { RunningSandbox } from './index.ts';
 import {
   basicAuth,
   CLIENT_ID,
+  codeForm,
+  exchange,
   get,
   hostsTokenUrl,
   issueCode,
   PATIENT_WILMA,
   postForm,
+  providerApp,
   REDIRECT_URI,
   SECRET,
   startTestSandbox,
@@ -261,5 +264,65 @@ describe('FHIR R4 server (S7)', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), '*');
     assert.equal(response.headers.get('access-control-allow-headers'), 'authorization');
+  });
+});
+
+describe('Condition, AllergyIntolerance and MedicationRequest (the API Access table’s other rows)', () => {
+  let sandbox: RunningSandbox;
+  before(async () => {
+    sandbox = await startTestSandbox({
+      apps: [
+        providerApp({
+          scopes: ['user/Condition.read', 'user/AllergyIntolerance.read', 'patient/MedicationRequest.read'],
+        }),
+      ],
+    });
+  });
+  after(() => sandbox.close());
+
+  async function tokenFor(scope: string): Promise<string> {
+    const { code, verifier } = await issueCode(sandbox, {}, { scope });
+    const { body } = await exchange(sandbox, codeForm(code, verifier));
+    return String(body.access_token);
+  }
+
+  async function search(path: string, token: string) {
+    const response = await fetch(`${sandbox.fhirBaseUrl}/${path}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' },
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { entry?: { resource: { id: string } }[] },
+    };
+  }
+
+  it('searches each by patient when the scope was granted, and refuses without it', async () => {
+    const token = await tokenFor(
+      'launch user/Condition.read user/AllergyIntolerance.read patient/MedicationRequest.read',
+    );
+    const conditions = await search('Condition?patient=12724065', token);
+    assert.equal(conditions.status, 200);
+    assert.deepEqual(
+      conditions.body.entry?.map((entry) => entry.resource.id),
+      ['c-12724065-1'],
+    );
+    const allergies = await search('AllergyIntolerance?patient=12724065', token);
+    assert.deepEqual(
+      allergies.body.entry?.map((entry) => entry.resource.id),
+      ['a-12724065-1'],
+    );
+    const medications = await search('MedicationRequest?patient=12724065', token);
+    assert.deepEqual(
+      medications.body.entry?.map((entry) => entry.resource.id),
+      ['m-12724065-1'],
+    );
+    assert.equal(
+      (await search('MedicationRequest?patient=12724069', token)).status,
+      403,
+      'patient/ reaches only Wilma',
+    );
+    assert.equal((await search('Condition', token)).status, 400, 'a patient is required');
+    const withoutScope = await tokenFor('launch user/Condition.read');
+    assert.equal((await search('AllergyIntolerance?patient=12724065', withoutScope)).status, 403);
   });
 });

@@ -63,6 +63,8 @@ h2{font-size:17px;margin:0 0 12px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #e5e9ed;vertical-align:top}
 th{font-size:13px;text-transform:uppercase;letter-spacing:.4px;color:#52606d}
+th[scope=row]{font-size:15px;text-transform:none;letter-spacing:0;color:#1f2933;font-weight:500}
+table+table,table+h3{margin-top:24px}
 dl{display:grid;grid-template-columns:220px 1fr;gap:6px 16px;margin:0}
 dt{color:#52606d}dd{margin:0;word-break:break-all}
 label{display:block;margin:12px 0 4px;font-weight:500}

@@ -16,6 +16,7 @@ import {
 } from './config.ts';
 import { createSandboxContext } from './context.ts';
 import { registerBodyParsers } from './forms.ts';
+import { messagePage } from './pages-auth.ts';
 import { registerSandboxRoutes } from './routes.ts';
 
 export type { SandboxAppRegistration, SandboxOptions } from './config.ts';
@@ -73,6 +74,13 @@ export async function buildSandbox(options: SandboxOptions): Promise<FastifyInst
       return reply.code(500).send({ error: 'server_error' });
     }
     return reply.code(status).send({ error: 'invalid_request', message: error.message });
+  });
+  // Unknown paths: a page for a browser (not the sign-in's look), a small JSON body otherwise.
+  app.setNotFoundHandler((request, reply) => {
+    if (!/\btext\/html\b/.test(request.headers.accept ?? ''))
+      return reply.code(404).send({ error: 'not_found' });
+    const body = messagePage('Not found', 'There is no page at this address.', 'plain');
+    return reply.code(404).type('text/html; charset=utf-8').send(body);
   });
   registerSandboxRoutes(app, ctx);
   return app;
