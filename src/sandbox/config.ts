@@ -4,6 +4,7 @@
  * docs/cerner.md §13, reduced to what a Code Console registration carries.
  */
 import { readFileSync } from 'node:fs';
+import { isObject, OptionReader } from './option-reader.ts';
 
 /** Cerner's public code-sandbox tenant (docs/cerner.md §10). */
 export const DEFAULT_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
@@ -104,12 +105,6 @@ export interface SandboxOptions {
   cdsIssuer?: string;
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Confidential or Public, as registered, else from what the app authenticates with. */
 export function privacyOf(app: SandboxAppRegistration): 'confidential' | 'public' {
   return app.privacy ?? (app.secret !== undefined || app.jwksUrl !== undefined ? 'confidential' : 'public');
@@ -134,59 +129,6 @@ export function httpUrl(value: string): boolean {
     return url.protocol === 'http:' || url.protocol === 'https:';
   } catch {
     return false;
-  }
-}
-
-class OptionReader {
-  constructor(private readonly where: string) {}
-
-  fail(field: string, problem: string): never {
-    throw new Error(`${this.where}: "${field}" ${problem}`);
-  }
-
-  string(obj: Json, field: string, required: true): string;
-  string(obj: Json, field: string, required: false): string | undefined;
-  string(obj: Json, field: string, required: boolean): string | undefined {
-    const value = obj[field];
-    if (value === undefined || value === null) {
-      if (required) this.fail(field, 'is required');
-      return undefined;
-    }
-    if (typeof value !== 'string' || value.trim() === '') this.fail(field, 'must be a non-empty string');
-    return value;
-  }
-
-  stringList(obj: Json, field: string): string[] {
-    const value = obj[field];
-    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item.trim() === '')) {
-      this.fail(field, 'must be an array of non-empty strings');
-    }
-    return value as string[];
-  }
-
-  integer(obj: Json, field: string, min: number, max: number): number | undefined {
-    const value = obj[field];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.fail(field, `must be an integer from ${min} to ${max}`);
-    }
-    return value;
-  }
-
-  boolean(obj: Json, field: string): boolean | undefined {
-    const value = obj[field];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'boolean') this.fail(field, 'must be true or false');
-    return value;
-  }
-
-  oneOf<T extends string>(obj: Json, field: string, allowed: readonly T[]): T | undefined {
-    const value = obj[field];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string' || !allowed.includes(value as T)) {
-      this.fail(field, `must be one of ${allowed.join(', ')}`);
-    }
-    return value as T;
   }
 }
 

@@ -6,6 +6,21 @@
 import assert from 'node:assert/strict';
 import { CODE_ACCOUNT } from './console-session.ts';
 
+/** The text of the `<p class="field-error">` tied to a field, if any. */
+export function fieldError(page: string, field: string): string | undefined {
+  return new RegExp(`<p class="field-error" id="${field}-error">([^<]*)</p>`).exec(page)?.[1];
+}
+
+/** The value of a text input, by its name (= id). */
+export function inputValue(page: string, name: string): string | undefined {
+  return new RegExp(`<input type="[a-z]+" id="${name}" name="${name}" value="([^"]*)"`).exec(page)?.[1];
+}
+
+/** The `<dd>` after a `<dt>` label. */
+export function detail(page: string, label: string): string | undefined {
+  return new RegExp(`<dt>${label}</dt><dd>([\\s\\S]*?)</dd>`).exec(page)?.[1];
+}
+
 export interface PageAnswer {
   status: number;
   text: string;

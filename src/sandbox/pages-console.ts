@@ -179,6 +179,7 @@ export function appDetailPage({ app, fhirBase, tenant, viewer, notice }: AppDeta
 ${noticeBanner(notice)}
 ${testingPanel(app, tenant)}
 <section class="card">
+<p class="muted">Application Details</p>
 <h1>${app.name}</h1>
 <dl>
 ${detailRow('Application ID', html`<code>${app.applicationId}</code>`)}

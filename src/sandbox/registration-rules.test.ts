@@ -5,18 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { ConsoleBrowser } from './console-test-support.ts';
-import { type RunningSandbox, startSandbox } from './index.ts';
+import type { RunningSandbox } from './index.ts';
+import { authorizeAs, codeFor, viewSecret } from './registration-test-support.ts';
+
 import {
   assertTokenError,
-  authorizeUrl,
   basicAuth,
   codeForm,
   cookiesFrom,
@@ -25,60 +23,11 @@ import {
   hostsTokenUrl,
   pkcePair,
   postForm,
-  providerApp,
   REDIRECT_URI,
   redirectParams,
   startTestSandbox,
   TOKEN_URN,
-  testLaunch,
 } from './test-support.ts';
-
-/** View on Cerner Central: the secret (shown once). */
-async function viewSecret(browser: ConsoleBrowser, clientId: string): Promise<string> {
-  await browser.get(`/system-accounts/${clientId}`);
-  const page = await browser.post(`/system-accounts/${clientId}/secret/view`, {});
-  const secret = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(page.text)?.[1];
-  assert.ok(secret, 'View showed the secret');
-  return secret.replaceAll('&#39;', "'");
-}
-
-/** Launch (test control) + authorize for a registered client; returns the code or the redirect's error. */
-async function authorizeAs(
-  sandbox: RunningSandbox,
-  clientId: string,
-  params: Record<string, string>,
-  profile: 'smart-v1' | 'smart-v2' = 'smart-v1',
-) {
-  const launch = await testLaunch(sandbox, { client_id: clientId });
-  const url = authorizeUrl(sandbox, {
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    state: 'st',
-    aud: launch.iss,
-    launch: launch.launch,
-    ...params,
-  }).replace('/smart-v1/', `/${profile}/`);
-  return get(url, { cookie: launch.session_cookie });
-}
-
-async function codeFor(
-  sandbox: RunningSandbox,
-  clientId: string,
-  scope: string,
-  profile: 'smart-v1' | 'smart-v2' = 'smart-v1',
-) {
-  const { verifier, challenge } = pkcePair();
-  const response = await authorizeAs(
-    sandbox,
-    clientId,
-    { scope, code_challenge: challenge, code_challenge_method: 'S256' },
-    profile,
-  );
-  const code = redirectParams(response).get('code');
-  assert.ok(code, `a code (got ${response.headers.get('location')})`);
-  return { code, verifier };
-}
 
 describe('registered apps at the authorize and token endpoints', () => {
   let sandbox: RunningSandbox;
@@ -342,63 +291,5 @@ describe('JWT client assertions against the JWKS URL registered on Cerner Centra
     const second = await signingKey();
     assert.equal((await exchangeWithAssertion(clientId, second)).response.status, 200);
     assert.equal(hits, 2, 'an unknown kid fetched the set again');
-  });
-});
-
-describe('registrations persist in the sandbox’s SQLite file', () => {
-  let dataDir: string;
-  before(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'cerner-sandbox-'));
-  });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
-
-  it('keeps apps registered in the console (and their secret) across a restart; rewrites configured apps', async () => {
-    const configured = providerApp({
-      name: 'seeded',
-      launchUri: 'http://localhost:3000/api/auth/smart/launch/org_a',
-    });
-    let sandbox = await startSandbox({ port: 0, testControls: true, dataDir, apps: [configured] });
-    const browser = new ConsoleBrowser(sandbox.origin);
-    await browser.signIn();
-    const { applicationId, clientId } = await browser.register();
-    const secret = await viewSecret(browser, clientId);
-    const port = new URL(sandbox.origin).port;
-    await sandbox.close();
-
-    sandbox = await startSandbox({
-      port: Number(port),
-      testControls: true,
-      dataDir,
-      apps: [{ ...configured, launchUri: 'http://localhost:3001/api/auth/smart/launch/org_a' }],
-    });
-    try {
-      const list = await (await fetch(`${sandbox.origin}/developer/smart-on-fhir/apps`)).text();
-      assert.match(
-        list,
-        new RegExp(`<td><code>${applicationId}</code></td>\\s*<td><code>${clientId}</code></td>`),
-      );
-      const seeded = await (
-        await fetch(`${sandbox.origin}/developer/smart-on-fhir/apps/${configured.applicationId}`)
-      ).text();
-      assert.match(
-        seeded,
-        /<dt>SMART Launch URI<\/dt><dd>http:\/\/localhost:3001\/api\/auth\/smart\/launch\/org_a<\/dd>/,
-      );
-      const { code, verifier } = await codeFor(sandbox, clientId, 'launch openid user/Patient.read');
-      const { response } = await exchange(sandbox, codeForm(code, verifier), {
-        authorization: basicAuth(clientId, secret),
-      });
-      assert.equal(response.status, 200, 'the secret issued before the restart still works');
-      const again = new ConsoleBrowser(sandbox.origin);
-      await again.signIn();
-      await again.get(`/system-accounts/${clientId}`);
-      assert.equal(
-        (await again.post(`/system-accounts/${clientId}/secret/view`, {})).status,
-        409,
-        'viewed once, even across a restart',
-      );
-    } finally {
-      await sandbox.close();
-    }
   });
 });
