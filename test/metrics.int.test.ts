@@ -96,6 +96,9 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
     });
     assert.equal(missing.status, 404);
     await missing.arrayBuffer();
+    const refused = await fetch(`${stack.gatewayUrl}/admin/sign-out`, { method: 'POST' });
+    assert.equal(refused.status, 403, 'a console form without a session');
+    await refused.arrayBuffer();
     await receiver.waitFor(2);
     // The worker counts the attempt once it has recorded it.
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -129,6 +132,8 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
     );
     assert.equal(sampleValue(samples, 'chartside_fhir_request_duration_seconds_count'), 2);
     assert.ok(sampleValue(samples, 'chartside_errors_total', { code: 'resource_not_found' }) >= 1);
+    assert.equal(sampleValue(samples, 'chartside_errors_total', { code: 'console_refused' }), 1);
+    assert.equal(sampleValue(samples, 'chartside_errors_total', { code: 'internal_error' }), 0);
     assert.equal(
       sampleValue(samples, 'chartside_webhook_deliveries_total', {
         event: 'launch.ready',

@@ -26,7 +26,7 @@ export function installRequestMetrics(app: FastifyInstance, metrics: GatewayMetr
     else if (route.url === '/api/cds/:orgId/cds-services/:serviceId') addOnResponse(route, cds);
   });
   app.addHook('onError', async (_request, _reply, error) => {
-    metrics.error(toChartsideError(error).code);
+    metrics.error(errorCode(error));
   });
 }
 
@@ -34,4 +34,13 @@ function addOnResponse(route: RouteOptions, hook: OnResponse): void {
   const existing = route.onResponse;
   route.onResponse =
     existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
+}
+
+/**
+ * The catalogue code an error is answered with; the console's own refusals (no session, a failed
+ * CSRF check: admin/console-errors.ts) are not catalogue errors and count as `console_refused`.
+ */
+function errorCode(error: Error): string {
+  if (error.name === 'ConsoleRefusal') return 'console_refused';
+  return toChartsideError(error).code;
 }
