@@ -17,6 +17,7 @@ import {
   emptyDraft,
   type FieldErrors,
   firstIncompleteStep,
+  MAX_REDIRECT_URIS,
   type RegistrationDraft,
   readApiAccess,
   readBasicInformation,
@@ -125,7 +126,7 @@ export function wizardHandlers(ctx: SandboxContext) {
       const rules = STEP_RULES[step];
       session.draft = rules.read(draftOf(session), fields);
       if (fields.action === 'add-redirect-uri' && step === 'basic-information') {
-        session.draft.redirectUris.push('');
+        if (session.draft.redirectUris.length < MAX_REDIRECT_URIS) session.draft.redirectUris.push('');
         return render(reply, 200, session, step, {}, session.draft.redirectUris.length - 1);
       }
       // Back keeps what was typed, checked or not.

@@ -26,7 +26,7 @@ import {
   signInPage,
 } from './pages-console.ts';
 import { readyToLaunchPage, selectPatientPage } from './pages-testing.ts';
-import { checkUris, readUris } from './registration-form.ts';
+import { checkUris, MAX_REDIRECT_URIS, readUris } from './registration-form.ts';
 import { safeReturnTo, sessionCookieOptions } from './session.ts';
 
 type AppRequest = FastifyRequest<{ Params: { applicationId: string } }>;
@@ -113,7 +113,7 @@ export function consoleHandlers(ctx: SandboxContext) {
       const { redirectUris, launchUri } = readUris(post.fields);
       const input = { app, session: post.session, redirectUris, launchUri };
       if (post.fields.action === 'add-redirect-uri') {
-        const rows = [...redirectUris, ''];
+        const rows = redirectUris.length < MAX_REDIRECT_URIS ? [...redirectUris, ''] : redirectUris;
         return sendHtml(
           reply,
           200,

@@ -32,6 +32,9 @@ export const FHIR_R4_PRODUCT = 'Oracle Health FHIR APIs for Millennium: FHIR R4,
 export const EHR_APIS_PRODUCT = 'Oracle Health EHR APIs for Millennium';
 export const PRODUCTS = [FHIR_R4_PRODUCT, EHR_APIS_PRODUCT] as const;
 
+/** Redirect URIs an app may register (the Redirect URI and the additional ones). */
+export const MAX_REDIRECT_URIS = 20;
+
 export interface RegistrationDraft {
   name: string;
   owner: string;
@@ -84,7 +87,7 @@ function checkedOptions(fields: Record<string, string>, group: string, options: 
 /** The Redirect URI rows as posted: `redirect_uri`, then `redirect_uri_1`, `redirect_uri_2`, … */
 function redirectRows(fields: Record<string, string>): string[] {
   const rows = [fields.redirect_uri ?? ''];
-  for (let index = 1; fields[`redirect_uri_${index}`] !== undefined; index++) {
+  for (let index = 1; index < MAX_REDIRECT_URIS && fields[`redirect_uri_${index}`] !== undefined; index++) {
     rows.push(fields[`redirect_uri_${index}`] ?? '');
   }
   return rows.map((row) => row.trim());
