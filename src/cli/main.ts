@@ -8,7 +8,7 @@ const USAGE = `Usage: chartside <command>
 
   serve                      the gateway (PORT, HOST, PUBLIC_URL, DATABASE_URL, CHARTSIDE_MASTER_KEY)
   dev                        gateway + local Cerner sandbox + seeded demo org (npm start)
-  sandbox                    the local Cerner sandbox EHR alone (SANDBOX_PORT)
+  sandbox [--data-dir DIR]   the local Cerner sandbox EHR alone (SANDBOX_PORT; registrations kept in DIR)
   org create --name NAME
   source add --iss URL --vendor cerner|epic|smart --environment sandbox|production [--name N]
   connection set --org ID --vendor cerner [--app-launch-url URL] [--custom-credentials on|off]
