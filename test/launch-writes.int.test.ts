@@ -10,13 +10,8 @@ import { sql } from 'kysely';
 import { createSealer } from '../src/crypto/sealing.ts';
 import { type DatabaseHandle, type Db, migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { NO_ADDRESS_RANGES } from '../src/http/address-ranges.ts';
-import {
-  completeLaunch,
-  createPendingLaunch,
-  failLaunch,
-  findLaunch,
-  tokenContext,
-} from '../src/launch/ehr-launches.ts';
+import { createPendingLaunch, failLaunch, findLaunch, tokenContext } from '../src/launch/ehr-launches.ts';
+import { completeLaunch } from '../src/launch/launch-completion.ts';
 import { consumeLaunchState, newState } from '../src/launch/launch-state.ts';
 import { endLaunch } from '../src/launch/lifecycle.ts';
 import { sweepLaunches } from '../src/launch/sweeper.ts';
