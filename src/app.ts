@@ -13,6 +13,7 @@ import { createSealer } from './crypto/sealing.ts';
 import { migrateToLatest, openDatabase, whileHoldingStartupLock } from './db/index.ts';
 import { handleClientError, handleFrameworkError, installErrorHandling } from './errors/fastify.ts';
 import { AJV_OPTIONS, schemaErrorFormatter } from './errors/invalid-input.ts';
+import { ApiErrorBody } from './errors/schemas.ts';
 import { fhirProxyRoutes } from './fhir-proxy/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { homeRoutes } from './home/routes.ts';
@@ -28,6 +29,8 @@ import { createMetrics } from './metrics/metrics.ts';
 import { installMetricsServer } from './metrics/metrics-server.ts';
 import { installRequestMetrics } from './metrics/request-metrics.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { registerOpenApi } from './openapi/document.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 import { installSecurityHeaders } from './security/headers.ts';
 import { installRateLimits } from './security/rate-limit.ts';
 import type { Services } from './services.ts';
@@ -118,6 +121,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Before the routes too: it attaches its hooks to the routes it measures as they register.
     installRequestMetrics(app, services.metrics);
 
+    // Before the routes as well: the API description is gathered from them as they register.
+    await registerOpenApi(app, config);
+    app.addSchema(ApiErrorBody);
     homeRoutes(app, services);
     healthRoutes(app, services);
     keysRoutes(app, keyRing);
@@ -127,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await cdsRoutes(app, services);
     await adminRoutes(app, services);
     metricsRoutes(app, services);
+    openApiRoutes(app);
     installMetricsServer(app, config, services.metrics);
     // Ends launches past their life and deletes their tokens; one process sweeps per interval.
     installLaunchSweeper(app, services);

@@ -41,7 +41,26 @@ export const LaunchContext = Type.Object(
     environment: Type.String({ description: '`sandbox` or `production`, from the FHIR source.' }),
     created_at: Type.String({ description: 'When the launch started (ISO 8601).' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'The launch context: every field always present, `null` when unknown.',
+    examples: [
+      {
+        id: '0b8e5c1a-7f0e-4c39-9d3e-2a51c0f4b7de',
+        resource_type: 'launch_context',
+        status: 'ready',
+        patient: 'Patient/12724066',
+        encounter: 'Encounter/97953477',
+        fhir_user: 'Practitioner/12742069',
+        scope:
+          'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read online_access',
+        fhir_source: 'fhirsrc_7Yq2mC0vRkTQ1jXh',
+        fhir_base_url: 'https://fhir-ehr-code.cerner.com/r4/ec2458f2-1e24-41c8-b71b-0e701af7583d',
+        environment: 'sandbox',
+        created_at: '2026-06-09T14:30:00.000Z',
+      },
+    ],
+  },
 );
 
 export const launchContextSchema = {
@@ -55,5 +74,7 @@ export const launchContextSchema = {
 export const healthSchema = {
   summary: 'Liveness, for people and simple monitors',
   tags: ['Operations'],
-  response: { 200: Type.Object({ ok: Type.Boolean(), server_time: Type.String() }) },
+  response: {
+    200: Type.Object({ ok: Type.Boolean(), server_time: Type.String() }, { description: 'Up.' }),
+  },
 } as const;

@@ -2,7 +2,7 @@
  * The error bodies as response schemas, one per surface renderer (render.ts): route schemas list
  * them for their error statuses, so what goes over the wire is described and serialized exactly.
  */
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { ERRORS } from './catalogue.ts';
 
 const ERROR_TYPES = [
@@ -16,7 +16,11 @@ const ERROR_TYPES = [
   'api_error',
 ];
 
-/** `{"error": {type, code, message, param, doc_url, request_id}}`, all six keys always present. */
+/**
+ * `{"error": {type, code, message, param, doc_url, request_id}}`, all six keys always present.
+ * A shared schema (`$id`, added once by buildApp): routes refer to it, and the API description
+ * shows it once, as a component.
+ */
 export const ApiErrorBody = Type.Object(
   {
     error: Type.Object({
@@ -28,12 +32,31 @@ export const ApiErrorBody = Type.Object(
       request_id: Type.String(),
     }),
   },
-  { description: 'The error envelope (README "App API").' },
+  { $id: 'ApiError', title: 'ApiError', description: 'The error envelope (README "App API").' },
 );
 
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is not valid (`invalid_request_error`).',
+  401: 'No API key, or not a valid one (`authentication_error`).',
+  403: 'Not allowed (`permission_error`).',
+  404: 'No such resource, or one of another organization or environment (`not_found_error`).',
+  409: 'Conflicts with what exists (`conflict_error`).',
+  429: 'Too many requests: wait for `Retry-After` seconds (`rate_limit_error`).',
+  502: 'The EHR or the app’s service failed (`ehr_error`).',
+  503: 'The database is briefly unavailable: try again (`database_unavailable`).',
+};
+
 /** The API envelope for each of `statuses`, as a route schema's `response` entries. */
-export function apiErrors(...statuses: number[]): Record<number, typeof ApiErrorBody> {
-  return Object.fromEntries(statuses.map((status) => [status, ApiErrorBody]));
+export function apiErrors(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      Type.Unsafe<Static<typeof ApiErrorBody>>({
+        $ref: 'ApiError#',
+        description: ERROR_DESCRIPTIONS[status] ?? 'An error (the error envelope).',
+      }),
+    ]),
+  );
 }
 
 /** Chartside's own FHIR proxy errors: an OperationOutcome carrying our code and request id. */

@@ -8,9 +8,13 @@
 export interface PagePolicy {
   /** Scripts: none unless listed; `self` is our own files (never inline script). */
   scripts?: 'self';
-  /** Stylesheets: our own files, or the page's own `<style>` (pages that have no stylesheet to link). */
-  styles: 'self' | 'inline';
-  images?: 'self';
+  /**
+   * Stylesheets: our own files, or the page's own `<style>` (pages that have no stylesheet to link),
+   * or both (a bundled viewer that sets style attributes).
+   */
+  styles: 'self' | 'inline' | readonly ['self', 'inline'];
+  /** Images: our own files, and `data:` URLs for a bundled viewer's icons. */
+  images?: 'self' | readonly ['self', 'data'];
   /** fetch/XHR (htmx swaps parts of console pages). */
   connect?: 'self';
   /** Where the page's forms may post. */
@@ -22,12 +26,15 @@ export interface PagePolicy {
   framing?: 'none';
 }
 
-const SOURCE = { self: "'self'", none: "'none'", inline: "'unsafe-inline'" } as const;
+const SOURCE = { self: "'self'", none: "'none'", inline: "'unsafe-inline'", data: 'data:' } as const;
 
 type Source = keyof typeof SOURCE;
 
-function directive(name: string, source: Source): string {
-  return `${name} ${SOURCE[source]}`;
+function directive(name: string, source: Source | readonly Source[]): string {
+  return `${name} ${[source]
+    .flat()
+    .map((one) => SOURCE[one])
+    .join(' ')}`;
 }
 
 /**
@@ -37,7 +44,7 @@ function directive(name: string, source: Source): string {
  * every relative link.
  */
 export function contentSecurityPolicy(policy: PagePolicy): string {
-  const directives: [string, Source | undefined][] = [
+  const directives: [string, Source | readonly Source[] | undefined][] = [
     ['default-src', 'none'],
     ['script-src', policy.scripts],
     ['style-src', policy.styles],
@@ -70,6 +77,19 @@ export const CSP = {
   errorPage: contentSecurityPolicy({ styles: 'inline', forms: 'self' }),
   /** /launch-debug (the dev App launch URL): no script, its own inline style, no form posts anywhere. */
   launchDebug: contentSecurityPolicy({ styles: 'inline', forms: 'none' }),
+  /**
+   * /docs/api: the bundled Swagger UI, served by us (no CDN). Its scripts are our files; it sets
+   * style attributes and draws icons from data: URLs; it fetches /openapi.json and, for "Try it
+   * out", the API itself; its forms post nowhere. Never framed.
+   */
+  apiDocs: contentSecurityPolicy({
+    scripts: 'self',
+    styles: ['self', 'inline'],
+    images: ['self', 'data'],
+    connect: 'self',
+    forms: 'none',
+    framing: 'none',
+  }),
 } as const;
 
 /**
