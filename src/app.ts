@@ -75,6 +75,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       keyRing,
       jwks: createJwksCache(http),
       apiKeyCache: new LookupCache(config.lookupCacheMs),
+      readyLaunches: new LookupCache(config.lookupCacheMs),
       metrics: createMetrics({
         ...(database.poolStats ? { poolStats: database.poolStats } : {}),
         processMetrics: config.mode !== 'test',

@@ -2,7 +2,7 @@ import type { VerifiedApiKey } from './api/api-keys.ts';
 import type { LookupCache } from './cache/lookup-cache.ts';
 import type { Config } from './config/index.ts';
 import type { Sealer } from './crypto/sealing.ts';
-import type { Db, Engine } from './db/index.ts';
+import type { Db, EhrLaunchTable, Engine } from './db/index.ts';
 import type { OutboundHttp } from './http/outbound.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import type { GatewayMetrics } from './metrics/metrics.ts';
@@ -19,6 +19,11 @@ export interface Services {
   readonly jwks: JwksCache;
   /** API keys verified in the last `config.lookupCacheMs`, by prefix. */
   readonly apiKeyCache: LookupCache<VerifiedApiKey>;
+  /**
+   * Ready launches the FHIR proxy read in the last `config.lookupCacheMs`, by id, with their
+   * source's environment. Whatever ends a launch in this process forgets it here.
+   */
+  readonly readyLaunches: LookupCache<EhrLaunchTable & { source_environment: string | null }>;
   /** This app's Prometheus metrics (src/metrics/), its own registry. */
   readonly metrics: GatewayMetrics;
 }

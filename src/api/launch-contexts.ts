@@ -1,10 +1,12 @@
 /**
  * `GET /launch-contexts/:id` — the app backend resolves `mb_launch` to the launch context.
  * Shape exactly as docs/architecture.md#wire-surfaces: every field present, `null` when unknown.
+ * `DELETE /launch-contexts/:id` ends the launch (end-launch.ts) and answers the same shape.
  */
 import { recordAudit } from '../audit/audit-log.ts';
+import type { Config } from '../config/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { findLaunch } from '../launch/ehr-launches.ts';
+import { type EhrLaunch, findLaunch } from '../launch/ehr-launches.ts';
 import { effectiveStatus } from '../launch/lifecycle.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
@@ -32,12 +34,12 @@ export function principalMayRead(
   return launch.org_id === principal.orgId && launch.environment === principal.environment;
 }
 
-export async function readLaunchContext(
-  services: Services,
+/** The launch `id` as `principal` may see it, or 404 `resource_not_found`. */
+export async function findPrincipalLaunch(
+  services: Pick<Services, 'db'>,
   principal: ApiKeyPrincipal,
   id: string,
-  requestId: string,
-): Promise<LaunchContext> {
+): Promise<EhrLaunch> {
   // Another org's launch, or one of the other environment, answers exactly like a missing one:
   // no existence oracle, and a sandbox key never reads a production patient.
   const launch = isUuid(id) ? await findLaunch(services.db, id) : undefined;
@@ -47,6 +49,16 @@ export async function readLaunchContext(
       message: 'No launch context with this id.',
     });
   }
+  return launch;
+}
+
+export async function readLaunchContext(
+  services: Services,
+  principal: ApiKeyPrincipal,
+  id: string,
+  requestId: string,
+): Promise<LaunchContext> {
+  const launch = await findPrincipalLaunch(services, principal, id);
   await recordAudit(services.db, {
     action: 'launch_context.read',
     actor: `api_key:${principal.prefix}`,
@@ -54,11 +66,18 @@ export async function readLaunchContext(
     launchId: launch.id,
     requestId,
   });
+  return launchContextOf(launch, services.config);
+}
+
+export function launchContextOf(
+  launch: EhrLaunch,
+  config: Pick<Config, 'maxSessionAgeSeconds'>,
+): LaunchContext {
   return {
     id: launch.id,
     resource_type: 'launch_context',
     // A launch past its maximum age reads `expired` even before the sweeper has ended it.
-    status: effectiveStatus(launch, services.config),
+    status: effectiveStatus(launch, config),
     patient: launch.patient_fhir_id && `Patient/${launch.patient_fhir_id}`,
     encounter: launch.encounter_fhir_id && `Encounter/${launch.encounter_fhir_id}`,
     fhir_user: launch.fhir_user,

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { type ApiKeyPrincipal, authenticateApiKey } from './api-keys.ts';
+import { endLaunchContext } from './end-launch.ts';
 import { readLaunchContext } from './launch-contexts.ts';
-import { healthSchema, launchContextSchema } from './schemas.ts';
+import { endLaunchSchema, healthSchema, launchContextSchema } from './schemas.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,6 +28,14 @@ export function apiRoutes(app: FastifyInstance, services: Services): void {
       async (request, reply) => {
         reply.header('cache-control', 'no-store');
         return readLaunchContext(services, request.apiKey as ApiKeyPrincipal, request.params.id, request.id);
+      },
+    );
+    scope.delete<{ Params: { id: string } }>(
+      '/launch-contexts/:id',
+      { schema: endLaunchSchema },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        return endLaunchContext(services, request.apiKey as ApiKeyPrincipal, request.params.id, request);
       },
     );
   });

@@ -28,7 +28,8 @@ export const LaunchContext = Type.Object(
     id: Type.String({ description: 'The `mb_launch` handle (a UUID).' }),
     resource_type: Type.Literal('launch_context'),
     status: Type.String({
-      description: '`pending`, `ready`, `failed`, then `expired` or `refresh_failed` once a launch ends.',
+      description:
+        '`pending`, `ready`, `failed`, then `expired`, `refresh_failed` or `ended` (the app ended it) once a launch ends.',
     }),
     patient: nullableString({ description: '`Patient/<id>`: the patient in context.' }),
     encounter: nullableString({ description: '`Encounter/<id>`: the encounter in context.' }),
@@ -65,6 +66,19 @@ export const LaunchContext = Type.Object(
 
 export const launchContextSchema = {
   summary: 'Resolve the mb_launch handle to its launch context',
+  tags: ['Launch contexts'],
+  headers: ApiHeaders,
+  params: Type.Object({ id: text(200, { description: 'The `mb_launch` value.' }) }),
+  response: { 200: LaunchContext, ...apiErrors(400, 401, 404, 429, 503) },
+} as const;
+
+export const endLaunchSchema = {
+  summary: 'End a launch: revoke its EHR tokens and delete them',
+  description:
+    'Revokes the launch’s refresh and access tokens at the EHR’s revocation endpoint (RFC 7009) when it ' +
+    'advertises one, deletes them either way, and answers the launch context with status `ended`. ' +
+    'Idempotent: a launch that is already over is answered as it is. The FHIR proxy then answers ' +
+    '502 `token_unavailable` for it.',
   tags: ['Launch contexts'],
   headers: ApiHeaders,
   params: Type.Object({ id: text(200, { description: 'The `mb_launch` value.' }) }),

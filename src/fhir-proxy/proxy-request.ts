@@ -40,7 +40,10 @@ export interface ProxyDeps {
   readonly services: Services;
   readonly tokens: LaunchTokens;
   readonly audit: AuditWriter;
-  /** Ready launches read in the last `lookupCacheMs`; forgotten when their token changes here. */
+  /**
+   * Ready launches read in the last `lookupCacheMs` (services.readyLaunches); forgotten when their
+   * token changes here, or when they end in this process.
+   */
   readonly launches: LookupCache<ProxiedLaunch>;
 }
 

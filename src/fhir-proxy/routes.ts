@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createAuditWriter } from '../audit/audit-writer.ts';
-import { LookupCache } from '../cache/lookup-cache.ts';
 import { proxyCdsFhirRequest } from '../cds/fhir-access.ts';
 import { CDS_FHIR_PREFIX } from '../cds/fhir-token.ts';
 import { createLaunchTokens } from '../launch/launch-tokens.ts';
 import type { Services } from '../services.ts';
 import { registerFhirBodyParsers } from './body-parsers.ts';
-import { type ProxiedLaunch, type ProxyRequest, proxyFhirRequest } from './proxy-request.ts';
+import { type ProxyRequest, proxyFhirRequest } from './proxy-request.ts';
 import { fhirProxySchema } from './schemas.ts';
 
 /**
@@ -20,7 +19,7 @@ export async function fhirProxyRoutes(app: FastifyInstance, services: Services):
     services,
     tokens: createLaunchTokens(services),
     audit,
-    launches: new LookupCache<ProxiedLaunch>(services.config.lookupCacheMs),
+    launches: services.readyLaunches,
   };
 
   await app.register(

@@ -31,7 +31,7 @@ export interface LaunchCursor {
   id: string;
 }
 
-export const LAUNCH_STATUSES = ['pending', 'ready', 'failed', 'expired', 'refresh_failed'] as const;
+export const LAUNCH_STATUSES = ['pending', 'ready', 'failed', 'expired', 'refresh_failed', 'ended'] as const;
 
 export function encodeLaunchCursor(cursor: LaunchCursor): string {
   return `${cursor.createdAt}~${cursor.id}`;

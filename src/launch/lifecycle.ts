@@ -2,22 +2,25 @@
  * The launch lifecycle after the callback:
  *
  *     pending ──► ready ──► expired          (max session age; token expired, no refresh token)
- *        │          └─────► refresh_failed   (the EHR refused a refresh; online session ended)
+ *        │          ├─────► refresh_failed   (the EHR refused a refresh; online session ended)
+ *        │          └─────► ended            (the app ended it: DELETE /launch-contexts/:id)
  *        ├────────────────► failed           (the callback failed: see ehr-launches.ts)
- *        └────────────────► expired          (abandoned: the state expired before the callback)
+ *        ├────────────────► expired          (abandoned: the state expired before the callback)
+ *        └────────────────► ended            (the app ended it before the callback)
  *
  * Ending is one conditional UPDATE (`WHERE status = <from>`) that also deletes the tokens, so
  * among processes racing to end the same launch exactly one does it, and audits it. Ending a
  * ready launch also owes the org's webhooks `launch.ended` (or `launch.refresh_failed`), written in
  * the same transaction (src/webhooks/outbox.ts): whatever ends a launch calls {@link endLaunch}.
  */
-import { recordAudit } from '../audit/audit-log.ts';
+import { type AuditAction, recordAudit } from '../audit/audit-log.ts';
 import type { Config } from '../config/index.ts';
 import type { Db, EhrLaunchTable } from '../db/index.ts';
+import { isPostgres } from '../db/statements.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { enqueueLaunchEvent } from '../webhooks/outbox.ts';
 
-export type EndedStatus = 'expired' | 'refresh_failed';
+export type EndedStatus = 'expired' | 'refresh_failed' | 'ended';
 
 export type EndReason =
   /** `CHARTSIDE_MAX_SESSION_AGE_SECONDS` passed since the launch started. */
@@ -33,7 +36,9 @@ export type EndReason =
   /** The org's connection now uses another client than the one the tokens were issued to. */
   | 'client_changed'
   /** The launch's FHIR source was removed, so its token endpoint is unknown. */
-  | 'source_removed';
+  | 'source_removed'
+  /** The app's backend ended it (`DELETE /launch-contexts/:id`). */
+  | 'ended_by_app';
 
 export interface EndLaunch {
   readonly from: 'ready' | 'pending';
@@ -45,15 +50,41 @@ export interface EndLaunch {
   readonly ehrErrorUri?: string | null;
 }
 
-/** End a launch and delete its tokens. Returns false when it was no longer in `from`. */
+/** A launch {@link endLaunch} ended: the tokens it deleted (sealed), to revoke at the EHR. */
+export interface EndedLaunch {
+  readonly orgId: string;
+  readonly environment: string;
+  readonly accessToken: string | null;
+  readonly refreshToken: string | null;
+}
+
+const AUDIT_ACTIONS: Record<EndedStatus, AuditAction> = {
+  expired: 'launch.expired',
+  refresh_failed: 'token.refresh_failed',
+  ended: 'launch.ended',
+};
+
+/**
+ * End a launch and delete its tokens. Returns what it deleted, or null when the launch was no
+ * longer in `from`. The tokens are read in the same transaction (locked on PostgreSQL), so they
+ * are exactly the ones the update deleted, even when a refresh stored new ones just before.
+ */
 export async function endLaunch(
   db: Db,
   launchId: string,
   end: EndLaunch,
   now = new Date(),
-): Promise<boolean> {
+): Promise<EndedLaunch | null> {
   const nowIso = now.toISOString();
   return db.transaction().execute(async (trx) => {
+    const held = await trx
+      .selectFrom('ehr_launch')
+      .select(['access_token', 'refresh_token'])
+      .where('id', '=', launchId)
+      .where('status', '=', end.from)
+      .$if(isPostgres(trx), (query) => query.forUpdate())
+      .executeTakeFirst();
+    if (!held) return null;
     const ended = await trx
       .updateTable('ehr_launch')
       .set({
@@ -72,11 +103,11 @@ export async function endLaunch(
       .where('status', '=', end.from)
       .returning(['org_id', 'environment'])
       .executeTakeFirst();
-    if (!ended) return false;
+    if (!ended) return null;
     await recordAudit(
       trx,
       {
-        action: end.status === 'refresh_failed' ? 'token.refresh_failed' : 'launch.expired',
+        action: AUDIT_ACTIONS[end.status],
         actor: end.actor,
         orgId: ended.org_id,
         launchId,
@@ -98,7 +129,12 @@ export async function endLaunch(
         at: nowIso,
       });
     }
-    return true;
+    return {
+      orgId: ended.org_id,
+      environment: ended.environment,
+      accessToken: held.access_token,
+      refreshToken: held.refresh_token,
+    };
   });
 }
 
@@ -128,6 +164,7 @@ const UNAVAILABLE_MESSAGES: Record<string, string> = {
   failed: 'This launch failed; launch the app again from the EHR.',
   expired: 'This launch has expired; launch the app again from the EHR.',
   refresh_failed: 'The EHR refused to renew this launch’s access; launch the app again from the EHR.',
+  ended: 'This launch was ended by the app; launch the app again from the EHR.',
 };
 
 /** `token_unavailable` for a launch that cannot (or can no longer) call the EHR. */

@@ -98,7 +98,7 @@ export async function sweepLaunches(
   const tokens = await db
     .updateTable('ehr_launch')
     .set({ access_token: null, refresh_token: null, updated_at: nowIso })
-    .where('status', 'in', ['expired', 'refresh_failed', 'failed'])
+    .where('status', 'in', ['expired', 'refresh_failed', 'failed', 'ended'])
     .where((eb) => eb.or([eb('access_token', 'is not', null), eb('refresh_token', 'is not', null)]))
     .executeTakeFirst();
   const states = await db.deleteFrom('launch_state').where('expires_at', '<=', nowIso).executeTakeFirst();

@@ -96,8 +96,8 @@ const ENQUEUE = hotQuery('enqueue_launch_event', (db, v: PlainEvent & { pattern:
 );
 
 /**
- * Add the deliveries of `event` inside the caller's transaction (the lifecycle, the sweeper,
- * SQLite's launch writes; a future "end this launch" route calls it the same way).
+ * Add the deliveries of `event` inside the caller's transaction (the lifecycle, which the refresh
+ * and `DELETE /launch-contexts/:id` end launches through; the sweeper; SQLite's launch writes).
  */
 export async function enqueueLaunchEvent(
   db: Db,

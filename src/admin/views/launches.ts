@@ -19,6 +19,7 @@ const TONES: Record<string, 'ok' | 'bad' | 'warn' | ''> = {
   refresh_failed: 'bad',
   pending: 'warn',
   expired: '',
+  ended: '',
 };
 
 function fact(name: string, value: SafeHtml | string | null, className = ''): SafeHtml {
