@@ -218,6 +218,32 @@ describe('Settings → Connections → Cerner', () => {
     assert.equal(JSON.parse(removed.details ?? '{}').client_secret, 'removed');
   });
 
+  it('refuses a form no console page sends (a repeated field, an unknown environment): 400 page, nothing saved', async () => {
+    const { db } = consoleApp.app.services;
+    const before = await findConnection(db, consoleApp.orgId, 'cerner');
+    const page = await client.get(CERNER);
+    const token = csrfTokenOf(page.body);
+    const post = (payload: string) =>
+      consoleApp.app.inject({
+        method: 'POST',
+        url: CERNER,
+        headers: { cookie: client.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `_csrf=${encodeURIComponent(token)}&${payload}`,
+      });
+    for (const [payload, field] of [
+      ['client_id=a&client_id=b', 'client_id'],
+      ['credentials_for=staging', 'credentials_for'],
+      [`app_launch_url=${'x'.repeat(5000)}`, 'app_launch_url'],
+    ] as const) {
+      const answer = await post(payload);
+      assert.equal(answer.statusCode, 400, payload.slice(0, 40));
+      assert.match(answer.body, /invalid_data/);
+      assert.match(answer.body, new RegExp(field));
+      assert.doesNotMatch(answer.body, /xxxxxxxxxx|staging/, 'the value is not echoed');
+    }
+    assert.deepEqual(await findConnection(db, consoleApp.orgId, 'cerner'), before);
+  });
+
   it('refuses a POST without the CSRF token (403 page) and changes nothing', async () => {
     const { db } = consoleApp.app.services;
     const before = await findConnection(db, consoleApp.orgId, 'cerner');

@@ -5,15 +5,19 @@ import { PAGE_SIZE, type PageRequest } from '../db/paging.ts';
 import { decodeLaunchCursor, isLaunchStatus, LAUNCH_STATUSES, listLaunches } from '../launch/launch-list.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
-import { queryValue, sendPage } from './console-http.ts';
+import { sendPage } from './console-http.ts';
+import type { AuditQuery, LaunchesQuery } from './schemas.ts';
 import { sessionOf } from './session-guard.ts';
 import { auditPage } from './views/audit.ts';
 import { launchesPage } from './views/launches.ts';
 
-function pageRequest<C>(query: unknown, decode: (value: string | undefined) => C | null): PageRequest<C> {
-  const before = decode(queryValue(query, 'before'));
+function pageRequest<C>(
+  query: { before?: string; after?: string },
+  decode: (value: string | undefined) => C | null,
+): PageRequest<C> {
+  const before = decode(query.before);
   if (before !== null) return { direction: 'older', cursor: before };
-  const after = decode(queryValue(query, 'after'));
+  const after = decode(query.after);
   if (after !== null) return { direction: 'newer', cursor: after };
   return { direction: 'first' };
 }
@@ -21,9 +25,9 @@ function pageRequest<C>(query: unknown, decode: (value: string | undefined) => C
 export function activityHandlers(services: Services) {
   const { db } = services;
   return {
-    async launches(request: FastifyRequest, reply: FastifyReply) {
+    async launches(request: FastifyRequest<{ Querystring: LaunchesQuery }>, reply: FastifyReply) {
       const session = sessionOf(request);
-      const wanted = queryValue(request.query, 'status') ?? '';
+      const wanted = request.query.status ?? '';
       const status = isLaunchStatus(wanted) ? wanted : null;
       const page = await listLaunches(
         db,
@@ -35,9 +39,9 @@ export function activityHandlers(services: Services) {
       return sendPage(reply, 200, launchesPage({ viewer: session, page, status, statuses: LAUNCH_STATUSES }));
     },
 
-    async audit(request: FastifyRequest, reply: FastifyReply) {
+    async audit(request: FastifyRequest<{ Querystring: AuditQuery }>, reply: FastifyReply) {
       const session = sessionOf(request);
-      const launch = (queryValue(request.query, 'launch') ?? '').trim().slice(0, 100);
+      const launch = (request.query.launch ?? '').trim();
       const launchError =
         launch && !isUuid(launch.toLowerCase())
           ? 'Enter a launch id: the mb_launch uuid, like 0b8e5c1a-7f0e-4c39-9d3e-2a51c0f4b7de.'

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SCOPES } from '../settings/connections.ts';
 import { readConnectionForm, validateConnectionForm } from './connection-form.ts';
-import { formOf } from './console-http.ts';
 
 const dev = { mode: 'development' } as const;
 const production = { mode: 'production' } as const;
 
 function read(fields: Record<string, string>) {
-  return readConnectionForm(formOf(fields));
+  return readConnectionForm(fields);
 }
 
 describe('the Clinical Workflow form', () => {

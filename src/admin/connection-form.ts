@@ -14,7 +14,7 @@ import {
 } from '../settings/connections.ts';
 import type { Environment } from '../settings/fhir-sources.ts';
 import { validateAdminUrl } from '../settings/validation.ts';
-import type { FormReader } from './console-http.ts';
+import type { ConnectionForm } from './schemas.ts';
 
 export interface ConnectionFormValues {
   app_launch_url: string;
@@ -78,19 +78,19 @@ export interface ReadForm {
   secret: string;
 }
 
-export function readConnectionForm(form: FormReader): ReadForm {
+export function readConnectionForm(form: ConnectionForm): ReadForm {
   return {
     values: {
-      app_launch_url: (form('app_launch_url') ?? '').trim(),
-      cds_endpoint: (form('cds_endpoint') ?? '').trim(),
-      cds_caching: form('cds_caching') === 'on',
-      use_custom_credentials: form('use_custom_credentials') === 'on',
-      client_id: (form('client_id') ?? '').trim(),
-      remove_client_secret: form('remove_client_secret') === 'on',
-      auth_method: form('auth_method') ?? '',
-      scopes: form('scopes') ?? DEFAULT_SCOPES,
+      app_launch_url: (form.app_launch_url ?? '').trim(),
+      cds_endpoint: (form.cds_endpoint ?? '').trim(),
+      cds_caching: form.cds_caching === 'on',
+      use_custom_credentials: form.use_custom_credentials === 'on',
+      client_id: (form.client_id ?? '').trim(),
+      remove_client_secret: form.remove_client_secret === 'on',
+      auth_method: form.auth_method ?? '',
+      scopes: form.scopes ?? DEFAULT_SCOPES,
     },
-    secret: form('client_secret') ?? '',
+    secret: form.client_secret ?? '',
   };
 }
 

@@ -22,7 +22,8 @@ import {
   valuesOf,
 } from './connection-form.ts';
 import { launchBlockers, registrationUrls } from './connection-status.ts';
-import { formOf, redirectAfterPost, sendPage } from './console-http.ts';
+import { redirectAfterPost, sendPage } from './console-http.ts';
+import type { ConnectionForm } from './schemas.ts';
 import { sessionOf } from './session-guard.ts';
 import { type ConsoleSession, setFlash, takeFlash } from './sessions.ts';
 import { operatorActor } from './sign-in.ts';
@@ -30,6 +31,7 @@ import { type ConnectionView, connectionPage } from './views/connection.ts';
 import { connectionsPage, settingsPage } from './views/connections.ts';
 
 type VendorRequest = FastifyRequest<{ Params: { vendor: string }; Querystring: { environment?: string } }>;
+type VendorForm = FastifyRequest<{ Params: { vendor: string }; Body: ConnectionForm }>;
 
 export function connectionHandlers(services: Services) {
   const { db, sealer, config } = services;
@@ -129,11 +131,11 @@ export function connectionHandlers(services: Services) {
       return sendPage(reply, 200, connectionPage({ ...view, flash }));
     },
 
-    async save(request: VendorRequest, reply: FastifyReply) {
+    async save(request: VendorForm, reply: FastifyReply) {
       const session = sessionOf(request);
       const vendor = vendorOf(request.params.vendor);
-      const form = formOf(request.body);
-      const { connection: before, view, target } = await baseView(session, vendor, form('credentials_for'));
+      const form = request.body;
+      const { connection: before, view, target } = await baseView(session, vendor, form.credentials_for);
       const read = readConnectionForm(form);
       const { errors, changes } = validateConnectionForm(read, config, target);
       const rerender = (fieldErrors: FieldErrors) =>

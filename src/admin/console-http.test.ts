@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formOf, safeNext } from './console-http.ts';
+import { safeNext } from './console-http.ts';
 import { lockDurationMs } from './sign-in-throttle.ts';
 
 describe('where sign-in may send the browser next', () => {
@@ -31,17 +31,6 @@ describe('where sign-in may send the browser next', () => {
     ]) {
       assert.equal(safeNext(path), null, String(path));
     }
-  });
-});
-
-describe('reading urlencoded forms', () => {
-  it('takes the first of repeated fields and ignores non-strings and inherited names', () => {
-    const form = formOf({ a: ['1', '2'], b: 'x' });
-    assert.equal(form('a'), '1');
-    assert.equal(form('b'), 'x');
-    assert.equal(form('c'), undefined);
-    assert.equal(form('toString'), undefined);
-    assert.equal(formOf(null)('a'), undefined);
   });
 });
 

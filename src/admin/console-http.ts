@@ -1,4 +1,4 @@
-/** How console responses go out: security headers on every page, redirect-after-post, form fields. */
+/** How console responses go out: security headers on every page, redirect-after-post, the sign-in `next`. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CSP } from '../security/csp.ts';
 
@@ -25,24 +25,6 @@ export function redirectAfterPost(reply: FastifyReply, location: string): Fastif
 
 export function isHtmx(request: FastifyRequest): boolean {
   return request.headers['hx-request'] === 'true';
-}
-
-export type FormReader = (name: string) => string | undefined;
-
-/** Read a parsed urlencoded body: the first value of a field, as typed. */
-export function formOf(body: unknown): FormReader {
-  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  return (name) => {
-    if (!Object.hasOwn(fields, name)) return undefined;
-    const value = fields[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    return typeof first === 'string' ? first : undefined;
-  };
-}
-
-/** A query-string value as a string (first of repeated values), or undefined. */
-export function queryValue(query: unknown, name: string): string | undefined {
-  return formOf(query)(name);
 }
 
 /**

@@ -24,7 +24,8 @@ import {
 } from '../settings/org-links.ts';
 import { listOrganizations } from '../settings/organizations.ts';
 import { checkDiscovery, storedDiscovery } from '../settings/source-discovery.ts';
-import { type FormReader, formOf, redirectAfterPost, sendPage } from './console-http.ts';
+import { redirectAfterPost, sendPage } from './console-http.ts';
+import type { LinkForm, SourceForm } from './schemas.ts';
 import { requirePlatformAdmin, sessionOf } from './session-guard.ts';
 import { type ConsoleSession, type Flash, setFlash, takeFlash } from './sessions.ts';
 import { operatorActor } from './sign-in.ts';
@@ -38,6 +39,8 @@ import {
 } from './views/fhir-sources.ts';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+type SourceUpdate = FastifyRequest<{ Params: { id: string }; Body: SourceForm }>;
+type LinkRequestBody = FastifyRequest<{ Params: { id: string }; Body: LinkForm }>;
 type LinkRequest = FastifyRequest<{ Params: { id: string; orgId: string } }>;
 
 const PARAM_TO_FIELD: Record<string, keyof SourceFormValues> = {
@@ -119,10 +122,10 @@ export function fhirSourceHandlers(services: Services) {
       return sendPage(reply, 200, newSourcePage(session, values, {}));
     },
 
-    async add(request: FastifyRequest, reply: FastifyReply) {
+    async add(request: FastifyRequest<{ Body: SourceForm }>, reply: FastifyReply) {
       const session = sessionOf(request);
       requirePlatformAdmin(session);
-      const values = readSourceForm(formOf(request.body));
+      const values = readSourceForm(request.body);
       const errors = preValidate(values);
       if (Object.keys(errors).length > 0) return sendPage(reply, 422, newSourcePage(session, values, errors));
       let source: FhirSource;
@@ -155,11 +158,11 @@ export function fhirSourceHandlers(services: Services) {
       return showSource(reply, session, source, 200, { flash });
     },
 
-    async update(request: IdRequest, reply: FastifyReply) {
+    async update(request: SourceUpdate, reply: FastifyReply) {
       const session = sessionOf(request);
       requirePlatformAdmin(session);
       const source = await sourceOr404(session, request.params.id);
-      const values = readSourceForm(formOf(request.body));
+      const values = readSourceForm(request.body);
       const again = (errors: SourceErrors) => showSource(reply, session, source, 422, { values, errors });
       const errors = preValidate(values);
       if (Object.keys(errors).length > 0) return again(errors);
@@ -219,11 +222,11 @@ export function fhirSourceHandlers(services: Services) {
       return redirectAfterPost(reply, `/admin/settings/fhir-sources/${source.id}`);
     },
 
-    async link(request: IdRequest, reply: FastifyReply) {
+    async link(request: LinkRequestBody, reply: FastifyReply) {
       const session = sessionOf(request);
       requirePlatformAdmin(session);
       const source = await sourceOr404(session, request.params.id);
-      const orgId = formOf(request.body)('org_id') ?? '';
+      const orgId = request.body.org_id ?? '';
       try {
         await linkOrgToSource(db, {
           orgId,
@@ -262,12 +265,12 @@ export function fhirSourceHandlers(services: Services) {
   };
 }
 
-function readSourceForm(form: FormReader): SourceFormValues {
+function readSourceForm(form: SourceForm): SourceFormValues {
   return {
-    vendor: form('vendor') ?? '',
-    name: (form('name') ?? '').trim(),
-    fhir_base_url: (form('fhir_base_url') ?? '').trim(),
-    environment: form('environment') ?? '',
+    vendor: form.vendor ?? '',
+    name: (form.name ?? '').trim(),
+    fhir_base_url: (form.fhir_base_url ?? '').trim(),
+    environment: form.environment ?? '',
   };
 }
 

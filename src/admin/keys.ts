@@ -6,7 +6,8 @@ import { keyStatesAt } from '../keys/key-ring.ts';
 import { listSigningKeys } from '../keys/signing-keys.ts';
 import { jwksUrl } from '../launch/urls.ts';
 import type { Services } from '../services.ts';
-import { formOf, redirectAfterPost, sendPage } from './console-http.ts';
+import { redirectAfterPost, sendPage } from './console-http.ts';
+import type { ApiKeyForm } from './schemas.ts';
 import { sessionOf } from './session-guard.ts';
 import { setFlash, takeFlash } from './sessions.ts';
 import { operatorActor } from './sign-in.ts';
@@ -30,9 +31,9 @@ export function keyHandlers(services: Services) {
       return sendPage(reply, 200, apiKeysPage(session, await listApiKeys(db, session.orgId), flash));
     },
 
-    async createApiKey(request: FastifyRequest, reply: FastifyReply) {
+    async createApiKey(request: FastifyRequest<{ Body: ApiKeyForm }>, reply: FastifyReply) {
       const session = sessionOf(request);
-      const environment = formOf(request.body)('environment') ?? 'sandbox';
+      const environment = request.body.environment ?? 'sandbox';
       const created = await createApiKey(db, session.orgId, operatorActor(session.email), environment);
       // The only copy of the key travels in the sealed, read-once flash to the next page.
       await setFlash(db, sealer, session, { apiKey: { prefix: created.prefix, key: created.key } });

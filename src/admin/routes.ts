@@ -74,7 +74,7 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
           { ...page, schema: schemas.connectionPage },
           connections.show,
         );
-        signedIn.post<VendorParam>(
+        signedIn.post(
           '/settings/connections/:vendor',
           { ...page, schema: schemas.connectionForm },
           connections.save,
@@ -92,7 +92,7 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         );
         signedIn.post('/settings/fhir-sources', { ...page, schema: schemas.sourceForm }, sources.add);
         signedIn.get<Id>('/settings/fhir-sources/:id', { ...page, schema: schemas.sourcePage }, sources.show);
-        signedIn.post<Id>(
+        signedIn.post(
           '/settings/fhir-sources/:id',
           { ...page, schema: schemas.sourceUpdateForm },
           sources.update,
@@ -102,7 +102,7 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
           { ...page, schema: schemas.sourceAction },
           sources.discover,
         );
-        signedIn.post<Id>(
+        signedIn.post(
           '/settings/fhir-sources/:id/links',
           { ...page, schema: schemas.sourceLinkForm },
           sources.link,

@@ -4,7 +4,7 @@
  * checked in settings/ for the console and the CLI alike and shown beside the field. The schemas
  * only refuse what no console form sends: a repeated or over-long field, an unknown environment.
  */
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { htmlPage, oneOf, redirect, text } from '../http/schemas.ts';
 
 const ENVIRONMENTS = ['sandbox', 'production'] as const;
@@ -25,26 +25,36 @@ export const IdParams = Type.Object({ id: text(200) });
 const LinkParams = Type.Object({ id: text(200), orgId: text(200) });
 const VendorParams = Type.Object({ vendor: text(50) });
 
+const SignInQuery = Type.Object({ next: field(500), signed_out: field(10) });
+export type SignInQuery = Static<typeof SignInQuery>;
+const SignInForm = Type.Object({ email: field(1024), password: field(1024), next: field(500), ...csrf });
+export type SignInForm = Static<typeof SignInForm>;
+
 export const signInPage = {
   tags,
-  querystring: Type.Object({ next: field(500), signed_out: field(10) }),
+  querystring: SignInQuery,
   response: page('The sign-in form.'),
 };
 export const signInForm = {
   tags,
-  body: Type.Object({ email: field(1024), password: field(1024), next: field(500), ...csrf }),
+  body: SignInForm,
   response: { ...afterPost, 401: htmlPage('The form again, with the refusal.') },
 };
 export const signOutForm = { tags, body: Type.Object({ ...csrf }), response: afterPost };
 
+const LaunchesQuery = Type.Object({ status: field(50), before: field(500), after: field(500) });
+export type LaunchesQuery = Static<typeof LaunchesQuery>;
+const AuditQuery = Type.Object({ launch: field(200), before: field(500), after: field(500) });
+export type AuditQuery = Static<typeof AuditQuery>;
+
 export const launchesPage = {
   tags,
-  querystring: Type.Object({ status: field(50), before: field(500), after: field(500) }),
+  querystring: LaunchesQuery,
   response: page('The organization’s launches, newest first.'),
 };
 export const auditPage = {
   tags,
-  querystring: Type.Object({ launch: field(200), before: field(500), after: field(500) }),
+  querystring: AuditQuery,
   response: { ...page('The organization’s audit trail.'), 422: htmlPage('The filter was not a launch id.') },
 };
 
@@ -59,22 +69,25 @@ export const connectionPage = {
   querystring: Type.Object({ environment: Type.Optional(oneOf(ENVIRONMENTS)) }),
   response: page('A connection’s settings (Settings → Connections → <vendor>).'),
 };
+const ConnectionForm = Type.Object({
+  credentials_for: Type.Optional(oneOf(['both', ...ENVIRONMENTS])),
+  app_launch_url: field(),
+  cds_endpoint: field(),
+  cds_caching: checkbox('CDS caching'),
+  use_custom_credentials: checkbox('Use custom credentials'),
+  client_id: field(),
+  client_secret: field(),
+  remove_client_secret: checkbox('Remove the stored client secret'),
+  auth_method: field(100),
+  scopes: field(),
+  ...csrf,
+});
+export type ConnectionForm = Static<typeof ConnectionForm>;
+
 export const connectionForm = {
   tags,
   params: VendorParams,
-  body: Type.Object({
-    credentials_for: Type.Optional(oneOf(['both', ...ENVIRONMENTS])),
-    app_launch_url: field(),
-    cds_endpoint: field(),
-    cds_caching: checkbox('CDS caching'),
-    use_custom_credentials: checkbox('Use custom credentials'),
-    client_id: field(),
-    client_secret: field(),
-    remove_client_secret: checkbox('Remove the stored client secret'),
-    auth_method: field(100),
-    scopes: field(),
-    ...csrf,
-  }),
+  body: ConnectionForm,
   response: { ...afterPost, 422: htmlPage('The form again, each error beside its field.') },
 };
 export const goLiveForm = {
@@ -83,13 +96,18 @@ export const goLiveForm = {
   response: page('The go-live checklist card.'),
 };
 
-const sourceFields = {
+const SourceForm = Type.Object({
   vendor: field(50),
   name: field(),
   fhir_base_url: field(),
   environment: field(50),
   ...csrf,
-};
+});
+export type SourceForm = Static<typeof SourceForm>;
+const LinkForm = Type.Object({ org_id: field(200), ...csrf });
+export type LinkForm = Static<typeof LinkForm>;
+const ApiKeyForm = Type.Object({ environment: Type.Optional(oneOf(ENVIRONMENTS)), ...csrf });
+export type ApiKeyForm = Static<typeof ApiKeyForm>;
 export const sourcePage = {
   tags,
   params: IdParams,
@@ -97,7 +115,7 @@ export const sourcePage = {
 };
 export const sourceForm = {
   tags,
-  body: Type.Object(sourceFields),
+  body: SourceForm,
   response: { ...afterPost, 409: htmlPage('The form again.'), 422: htmlPage('The form again.') },
 };
 export const sourceUpdateForm = { ...sourceForm, params: IdParams };
@@ -105,7 +123,7 @@ export const sourceAction = { tags, params: IdParams, body: Type.Object({ ...csr
 export const sourceLinkForm = {
   tags,
   params: IdParams,
-  body: Type.Object({ org_id: field(200), ...csrf }),
+  body: LinkForm,
   response: afterPost,
 };
 export const sourceUnlinkForm = {
@@ -124,7 +142,7 @@ export const organizationView = {
 
 export const apiKeyForm = {
   tags,
-  body: Type.Object({ environment: Type.Optional(oneOf(ENVIRONMENTS)), ...csrf }),
+  body: ApiKeyForm,
   response: page('The new key, shown once.'),
 };
 export const apiKeyRevokePage = { tags, params: IdParams, response: page('Confirm revoking a key.') };

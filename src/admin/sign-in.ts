@@ -6,10 +6,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Services } from '../services.ts';
 import { csrfRefusal } from './console-errors.ts';
-import { formOf, queryValue, redirectAfterPost, safeNext, sendPage } from './console-http.ts';
+import { redirectAfterPost, safeNext, sendPage } from './console-http.ts';
 import { CSRF_FIELD, SIGN_IN_COOKIE, signInCsrf } from './csrf.ts';
 import { findOperatorByEmail, normalizeEmail } from './operators.ts';
 import { dummyPasswordHash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
+import type { SignInForm, SignInQuery } from './schemas.ts';
 import { cookieOptions, sessionCookieOptions, sessionOf } from './session-guard.ts';
 import {
   createSession,
@@ -38,12 +39,12 @@ export function signInHandlers(services: Services) {
   }
 
   return {
-    async show(request: FastifyRequest, reply: FastifyReply) {
-      const next = safeNext(queryValue(request.query, 'next'));
+    async show(request: FastifyRequest<{ Querystring: SignInQuery }>, reply: FastifyReply) {
+      const next = safeNext(request.query.next);
       if (await loadSession(db, request.cookies[SESSION_COOKIE])) {
         return redirectAfterPost(reply, next ?? '/admin');
       }
-      const signedOut = queryValue(request.query, 'signed_out') === '1';
+      const signedOut = request.query.signed_out === '1';
       return sendPage(
         reply,
         200,
@@ -56,14 +57,14 @@ export function signInHandlers(services: Services) {
       );
     },
 
-    async submit(request: FastifyRequest, reply: FastifyReply) {
-      const form = formOf(request.body);
+    async submit(request: FastifyRequest<{ Body: SignInForm }>, reply: FastifyReply) {
+      const form = request.body;
       const nonce = request.cookies[SIGN_IN_COOKIE];
-      if (!csrf.verify(nonce, form(CSRF_FIELD))) throw csrfRefusal();
-      const typedEmail = (form('email') ?? '').slice(0, 254);
+      if (!csrf.verify(nonce, form[CSRF_FIELD])) throw csrfRefusal();
+      const typedEmail = (form.email ?? '').slice(0, 254);
       const email = normalizeEmail(typedEmail);
-      const password = form('password') ?? '';
-      const next = safeNext(form('next'));
+      const password = form.password ?? '';
+      const next = safeNext(form.next);
       const again = (status: number, error: string) =>
         sendPage(reply, status, signInPage({ csrfToken: freshForm(reply), email: typedEmail, next, error }));
 

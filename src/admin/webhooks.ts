@@ -16,7 +16,7 @@ import {
   listWebhookEndpoints,
   removeWebhookEndpoint,
 } from '../webhooks/endpoints.ts';
-import { formOf, redirectAfterPost, sendPage } from './console-http.ts';
+import { redirectAfterPost, sendPage } from './console-http.ts';
 import { sessionOf } from './session-guard.ts';
 import { setFlash, takeFlash } from './sessions.ts';
 import { operatorActor } from './sign-in.ts';
@@ -28,9 +28,15 @@ type DeliveryRequest = FastifyRequest<{ Params: { id: string; messageId: string 
 const endpointPath = (id: string) => `/admin/settings/webhooks/${encodeURIComponent(id)}`;
 
 /** The ticked event boxes (a repeated field), or none: every event. */
-function eventsOf(body: unknown): string | undefined {
-  const value = (body as Record<string, unknown> | null)?.events;
-  const ticked = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+/** The add form as its schema (webhook-schemas.ts) lets it through. */
+interface AddForm {
+  url?: string;
+  /** Ticked checkboxes: one value, or several. */
+  events?: string | string[];
+}
+
+function eventsOf(form: AddForm): string | undefined {
+  const ticked = [form.events ?? []].flat();
   return ticked.length > 0 ? ticked.join(',') : undefined;
 }
 
@@ -44,10 +50,10 @@ export function webhookHandlers(services: Services) {
       return sendPage(reply, 200, webhooksPage(session, endpoints, { flash }));
     },
 
-    async add(request: FastifyRequest, reply: FastifyReply) {
+    async add(request: FastifyRequest<{ Body: AddForm }>, reply: FastifyReply) {
       const session = sessionOf(request);
       const form: NewEndpointForm = {
-        url: formOf(request.body)('url') ?? '',
+        url: request.body.url ?? '',
         events: eventsOf(request.body),
       };
       let endpoint: Awaited<ReturnType<typeof addWebhookEndpoint>>;
