@@ -5,7 +5,12 @@ set -euo pipefail
 shopt -s globstar nullglob
 cd "$(dirname "$0")/.."
 
-files=(src/**/*.test.ts test/**/*.test.ts)
+files=()
+# The gateway, its tests, the packages (the typed client) and the example apps; never a
+# dependency's own tests under a node_modules folder.
+for file in src/**/*.test.ts test/**/*.test.ts packages/**/*.test.ts examples/**/*.test.ts; do
+  [[ "$file" == */node_modules/* ]] || files+=("$file")
+done
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else

@@ -115,3 +115,27 @@ describe('module boundaries', () => {
     }
   });
 });
+
+/** Every import specifier of `file`, relative or not. */
+function specifiersOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
+}
+
+describe('the typed client stands apart from the gateway', () => {
+  const root = resolve(src, '..');
+  const clientSrc = join(root, 'packages/client/src');
+
+  it('packages/client/src imports only itself, Node built-ins and the FHIR types', () => {
+    const files = sourceFiles(clientSrc);
+    assert.ok(files.length >= 5, 'reads the package');
+    for (const file of files) {
+      for (const specifier of specifiersOf(file)) {
+        const allowed = specifier.startsWith('.')
+          ? resolve(dirname(file), specifier).startsWith(clientSrc)
+          : specifier.startsWith('node:') || specifier === 'fhir/r4.js';
+        assert.ok(allowed, `${relative(root, file)} imports ${specifier}`);
+      }
+    }
+  });
+});

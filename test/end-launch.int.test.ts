@@ -20,7 +20,8 @@ import { setKeptRevocationEndpoint, startRevocationSpy } from './support/revocat
 import { clearRecordedRequests, recordedRequests } from './support/sandbox-controls.ts';
 import { type Stack, startStack } from './support/stack.ts';
 
-const WILMA = { patient: '12724066', encounter: '97953477' };
+/** Nancy SMART and her prenatal visit (the sandbox's data). */
+const NANCY = { patient: '12724066', encounter: '97953477' };
 const CONTEXT_KEYS = [
   'created_at',
   'encounter',
@@ -71,7 +72,7 @@ for (const { engine, authMethod } of combos) {
   describe(`DELETE /launch-contexts/:id (${engine}, ${authMethod})`, () => {
     let stack: Stack;
     let revocationEndpoint: string;
-    const newLaunch = async () => launchIdFrom((await driveLaunch(stack, WILMA)).callbackResponse);
+    const newLaunch = async () => launchIdFrom((await driveLaunch(stack, NANCY)).callbackResponse);
 
     before(async () => {
       stack = await startStack({ engine, authMethod, env: { CHARTSIDE_WEBHOOK_POLL_MS: '0' } });
@@ -91,7 +92,7 @@ for (const { engine, authMethod } of combos) {
       assert.deepEqual(Object.keys(body).sort(), CONTEXT_KEYS);
       assert.equal(body.id, id);
       assert.equal(body.status, 'ended');
-      assert.equal(body.patient, `Patient/${WILMA.patient}`);
+      assert.equal(body.patient, `Patient/${NANCY.patient}`);
 
       const revocations = await recordedRequests(stack.sandbox, 'revoke');
       assert.equal(revocations.length, 2);
@@ -125,7 +126,7 @@ for (const { engine, authMethod } of combos) {
     it('deletes the tokens, shows `ended`, and the FHIR proxy refuses with token_unavailable', async () => {
       const id = await newLaunch();
       assert.equal(
-        (await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${WILMA.patient}`)).response.status,
+        (await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${NANCY.patient}`)).response.status,
         200,
       );
       await deleteLaunch(stack, id);
@@ -142,7 +143,7 @@ for (const { engine, authMethod } of combos) {
       assert.equal(read.response.status, 200);
       assert.equal(read.body.status, 'ended');
 
-      const proxied = await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${WILMA.patient}`);
+      const proxied = await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${NANCY.patient}`);
       assert.equal(proxied.response.status, 502);
       const issue = firstIssue(proxied.body);
       assert.equal(issue.details.coding[0]?.code, 'token_unavailable');
@@ -206,7 +207,7 @@ for (const { engine, authMethod } of combos) {
       }
       assert.deepEqual(await recordedRequests(stack.sandbox, 'revoke'), []);
       assert.equal((await launchRow(stack, id)).status, 'ready');
-      const proxied = await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${WILMA.patient}`);
+      const proxied = await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${NANCY.patient}`);
       assert.equal(proxied.response.status, 200);
     });
 
@@ -285,7 +286,7 @@ async function refreshWorks(stack: Stack, refreshToken: string): Promise<boolean
 describe('DELETE /launch-contexts/:id when the EHR does not revoke', () => {
   let stack: Stack;
   let spy: Awaited<ReturnType<typeof startRevocationSpy>>;
-  const newLaunch = async () => launchIdFrom((await driveLaunch(stack, WILMA)).callbackResponse);
+  const newLaunch = async () => launchIdFrom((await driveLaunch(stack, NANCY)).callbackResponse);
 
   before(async () => {
     // The lookup cache on, as in production: the proxy must not go on with a remembered ready row.
@@ -301,7 +302,7 @@ describe('DELETE /launch-contexts/:id when the EHR does not revoke', () => {
     const id = await newLaunch();
     // Read once through the proxy, so this process remembers the ready launch.
     assert.equal(
-      (await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${WILMA.patient}`)).response.status,
+      (await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${NANCY.patient}`)).response.status,
       200,
     );
     const { response, body } = await deleteLaunch(stack, id);
@@ -311,7 +312,7 @@ describe('DELETE /launch-contexts/:id when the EHR does not revoke', () => {
     assert.deepEqual([row.status, row.access_token, row.refresh_token], ['ended', null, null]);
     const [audited] = await auditEvents(stack.gateway.services.db, { launchId: id, action });
     assert.deepEqual(audited?.details, details);
-    const proxied = await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${WILMA.patient}`);
+    const proxied = await proxyFetch(stack.gatewayUrl, stack.apiKey, id, `Patient/${NANCY.patient}`);
     assert.equal(proxied.response.status, 502);
     assert.equal(firstIssue(proxied.body).details.coding[0]?.code, 'token_unavailable');
     return id;
