@@ -30,7 +30,10 @@ trap 'cp "$tap" test-artifacts/test-results.tap 2>/dev/null; rm -f "$tap"' EXIT
 status=0
 # A test that hangs fails after 10 minutes (the longest, `npm run test:faults`, takes about 5).
 # (Not --test-force-exit: it ends the run before the TAP file below has its summary.)
-node --import tsx --test --test-timeout=600000 --test-reporter=spec --test-reporter-destination=stdout \
+# Files run side by side: most of a test's time is spent waiting (sockets, child processes, the
+# database, Chromium), so more files than cores keep the machine busy.
+concurrency="${TEST_CONCURRENCY:-3}"
+node --import tsx --test --test-concurrency="$concurrency" --test-timeout=600000 --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}" || status=$?
 
 # `|| true`: a TAP file without a summary must reach the "no test ran" check, not end set -e here.
