@@ -122,7 +122,7 @@ function specifiersOf(file: string): string[] {
   return [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
 }
 
-describe('the typed client stands apart from the gateway', () => {
+describe('the typed client and the example apps stand apart from the gateway', () => {
   const root = resolve(src, '..');
   const clientSrc = join(root, 'packages/client/src');
 
@@ -135,6 +135,16 @@ describe('the typed client stands apart from the gateway', () => {
           ? resolve(dirname(file), specifier).startsWith(clientSrc)
           : specifier.startsWith('node:') || specifier === 'fhir/r4.js';
         assert.ok(allowed, `${relative(root, file)} imports ${specifier}`);
+      }
+    }
+  });
+
+  it('the example apps use the client and never the gateway’s or the sandbox’s code', () => {
+    const files = sourceFiles(join(root, 'examples')).filter((file) => !file.endsWith('.test.ts'));
+    assert.ok(files.length > 0, 'reads the examples');
+    for (const file of files) {
+      for (const target of importsOf(file)) {
+        assert.ok(!target.startsWith(src), `${relative(root, file)} imports ${relative(root, target)}`);
       }
     }
   });

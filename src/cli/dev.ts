@@ -12,6 +12,7 @@ import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
 import { CODE_ACCOUNT, CONSOLE_APPS_PATH, startSandbox } from '../sandbox/index.ts';
 import { closeOnSignals, startGateway } from '../server.ts';
 import { readSeed, seedGateway, writeSeed } from './dev-seed.ts';
+import { type ExampleApp, startExampleApp } from './example-app.ts';
 import { EXAMPLE_CDS_SERVICE_ID, startExampleCdsService } from './example-cds-service.ts';
 
 const SANDBOX_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
@@ -75,10 +76,18 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
     ],
   });
   const gateway = await startGateway(config);
+  // The app's side of a launch: the example notes app, a real app on @chartside/client.
+  const exampleApp = await startExampleApp({
+    port: parsePort(env, 'EXAMPLE_APP_PORT', 4300),
+    host: config.host,
+    gatewayUrl: config.publicUrl,
+    apiKey: seeded.apiKey,
+  });
   closeOnSignals(async () => {
     await gateway.close();
     await sandbox.close();
     await exampleCds.close();
+    if ('close' in exampleApp) await exampleApp.close();
   });
 
   const myApplications = `${sandbox.origin}${CONSOLE_APPS_PATH}`;
@@ -102,11 +111,20 @@ Sandbox → pick a patient → sign in as portal / portal → Approve Connection
   API key            ${seeded.apiKey}
   CDS Hooks URL      ${cdsHooksUrl(config, seeded.orgId)}
   Example CDS app    ${exampleCds.url}   (patient-view service "${EXAMPLE_CDS_SERVICE_ID}")
+${exampleAppLines(exampleApp, seeded.orgId, `${config.publicUrl}/launch-debug`)}
 
 Resolve the handle your app receives:
   curl -H "Authorization: Bearer ${seeded.apiKey}" ${config.publicUrl}/launch-contexts/<mb_launch>
 `);
   return -1;
+}
+
+/** Where the example app runs, and how to make launches land there instead of /launch-debug. */
+function exampleAppLines(app: ExampleApp | { notStarted: string }, orgId: string, debugUrl: string): string {
+  if ('notStarted' in app) return `  Example app        not started: ${app.notStarted}`;
+  return `  Example app        ${app.launchUrl}   (examples/notes-app, an app on @chartside/client)
+    switch to it     npx chartside connection set --org ${orgId} --vendor cerner --app-launch-url ${app.launchUrl}
+                     (or Settings → Connections → Cerner → App launch URL; back: ${debugUrl})`;
 }
 
 function parsePort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

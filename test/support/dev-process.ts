@@ -24,6 +24,7 @@ export interface DevPorts {
   gateway: number;
   sandbox: number;
   cdsExample: number;
+  exampleApp: number;
 }
 
 export interface DevPrintout {
@@ -35,6 +36,10 @@ export interface DevPrintout {
   adminPassword: string;
   organization: string;
   apiKey: string;
+  /** The example app's launch URL (examples/notes-app). */
+  exampleApp: string;
+  /** The printed command that makes launches land in the example app. */
+  switchToExampleApp: string;
 }
 
 function labelled(output: string, label: string): string {
@@ -54,11 +59,18 @@ export function readPrintout(output: string): DevPrintout {
     adminPassword: labelled(output, 'password'),
     organization: labelled(output, 'Organization'),
     apiKey: labelled(output, 'API key'),
+    exampleApp: labelled(output, 'Example app'),
+    switchToExampleApp: /^\s*switch to it\s+(.+)$/m.exec(output)?.[1]?.trim() ?? '',
   };
 }
 
 export async function freeDevPorts(): Promise<DevPorts> {
-  return { gateway: await freePort(), sandbox: await freePort(), cdsExample: await freePort() };
+  return {
+    gateway: await freePort(),
+    sandbox: await freePort(),
+    cdsExample: await freePort(),
+    exampleApp: await freePort(),
+  };
 }
 
 /** Starts `chartside dev` with `dataDir` and waits until it has printed its URLs. */
@@ -75,6 +87,7 @@ export async function startDev(
       PORT: String(chosen.gateway),
       SANDBOX_PORT: String(chosen.sandbox),
       CDS_EXAMPLE_PORT: String(chosen.cdsExample),
+      EXAMPLE_APP_PORT: String(chosen.exampleApp),
       LOG_LEVEL: 'warn',
       ...env,
     },
