@@ -6,7 +6,13 @@
  */
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  RouteHandlerMethod,
+} from 'fastify';
 import type { Services } from '../services.ts';
 import { activityHandlers } from './activity.ts';
 import { type Asset, consoleAssets } from './assets.ts';
@@ -20,8 +26,17 @@ import { signInHandlers } from './sign-in.ts';
 import * as webhookSchemas from './webhook-schemas.ts';
 import { webhookHandlers } from './webhooks.ts';
 
-type Id = { Params: { id: string } };
-type VendorParam = { Params: { vendor: string }; Querystring: { environment?: string } };
+/**
+ * A console route. Each handler types the params, query and body its schema lets through; the
+ * schema, checked before the handler runs, is what makes that type true.
+ */
+type ConsoleRoute = [
+  method: 'GET' | 'POST',
+  url: string,
+  schema: FastifySchema,
+  // biome-ignore lint/suspicious/noExplicitAny: each handler declares its own request type
+  handler: (request: FastifyRequest<any>, reply: FastifyReply) => unknown,
+];
 
 export async function adminRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const assets = consoleAssets();
@@ -50,120 +65,67 @@ export async function adminRoutes(app: FastifyInstance, services: Services): Pro
         const organizations = organizationHandlers(services);
         const webhooks = webhookHandlers(services);
 
-        signedIn.get('/', { ...page, schema: schemas.home }, async (_request, reply) =>
-          reply.redirect('/admin/launches', 302),
-        );
-        signedIn.post('/sign-out', { ...page, schema: schemas.signOutForm }, signIn.signOut);
-
-        signedIn.get('/launches', { ...page, schema: schemas.launchesPage }, activity.launches);
-        signedIn.get('/audit', { ...page, schema: schemas.auditPage }, activity.audit);
-
-        signedIn.get(
-          '/settings',
-          { ...page, schema: schemas.plainPage('Settings, with the go-live checklist.') },
-          connections.settings,
-        );
-        signedIn.post('/settings/go-live', { ...page, schema: schemas.goLiveForm }, connections.goLive);
-        signedIn.get(
-          '/settings/connections',
-          { ...page, schema: schemas.plainPage('The connections, one per EHR vendor.') },
-          connections.list,
-        );
-        signedIn.get<VendorParam>(
-          '/settings/connections/:vendor',
-          { ...page, schema: schemas.connectionPage },
-          connections.show,
-        );
-        signedIn.post(
-          '/settings/connections/:vendor',
-          { ...page, schema: schemas.connectionForm },
-          connections.save,
-        );
-
-        signedIn.get(
-          '/settings/fhir-sources',
-          { ...page, schema: schemas.plainPage('The FHIR sources.') },
-          sources.list,
-        );
-        signedIn.get(
-          '/settings/fhir-sources/new',
-          { ...page, schema: schemas.plainPage('The form for a new FHIR source.') },
-          sources.showNew,
-        );
-        signedIn.post('/settings/fhir-sources', { ...page, schema: schemas.sourceForm }, sources.add);
-        signedIn.get<Id>('/settings/fhir-sources/:id', { ...page, schema: schemas.sourcePage }, sources.show);
-        signedIn.post(
-          '/settings/fhir-sources/:id',
-          { ...page, schema: schemas.sourceUpdateForm },
-          sources.update,
-        );
-        signedIn.post<Id>(
-          '/settings/fhir-sources/:id/discover',
-          { ...page, schema: schemas.sourceAction },
-          sources.discover,
-        );
-        signedIn.post(
-          '/settings/fhir-sources/:id/links',
-          { ...page, schema: schemas.sourceLinkForm },
-          sources.link,
-        );
-        signedIn.post<{ Params: { id: string; orgId: string } }>(
-          '/settings/fhir-sources/:id/links/:orgId/unlink',
-          { ...page, schema: schemas.sourceUnlinkForm },
-          sources.unlink,
-        );
-
-        signedIn.get(
-          '/organizations',
-          { ...page, schema: schemas.plainPage('Every organization (platform admins).') },
-          organizations.list,
-        );
-        signedIn.post<Id>(
-          '/organizations/:id/view',
-          { ...page, schema: schemas.organizationView },
-          organizations.view,
-        );
-
-        signedIn.get(
-          '/settings/api-keys',
-          { ...page, schema: schemas.plainPage('The organization’s API keys.') },
-          keys.apiKeys,
-        );
-        signedIn.post('/settings/api-keys', { ...page, schema: schemas.apiKeyForm }, keys.createApiKey);
-        signedIn.get<Id>(
-          '/settings/api-keys/:id/revoke',
-          { ...page, schema: schemas.apiKeyRevokePage },
-          keys.confirmRevoke,
-        );
-        signedIn.post<Id>(
-          '/settings/api-keys/:id/revoke',
-          { ...page, schema: schemas.apiKeyRevokeForm },
-          keys.revoke,
-        );
-
-        signedIn.get(
-          '/settings/signing-keys',
-          { ...page, schema: schemas.plainPage('Our signing keys and their schedule.') },
-          keys.signingKeys,
-        );
-
-        signedIn.get('/settings/webhooks', { ...page, schema: webhookSchemas.webhooksPage }, webhooks.list);
-        signedIn.post('/settings/webhooks', { ...page, schema: webhookSchemas.addWebhookForm }, webhooks.add);
-        signedIn.get<Id>(
-          '/settings/webhooks/:id',
-          { ...page, schema: webhookSchemas.webhookEndpointPage },
-          webhooks.show,
-        );
-        signedIn.post<Id>(
-          '/settings/webhooks/:id/remove',
-          { ...page, schema: webhookSchemas.removeWebhookForm },
-          webhooks.remove,
-        );
-        signedIn.post<{ Params: { id: string; messageId: string } }>(
-          '/settings/webhooks/:id/deliveries/:messageId/redeliver',
-          { ...page, schema: webhookSchemas.redeliverForm },
-          webhooks.redeliver,
-        );
+        const { plainPage: described } = schemas;
+        // [method, path under /admin, schema, handler]: the console's pages and forms.
+        const pages: ConsoleRoute[] = [
+          ['GET', '/', schemas.home, async (_request, reply) => reply.redirect('/admin/launches', 302)],
+          ['POST', '/sign-out', schemas.signOutForm, signIn.signOut],
+          ['GET', '/launches', schemas.launchesPage, activity.launches],
+          ['GET', '/audit', schemas.auditPage, activity.audit],
+          ['GET', '/settings', described('Settings, with the go-live checklist.'), connections.settings],
+          ['POST', '/settings/go-live', schemas.goLiveForm, connections.goLive],
+          [
+            'GET',
+            '/settings/connections',
+            described('The connections, one per EHR vendor.'),
+            connections.list,
+          ],
+          ['GET', '/settings/connections/:vendor', schemas.connectionPage, connections.show],
+          ['POST', '/settings/connections/:vendor', schemas.connectionForm, connections.save],
+          ['GET', '/settings/fhir-sources', described('The FHIR sources.'), sources.list],
+          [
+            'GET',
+            '/settings/fhir-sources/new',
+            described('The form for a new FHIR source.'),
+            sources.showNew,
+          ],
+          ['POST', '/settings/fhir-sources', schemas.sourceForm, sources.add],
+          ['GET', '/settings/fhir-sources/:id', schemas.sourcePage, sources.show],
+          ['POST', '/settings/fhir-sources/:id', schemas.sourceUpdateForm, sources.update],
+          ['POST', '/settings/fhir-sources/:id/discover', schemas.sourceAction, sources.discover],
+          ['POST', '/settings/fhir-sources/:id/links', schemas.sourceLinkForm, sources.link],
+          [
+            'POST',
+            '/settings/fhir-sources/:id/links/:orgId/unlink',
+            schemas.sourceUnlinkForm,
+            sources.unlink,
+          ],
+          ['GET', '/organizations', described('Every organization (platform admins).'), organizations.list],
+          ['POST', '/organizations/:id/view', schemas.organizationView, organizations.view],
+          ['GET', '/settings/api-keys', described('The organization’s API keys.'), keys.apiKeys],
+          ['POST', '/settings/api-keys', schemas.apiKeyForm, keys.createApiKey],
+          ['GET', '/settings/api-keys/:id/revoke', schemas.apiKeyRevokePage, keys.confirmRevoke],
+          ['POST', '/settings/api-keys/:id/revoke', schemas.apiKeyRevokeForm, keys.revoke],
+          [
+            'GET',
+            '/settings/signing-keys',
+            described('Our signing keys and their schedule.'),
+            keys.signingKeys,
+          ],
+          ['GET', '/settings/webhooks', webhookSchemas.webhooksPage, webhooks.list],
+          ['POST', '/settings/webhooks', webhookSchemas.addWebhookForm, webhooks.add],
+          ['GET', '/settings/webhooks/:id', webhookSchemas.webhookEndpointPage, webhooks.show],
+          ['POST', '/settings/webhooks/:id/remove', webhookSchemas.removeWebhookForm, webhooks.remove],
+          [
+            'POST',
+            '/settings/webhooks/:id/deliveries/:messageId/redeliver',
+            webhookSchemas.redeliverForm,
+            webhooks.redeliver,
+          ],
+        ];
+        for (const [method, url, schema, handler] of pages) {
+          signedIn.route({ method, url, schema, handler: handler as RouteHandlerMethod, ...page });
+        }
       });
     },
     { prefix: '/admin' },
