@@ -46,10 +46,15 @@ const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 const FHIR_JSON = 'application/fhir+json';
 
 export class FhirClient {
+  /** `<baseUrl>/fhir/<launch id>/`: every request and followed link stays under it. */
+  private readonly base: URL;
+
   constructor(
     private readonly transport: Transport,
     readonly launchId: string,
-  ) {}
+  ) {
+    this.base = transport.url(`fhir/${encodeURIComponent(launchId)}/`);
+  }
 
   /** `GET <type>/<id>`. */
   async read<K extends ResourceType>(type: K, id: string): Promise<ResourceOf<K>> {
@@ -76,7 +81,7 @@ export class FhirClient {
       // A server that links a page to itself would otherwise be paged forever.
       if (!next || seen.has(next)) return;
       seen.add(next);
-      const response = await this.transport.call(new URL(next), {
+      const response = await this.transport.call(this.underBase(new URL(next)), {
         method: 'GET',
         headers: { accept: FHIR_JSON },
       });
@@ -151,7 +156,7 @@ export class FhirClient {
    * Any FHIR request under the launch's FHIR base (`path` as FHIR writes it: `Patient/1/$everything`,
    * `metadata`, `Observation?code=…`). Resolves with a 2xx Response; anything else throws.
    */
-  request(
+  async request(
     method: HttpMethod,
     path: string,
     init: WriteOptions & { readonly body?: string; readonly contentType?: string } = {},
@@ -160,12 +165,24 @@ export class FhirClient {
     if (init.contentType) headers['content-type'] = init.contentType;
     if (init.ifMatch) headers['if-match'] = init.ifMatch;
     if (init.prefer) headers.prefer = init.prefer;
-    const url = this.transport.url(`fhir/${encodeURIComponent(this.launchId)}/${path.replace(/^\/+/, '')}`);
+    const url = this.underBase(new URL(path.replace(/^\/+/, ''), this.base));
     return this.transport.call(url, {
       method,
       headers,
       ...(init.body === undefined ? {} : { body: init.body }),
     });
+  }
+
+  /** `url`, if it is this launch's FHIR base or under it (`..` in a path resolves away from it). */
+  private underBase(url: URL): URL {
+    const base = this.base.pathname;
+    const inside = url.pathname === base.slice(0, -1) || url.pathname.startsWith(base);
+    if (url.origin !== this.base.origin || !inside) {
+      throw new TypeError(
+        `Refusing to send the API key to ${url.origin}${url.pathname}: not under ${this.base.href}.`,
+      );
+    }
+    return url;
   }
 }
 

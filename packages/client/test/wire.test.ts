@@ -87,9 +87,15 @@ describe('the client over the wire (a local server)', () => {
     );
   });
 
-  it('refuses a resource type that is not one, before sending anything', async () => {
+  it('refuses a resource type that is not one, or a path out of the launch, before sending anything', async () => {
     await assert.rejects(client.fhir(LAUNCH).read('../admin' as 'Patient', '1'), TypeError);
+    await assert.rejects(client.fhir(LAUNCH).request('GET', '../../launch-contexts/x'), /not under/);
+    await assert.rejects(client.fhir(LAUNCH).request('GET', `${other.url}/steal`), /not under/);
     assert.equal(server.received.length, 0);
+    assert.equal(other.received.length, 0);
+    server.answer = () => ({ status: 200, body: {} });
+    await client.fhir(LAUNCH).request('GET', 'Patient/1/$everything?_count=1');
+    assert.equal(server.received[0]?.path, `/gateway/fhir/${LAUNCH}/Patient/1/$everything?_count=1`);
   });
 
   it('pages through next links on the gateway, and never sends the key to another host', async () => {
