@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, mock } from 'node:test';
+import type { AuditEventView } from '../src/audit/audit-list.ts';
 import { recordAudit } from '../src/audit/audit-log.ts';
-import { type AuditEventView, auditCommand } from '../src/cli/audit-command.ts';
+import { auditCommand } from '../src/cli/audit-command.ts';
 import { CliUsageError, exitCodeFor } from '../src/cli/cli-errors.ts';
 import { migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { createOrganization } from '../src/settings/organizations.ts';

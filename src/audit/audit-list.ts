@@ -1,4 +1,7 @@
-/** The org's audit events for the Audit page, newest first, optionally for one launch. */
+/**
+ * Reading an org's audit trail: the console's Audit page (newest first, a page at a time) and
+ * `chartside audit` (oldest first, filtered).
+ */
 import type { Db } from '../db/index.ts';
 import { type Page, type PageRequest, shapePage } from '../db/paging.ts';
 
@@ -43,4 +46,45 @@ export async function listAuditEvents(
     id: Number(row.id),
   }));
   return shapePage(fetched, request, size, (row) => row.id);
+}
+
+/** An event as `chartside audit` prints it: details parsed. */
+export interface AuditEventView {
+  id: number;
+  at: string;
+  action: string;
+  actor: string;
+  org_id: string | null;
+  launch_id: string | null;
+  request_id: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditFilter {
+  orgId: string;
+  launchId: string | undefined;
+  since: string | undefined;
+  limit: number;
+}
+
+/** The org's events, oldest first, details parsed. */
+export async function readAuditTrail(db: Db, filter: AuditFilter): Promise<AuditEventView[]> {
+  let query = db
+    .selectFrom('audit_event')
+    .selectAll()
+    .where('org_id', '=', filter.orgId)
+    .orderBy('id', 'asc')
+    .limit(filter.limit);
+  if (filter.launchId) query = query.where('launch_id', '=', filter.launchId);
+  if (filter.since) query = query.where('at', '>=', filter.since);
+  return (await query.execute()).map((row) => ({
+    id: Number(row.id),
+    at: row.at,
+    action: row.action,
+    actor: row.actor,
+    org_id: row.org_id,
+    launch_id: row.launch_id,
+    request_id: row.request_id,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+  }));
 }

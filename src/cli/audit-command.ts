@@ -2,24 +2,13 @@
  * `chartside audit --org ID [--launch ID] [--since ISO] [--limit N] [--json]`: read an org's
  * audit trail, oldest first. `--json` prints one JSON object `{"events": [...]}`.
  */
-import type { Db } from '../db/index.ts';
+import { type AuditEventView, type AuditFilter, readAuditTrail } from '../audit/audit-list.ts';
 import { getOrganization } from '../settings/organizations.ts';
 import { CliUsageError } from './cli-errors.ts';
 import { parseFlags, requiredOrg, runOnDatabase } from './command-runner.ts';
 
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 100_000;
-
-export interface AuditEventView {
-  id: number;
-  at: string;
-  action: string;
-  actor: string;
-  org_id: string | null;
-  launch_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown> | null;
-}
 
 export async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const values = parseFlags(args, {
@@ -37,41 +26,12 @@ export async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   };
   return runOnDatabase(env, values.json, async ({ db }) => {
     await getOrganization(db, orgId);
-    const events = await auditEvents(db, filter);
+    const events = await readAuditTrail(db, filter);
     return {
       json: { events },
       text: events.length === 0 ? 'No audit events.' : events.map(formatEvent).join('\n'),
     };
   });
-}
-
-interface AuditFilter {
-  orgId: string;
-  launchId: string | undefined;
-  since: string | undefined;
-  limit: number;
-}
-
-/** The org's events, oldest first, details parsed. */
-async function auditEvents(db: Db, filter: AuditFilter): Promise<AuditEventView[]> {
-  let query = db
-    .selectFrom('audit_event')
-    .selectAll()
-    .where('org_id', '=', filter.orgId)
-    .orderBy('id', 'asc')
-    .limit(filter.limit);
-  if (filter.launchId) query = query.where('launch_id', '=', filter.launchId);
-  if (filter.since) query = query.where('at', '>=', filter.since);
-  return (await query.execute()).map((row) => ({
-    id: Number(row.id),
-    at: row.at,
-    action: row.action,
-    actor: row.actor,
-    org_id: row.org_id,
-    launch_id: row.launch_id,
-    request_id: row.request_id,
-    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
-  }));
 }
 
 /** One line per event: when, what, who, which launch and request, then the details. */

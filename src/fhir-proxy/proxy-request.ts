@@ -16,7 +16,6 @@ import { type ApiKeyPrincipal, authenticateApiKey } from '../api/api-keys.ts';
 import { principalMayRead } from '../api/launch-contexts.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { LookupCache } from '../cache/lookup-cache.ts';
-import type { EhrLaunchTable } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { type FhirAuditRecord, fhirRequestEvent, newFhirAuditRecord } from '../fhir-relay/fhir-audit.ts';
 import { describeInteraction } from '../fhir-relay/fhir-interaction.ts';
@@ -25,12 +24,13 @@ import { type FhirRelayRequest, relayToClient, sendToEhr, upstreamFor } from '..
 import type { OutboundStreamResponse } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
 import type { HeldToken, LaunchTokens, TokenRequester } from '../launch/launch-tokens.ts';
+import { findProxiedLaunch, type ProxiedLaunch } from '../launch/proxied-launch.ts';
 import { isUuid } from '../launch/uuid.ts';
 import type { Services } from '../services.ts';
 
 export type ProxyRequest = FhirRelayRequest;
 
-export type ProxiedLaunch = EhrLaunchTable & { source_environment: string | null };
+export type { ProxiedLaunch };
 
 /** Request headers relayed to the EHR: content negotiation, conditional requests, Prefer. */
 const RELAYED_REQUEST_HEADERS = ['accept', 'content-type', 'prefer'];
@@ -153,13 +153,7 @@ function send(
 async function loadProxiedLaunch(deps: ProxyDeps, id: string): Promise<ProxiedLaunch | undefined> {
   const remembered = deps.launches.get(id);
   if (remembered) return remembered;
-  const launch = await deps.services.db
-    .selectFrom('ehr_launch')
-    .leftJoin('fhir_source', 'fhir_source.id', 'ehr_launch.fhir_source_id')
-    .selectAll('ehr_launch')
-    .select('fhir_source.environment as source_environment')
-    .where('ehr_launch.id', '=', id)
-    .executeTakeFirst();
+  const launch = await findProxiedLaunch(deps.services.db, id);
   // Only ready launches: a pending one is about to change, an ended one answers from its row.
   if (launch?.status === 'ready') deps.launches.set(id, launch);
   return launch;
