@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import {
+  type AssertionOptions,
+  type ClientKey,
+  clientKey,
+  signAssertion,
+  startJwksServer,
+} from './client-keys-test-support.ts';
 import type { RunningSandbox } from './index.ts';
 import {
   CLIENT_ID,
@@ -20,65 +23,8 @@ import {
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const ASSERTION_URN = 'urn:cerner:error:authorization-server:oauth2:token:invalid-client-assertion';
 
-interface ClientKey {
-  kid: string;
-  alg: 'RS384' | 'ES384' | 'RS256';
-  privateKey: CryptoKey;
-  publicJwk: JWK;
-}
-
-async function clientKey(alg: ClientKey['alg']): Promise<ClientKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg);
-  const kid = `client-${alg}-${randomUUID()}`;
-  return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid } };
-}
-
-/** A tiny JWKS host standing in for the gateway's /api/auth/.well-known/jwks. */
-async function startJwksServer(
-  keys: () => JWK[],
-): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
-  let hits = 0;
-  const server: Server = createServer((_request, response) => {
-    hits += 1;
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ keys: keys() }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/auth/.well-known/jwks`,
-    hits: () => hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-interface AssertionOptions {
-  key: ClientKey;
-  aud: string;
-  claims?: Record<string, unknown>;
-  header?: Record<string, unknown>;
-  expiresIn?: number;
-}
-
-async function assertion({
-  key,
-  aud,
-  claims = {},
-  header = {},
-  expiresIn = 240,
-}: AssertionOptions): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    iss: CLIENT_ID,
-    sub: CLIENT_ID,
-    aud,
-    jti: randomUUID(),
-    exp: now + expiresIn,
-    iat: now,
-    ...claims,
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header })
-    .sign(key.privateKey);
+function assertion(options: Omit<AssertionOptions, 'clientId'>): Promise<string> {
+  return signAssertion({ clientId: CLIENT_ID, ...options });
 }
 
 describe('token endpoint with private_key_jwt (S5 client authentication b)', () => {

@@ -4,16 +4,12 @@
  * §4), or a public client naming itself. Exactly one method per request.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
+import { AssertionFailure, type AssertionRules, verifyClientAssertion } from './client-assertion.ts';
 import { privacyOf, type SandboxAppRegistration } from './config.ts';
 import type { SandboxContext } from './context.ts';
 import { TokenEndpointError, URN } from './errors.ts';
 
-export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ASSERTION_ALGORITHMS = ['RS384', 'ES384'];
-/** Client assertions may live at most 5 minutes (SMART Backend Services); ±30 s skew (S5). */
-const MAX_ASSERTION_LIFETIME_S = 300;
-const CLOCK_SKEW_S = 30;
+export { JWT_BEARER } from './client-assertion.ts';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt' | 'none';
 
@@ -22,14 +18,14 @@ export interface AuthenticatedClient {
   method: ClientAuthMethod;
 }
 
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** RFC 6749 section 2.3.1: id and secret are form-encoded before Basic encoding. */
-function formDecode(value: string): string | undefined {
+export function formDecode(value: string): string | undefined {
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {
@@ -37,7 +33,7 @@ function formDecode(value: string): string | undefined {
   }
 }
 
-function parseBasic(header: string): { id: string; secret: string } | undefined {
+export function parseBasic(header: string): { id: string; secret: string } | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (!match) return undefined;
   const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
@@ -82,61 +78,28 @@ function authenticateBasic(
   throw new TokenEndpointError('invalid_client', URN.invalidClientCredentials, detail, known?.clientId);
 }
 
+/** Cerner: the registered JWKS URL only; a `jku` header must name that same URL (S5). */
+function cernerAssertionRules(ctx: SandboxContext): AssertionRules<SandboxAppRegistration> {
+  return {
+    findClient: (iss) => ctx.appByClientId(iss),
+    clientIdOf: (app) => app.clientId,
+    registeredKeySet: (app) => app.jwksUrl,
+    jkuAllowed: (app, jku) => jku === app.jwksUrl,
+  };
+}
+
 async function authenticateAssertion(
   ctx: SandboxContext,
   fields: Record<string, string>,
   endpointUrl: string,
 ): Promise<AuthenticatedClient> {
-  const fail = (detail: string, client = 'unknown'): never => {
-    throw new TokenEndpointError('invalid_client', URN.invalidClientAssertion, detail, client);
-  };
-  if (fields.client_assertion_type !== JWT_BEARER) fail(`client_assertion_type must be ${JWT_BEARER}`);
-  const assertion = fields.client_assertion ?? '';
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let claims: ReturnType<typeof decodeJwt>;
   try {
-    header = decodeProtectedHeader(assertion);
-    claims = decodeJwt(assertion);
-  } catch {
-    return fail('client_assertion is not a JWT');
-  }
-  const app = typeof claims.iss === 'string' ? ctx.appByClientId(claims.iss) : undefined;
-  if (!app) return fail(`iss ${String(claims.iss)} is not a registered client`);
-  const client = app.clientId;
-  if (!app.jwksUrl) fail('the client has no JSON Web Key Set URL registered', client);
-  if (claims.sub !== client) fail('sub must equal iss (the client_id)', client);
-  if (fields.client_id !== undefined && fields.client_id !== client)
-    fail('body client_id differs from assertion iss', client);
-  if (typeof header.alg !== 'string' || !ASSERTION_ALGORITHMS.includes(header.alg)) {
-    fail(`alg must be one of ${ASSERTION_ALGORITHMS.join(', ')}`, client);
-  }
-  if (typeof header.kid !== 'string' || header.kid === '') fail('the assertion header has no kid', client);
-  if (header.jku !== undefined && header.jku !== app.jwksUrl)
-    fail('jku differs from the registered JWKS URL', client);
-  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
-  try {
-    const jwk = await ctx.clientJwks.findKey(app.jwksUrl as string, header.kid as string);
-    const key = await importJWK(jwk, header.alg);
-    ({ payload } = await jwtVerify(assertion, key, {
-      algorithms: [header.alg as string],
-      currentDate: ctx.clock.now(),
-      clockTolerance: CLOCK_SKEW_S,
-      requiredClaims: ['exp', 'jti'],
-    }));
+    const app = await verifyClientAssertion(ctx, fields, endpointUrl, cernerAssertionRules(ctx));
+    return { app, method: 'private_key_jwt' };
   } catch (error) {
-    return fail(`assertion verification failed: ${(error as Error).message}`, client);
+    if (!(error instanceof AssertionFailure)) throw error;
+    throw new TokenEndpointError('invalid_client', URN.invalidClientAssertion, error.detail, error.client);
   }
-  // aud is the exact token URL the request was posted to (S5; the hosts/ variant included).
-  if (payload.aud !== endpointUrl) fail(`aud must be exactly ${endpointUrl}`, client);
-  const now = ctx.clock.nowSeconds();
-  if ((payload.exp as number) > now + MAX_ASSERTION_LIFETIME_S + CLOCK_SKEW_S)
-    fail('exp is more than 5 minutes ahead', client);
-  if (payload.iat !== undefined && payload.iat > now + CLOCK_SKEW_S) fail('iat is in the future', client);
-  if (typeof payload.jti !== 'string' || payload.jti === '') fail('jti is missing', client);
-  if (!ctx.state.rememberAssertionId(client, payload.jti as string, (payload.exp as number) * 1000)) {
-    fail('jti was already used', client);
-  }
-  return { app, method: 'private_key_jwt' };
 }
 
 /**

@@ -5,6 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { isObject, OptionReader } from './option-reader.ts';
+import {
+  type EpicAppRegistration,
+  epicClientIds,
+  type SmartAppRegistration,
+  validateEpicApp,
+  validateSmartApp,
+} from './profile-config.ts';
+import { httpUrl, isAbsoluteUrl } from './url-checks.ts';
+
+export { httpUrl, isAbsoluteUrl } from './url-checks.ts';
 
 /** Cerner's public code-sandbox tenant (docs/cerner.md §10). */
 export const DEFAULT_TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
@@ -81,6 +91,10 @@ export interface SandboxOptions {
   /** Default Cerner's public sandbox tenant. */
   tenant?: string;
   apps: SandboxAppRegistration[];
+  /** Apps of the Epic-shaped profile, under `/epic/` (docs/sandbox-profiles.md). */
+  epicApps?: EpicAppRegistration[];
+  /** Apps of the generic SMART App Launch 2 profile, under `/smart-ehr/` (docs/sandbox-profiles.md). */
+  smartApps?: SmartAppRegistration[];
   /** Default 600; expires_in reported = lifetime - 30. */
   accessTokenLifetimeSeconds?: number;
   /**
@@ -108,28 +122,6 @@ export interface SandboxOptions {
 /** Confidential or Public, as registered, else from what the app authenticates with. */
 export function privacyOf(app: SandboxAppRegistration): 'confidential' | 'public' {
   return app.privacy ?? (app.secret !== undefined || app.jwksUrl !== undefined ? 'confidential' : 'public');
-}
-
-/**
- * An absolute URI: a scheme plus a host or a path. `app://` is not absolute, `app://callback`
- * is (docs/cerner.md §3, redirect_uri row).
- */
-export function isAbsoluteUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.host !== '' || url.pathname.replace(/^\/+/, '') !== '';
-  } catch {
-    return false;
-  }
-}
-
-export function httpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function validateDetails(raw: unknown, where: string): RegistrationDetails {
@@ -216,6 +208,25 @@ export function validateSandboxOptions(raw: unknown, where = 'sandbox options'):
     }
   }
   const options: SandboxOptions = { apps };
+  if (raw.epicApps !== undefined) {
+    if (!Array.isArray(raw.epicApps)) read.fail('epicApps', 'must be an array of Epic app registrations');
+    options.epicApps = raw.epicApps.map((app, index) => validateEpicApp(app, `${where}: epicApps[${index}]`));
+  }
+  if (raw.smartApps !== undefined) {
+    if (!Array.isArray(raw.smartApps)) read.fail('smartApps', 'must be an array of SMART app registrations');
+    options.smartApps = raw.smartApps.map((app, index) =>
+      validateSmartApp(app, `${where}: smartApps[${index}]`),
+    );
+  }
+  // One client id names one app, whichever profile it is registered with.
+  const clientIds = new Set(apps.map((app) => app.clientId));
+  for (const clientId of [
+    ...(options.epicApps ?? []).flatMap(epicClientIds),
+    ...(options.smartApps ?? []).map((app) => app.clientId),
+  ]) {
+    if (clientIds.has(clientId)) read.fail('apps', `use the client id ${clientId} twice`);
+    clientIds.add(clientId);
+  }
   const port = read.integer(raw, 'port', 0, 65535);
   if (port !== undefined) options.port = port;
   const host = read.string(raw, 'host', false);

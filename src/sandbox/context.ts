@@ -16,6 +16,8 @@ import { ConsoleSessions } from './console-session.ts';
 import { buildErrorUri, ErrorInstances } from './errors.ts';
 import { FaultSwitches, HeldRequests } from './faults.ts';
 import { SandboxKeys } from './keys.ts';
+import { buildProfileServers } from './profile-servers.ts';
+import type { ProfileServer } from './profile-types.ts';
 import { AppRegistry } from './registry.ts';
 import { RequestLog } from './request-log.ts';
 import { SandboxState } from './state.ts';
@@ -34,6 +36,13 @@ export interface SandboxContext {
   accessTokenLifetimeSeconds: number;
   /** Changeable at run time through `PUT /_test/settings`. */
   rotateRefreshTokens: boolean;
+  /**
+   * Access-token lifetime of the Epic and SMART profiles once `PUT /_test/settings` set one;
+   * until then each profile's own (3600 s).
+   */
+  profileTokenLifetimeSeconds: number | undefined;
+  /** The Epic (non-production, production) and SMART profile servers (docs/sandbox-profiles.md). */
+  profiles: readonly ProfileServer[];
   testControls: boolean;
   clock: SandboxClock;
   urls: SandboxUrls;
@@ -75,6 +84,8 @@ export async function createSandboxContext(
     fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
     accessTokenLifetimeSeconds,
     rotateRefreshTokens: options.rotateRefreshTokens ?? false,
+    profileTokenLifetimeSeconds: undefined,
+    profiles: buildProfileServers(options, originOf),
     testControls,
     clock,
     urls,

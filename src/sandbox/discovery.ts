@@ -5,45 +5,13 @@
  */
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import type { CapabilityStatement } from 'fhir/r4.js';
 import type { SandboxContext } from './context.ts';
 import { FIXTURE_LAST_UPDATED } from './data.ts';
+import { restResource, SUPPORTED_TYPES } from './fhir-capabilities.ts';
 import { acceptsFhirJson, operationOutcome, sendFhir } from './fhir-outcomes.ts';
 
 type TenantRequest = FastifyRequest<{ Params: { tenant: string } }>;
-
-const SUPPORTED_TYPES = [
-  'Patient',
-  'Encounter',
-  'Observation',
-  'Practitioner',
-  'Condition',
-  'AllergyIntolerance',
-  'MedicationRequest',
-] as const;
-type SupportedType = (typeof SUPPORTED_TYPES)[number];
-
-/** Resource types the sandbox serves, with the search parameters of docs/cerner.md §14. */
-export const SUPPORTED_SEARCH_PARAMS: Record<SupportedType, string[]> = {
-  Patient: [
-    '_id',
-    'identifier',
-    'name',
-    'family',
-    'given',
-    'birthdate',
-    'phone',
-    'email',
-    'address-postalcode',
-    'gender',
-  ],
-  Encounter: ['_id', 'patient', 'subject', 'account', 'identifier', 'date', 'status', '_count'],
-  Observation: ['_id', 'patient', 'subject', 'code', 'category', 'date', '_lastUpdated', '_count'],
-  Practitioner: ['_id', 'name', 'family', 'given'],
-  Condition: ['_id', 'patient', 'subject', '_count'],
-  AllergyIntolerance: ['_id', 'patient', '_count'],
-  MedicationRequest: ['_id', 'patient', 'subject', '_count'],
-};
 
 /** The capability list exactly as captured live in 2026 (docs/cerner.md §2). */
 const CAPABILITIES = [
@@ -94,22 +62,6 @@ export function smartConfiguration(ctx: SandboxContext): Record<string, unknown>
     introspection_endpoint: urls.introspection,
     capabilities: CAPABILITIES,
     code_challenge_methods_supported: ['S256'],
-  };
-}
-
-function restResource(type: SupportedType): CapabilityStatementRestResource {
-  return {
-    type,
-    interaction: [{ code: 'read' }, { code: 'search-type' }],
-    searchParam: SUPPORTED_SEARCH_PARAMS[type].map((name) => ({
-      name,
-      type:
-        name === 'date' || name === 'birthdate' || name === '_lastUpdated'
-          ? 'date'
-          : name === '_count'
-            ? 'number'
-            : 'token',
-    })),
   };
 }
 

@@ -5,6 +5,7 @@
  * 404/406 handling, and Cerner's response headers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Resource } from 'fhir/r4.js';
 import type { SandboxContext } from './context.ts';
 import {
   acceptsFhirJson,
@@ -26,17 +27,62 @@ import {
 import { rawQuery } from './forms.ts';
 import { decideAccess, type FhirInteraction } from './scopes.ts';
 
-type FhirRequest = FastifyRequest<{ Params: { tenant: string; '*': string } }>;
+type FhirRequest = FastifyRequest<{ Params: { tenant?: string; '*': string } }>;
 
 /** Parameters that steer paging or formatting rather than select resources. */
 const PAGING_PARAMS = ['pageContext', 'direction', '_format'];
 
-export function fhirHandlers(ctx: SandboxContext) {
+/** What a bearer token stands for at the FHIR server. */
+export interface FhirGrant {
+  scopes: string[];
+  patientId: string | undefined;
+}
+
+export interface FhirAccess {
+  allowed: boolean;
+  patientOnly: boolean;
+  /** Granular scopes show only some resources (undefined: all of them). */
+  visible?(resource: Resource): boolean;
+}
+
+/**
+ * Who a FHIR base belongs to: the Cerner tenant (below), or a profile server of the Epic or
+ * SMART profile (profile-fhir.ts). The search, read, paging and error bodies are the same.
+ */
+export interface FhirGate {
+  /** The FHIR base, no trailing slash: Bundle links and fullUrls. */
+  base(): string;
+  /** The `realm` of WWW-Authenticate. */
+  realm(): string;
+  /** Does the route's tenant name this server? (false: 403 "Tenant not valid or accessible") */
+  accepts(tenant: string | undefined): boolean;
+  /** The bearer token's grant, or undefined (401). */
+  grant(bearer: string): Promise<FhirGrant | undefined>;
+  decide(scopes: readonly string[], type: string, interaction: FhirInteraction): FhirAccess;
+}
+
+/** Cerner: ES256 JWT access tokens, the tenant in the path, Cerner's scope rules (S6, S7). */
+export function cernerFhirGate(ctx: SandboxContext): FhirGate {
+  return {
+    base: () => ctx.urls.fhirBase,
+    realm: () => ctx.urls.host,
+    accepts: (tenant) => tenant === ctx.tenant,
+    async grant(bearer) {
+      const claims = await ctx.minter.verifyAccessToken(bearer);
+      if (!claims) return undefined;
+      const scopes = claims['urn:com:cerner:authorization:claims'].azs.split(' ').filter(Boolean);
+      return { scopes, patientId: ctx.state.accessToken(claims.jti)?.patientId };
+    },
+    decide: decideAccess,
+  };
+}
+
+export function fhirHandlers(ctx: SandboxContext, gate: FhirGate = cernerFhirGate(ctx)) {
   const pageContexts = new PageContexts(ctx.clock);
 
   /** Cerner's observed 401 (docs/cerner.md §14, client-js #97/#124). */
   function unauthorized(reply: FastifyReply): FastifyReply {
-    const realm = ctx.urls.host;
+    const realm = gate.realm();
     reply.header(
       'www-authenticate',
       `Bearer realm="${realm}", error="invalid_token", error_description="Token has expired or signature is invalid"`,
@@ -55,7 +101,7 @@ export function fhirHandlers(ctx: SandboxContext) {
   }
 
   function insufficientScope(reply: FastifyReply): FastifyReply {
-    reply.header('www-authenticate', `Bearer realm="${ctx.urls.host}", error="insufficient_scope"`);
+    reply.header('www-authenticate', `Bearer realm="${gate.realm()}", error="insufficient_scope"`);
     return sendFhir(reply, 403, insufficientScopeOutcome());
   }
 
@@ -65,9 +111,10 @@ export function fhirHandlers(ctx: SandboxContext) {
     interaction: FhirInteraction,
     patientId: string | undefined,
   ) {
-    const decision = decideAccess(scopes, type, interaction);
+    const decision = gate.decide(scopes, type, interaction);
     const patientAccess: PatientAccess = { patientOnly: decision.patientOnly, patientId };
-    return { allowed: decision.allowed, patientAccess };
+    const visible = decision.visible ?? (() => true);
+    return { allowed: decision.allowed, patientAccess, visible };
   }
 
   async function read(
@@ -78,7 +125,7 @@ export function fhirHandlers(ctx: SandboxContext) {
     patientId: string | undefined,
     ifNoneMatch: string | undefined,
   ) {
-    const { allowed, patientAccess } = access(scopes, type, 'read', patientId);
+    const { allowed, patientAccess, visible } = access(scopes, type, 'read', patientId);
     if (!allowed) return insufficientScope(reply);
     const resource = readResource(type, id);
     if (!resource)
@@ -87,6 +134,7 @@ export function fhirHandlers(ctx: SandboxContext) {
     const owner = patientOf(resource);
     if (patientAccess.patientOnly && owner !== undefined && owner !== patientId)
       return insufficientScope(reply);
+    if (!visible(resource)) return insufficientScope(reply);
     const etag = resource.meta?.versionId ? `W/"${resource.meta.versionId}"` : undefined;
     if (etag) reply.header('etag', etag);
     if (resource.meta?.lastUpdated)
@@ -106,7 +154,7 @@ export function fhirHandlers(ctx: SandboxContext) {
     scopes: string[],
     patientId: string | undefined,
   ) {
-    const { allowed, patientAccess } = access(scopes, type, 'search', patientId);
+    const { allowed, patientAccess, visible } = access(scopes, type, 'search', patientId);
     if (!allowed) return insufficientScope(reply);
     const received = new URLSearchParams(rawQuery(request));
     let query: URLSearchParams;
@@ -123,11 +171,11 @@ export function fhirHandlers(ctx: SandboxContext) {
     const matches = searchResources(type, query, patientAccess);
     const bundle = searchsetBundle(
       {
-        fhirBase: ctx.urls.fhirBase,
+        fhirBase: gate.base(),
         resourceType: type,
         selfUrl: `${ctx.urls.origin}${request.url}`,
         query: query.toString(),
-        resources: matches.resources,
+        resources: matches.resources.filter(visible),
         offset,
         count: matches.count,
       },
@@ -140,14 +188,13 @@ export function fhirHandlers(ctx: SandboxContext) {
     async resource(request: FhirRequest, reply: FastifyReply) {
       if (!acceptsFhirJson(request.headers.accept))
         return reply.code(406).header('content-length', '0').send();
-      if (request.params.tenant !== ctx.tenant) {
+      if (!gate.accepts(request.params.tenant)) {
         return sendFhir(reply, 403, operationOutcome('forbidden', 'Tenant not valid or accessible'));
       }
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-      const claims = bearer ? await ctx.minter.verifyAccessToken(bearer) : undefined;
-      if (!claims) return unauthorized(reply);
-      const scopes = claims['urn:com:cerner:authorization:claims'].azs.split(' ').filter(Boolean);
-      const patientId = ctx.state.accessToken(claims.jti)?.patientId;
+      const grant = bearer ? await gate.grant(bearer) : undefined;
+      if (!grant) return unauthorized(reply);
+      const { scopes, patientId } = grant;
       const segments = request.params['*'].split('/').filter((segment) => segment !== '');
       const [type, id, ...rest] = segments;
       if (type === undefined || !isSupportedType(type) || rest.length > 0) {

@@ -43,9 +43,10 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 
 /**
  * Which look a page takes: Code Console (and Cerner Central), the Oracle Health sign-in, the
- * consent prompt that follows it, or the bare authorization server and launcher.
+ * consent prompt that follows it, or the bare authorization server and launcher; `epic` and
+ * `smart` are the pages of the Epic and SMART profiles (docs/sandbox-profiles.md).
  */
-export type PageTheme = 'console' | 'login' | 'consent' | 'plain';
+export type PageTheme = 'console' | 'login' | 'consent' | 'plain' | 'epic' | 'smart';
 
 const BASE_CSS = `
 *{box-sizing:border-box}
@@ -104,6 +105,8 @@ const THEME_TITLES: Record<PageTheme, SafeHtml> = {
   login: html`Oracle Health<span>Sign in</span>`,
   consent: html`Oracle Health<span>Connect Application</span>`,
   plain: html`Cerner Authorization Server<span>Local sandbox</span>`,
+  epic: html`Epic (imitation)<span>Local sandbox</span>`,
+  smart: html`SMART App Launch 2 EHR<span>Local sandbox</span>`,
 };
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Chartside's local Cerner sandbox: an offline stand-in for Oracle Health (Cerner) Millennium's
  * SMART authorization server, FHIR R4 server, EHR launcher and Code Console "Test Sandbox"
- * pages, built from docs/cerner.md §13. It imports nothing from the
+ * pages, built from docs/cerner.md §13, with an Epic-shaped and a generic SMART App Launch 2
+ * profile beside it (docs/sandbox-profiles.md). It imports nothing from the
  * gateway; the two talk only over HTTP.
  */
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ import {
 import { createSandboxContext } from './context.ts';
 import { registerBodyParsers } from './forms.ts';
 import { messagePage } from './pages-auth.ts';
+import { profileEndpoints, type SandboxProfileEndpoints } from './profile-servers.ts';
 import { registerSandboxRoutes } from './routes.ts';
 
 export type { SandboxAppRegistration, SandboxOptions } from './config.ts';
@@ -24,13 +26,15 @@ export { DEFAULT_TENANT, loadSandboxConfigFile, validateSandboxOptions } from '.
 export { CODE_ACCOUNT } from './console-session.ts';
 export type { SandboxFaults } from './faults.ts';
 export { CONSOLE_APPS_PATH } from './pages-console.ts';
+export type { EpicAppRegistration, EpicClientCredentials, SmartAppRegistration } from './profile-config.ts';
+export type { ProfileEndpoints, SandboxProfileEndpoints } from './profile-servers.ts';
 export type { RecordedEndpoint, RecordedRequest } from './request-log.ts';
 export { SESSION_COOKIE } from './session.ts';
 
-export interface RunningSandbox {
+export interface RunningSandbox extends SandboxProfileEndpoints {
   /** publicOrigin actually used, no trailing slash. */
   origin: string;
-  /** `${origin}/r4/${tenant}` (no trailing slash): the `iss`. */
+  /** `${origin}/r4/${tenant}` (no trailing slash): the `iss` of the Cerner profile. */
   fhirBaseUrl: string;
   tenant: string;
   /** Stops the server; returns promptly even while a "hang" fault holds requests open. */
@@ -102,6 +106,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     origin,
     fhirBaseUrl: `${origin}/r4/${tenant}`,
     tenant,
+    ...profileEndpoints(origin),
     close: () => app.close(),
   };
 }

@@ -17,8 +17,12 @@ export type RecordedEndpoint =
   | 'fhir'
   | 'revoke';
 
+/** Which imitated EHR a request went to (docs/sandbox-profiles.md). */
+export type SandboxProfile = 'cerner' | 'epic' | 'smart';
+
 export interface RecordedRequest {
   endpoint: RecordedEndpoint;
+  profile: SandboxProfile;
   method: string;
   path: string;
   query: Record<string, string>;
@@ -34,7 +38,7 @@ export type RequestCounts = Record<string, number>;
 
 export class RequestLog {
   private entries: RecordedRequest[] = [];
-  private counts: RequestCounts = {};
+  private counts = new Map<SandboxProfile, RequestCounts>();
 
   constructor(
     private readonly enabled: boolean,
@@ -48,23 +52,25 @@ export class RequestLog {
   recorded<R extends FastifyRequest, T>(
     endpoint: RecordedEndpoint,
     handler: (request: R, reply: FastifyReply) => Promise<T>,
+    profile: SandboxProfile = 'cerner',
   ): (request: R, reply: FastifyReply) => Promise<T> {
     return async (request, reply) => {
-      if (this.enabled) this.record(endpoint, request);
+      if (this.enabled) this.record(endpoint, profile, request);
       return handler(request, reply);
     };
   }
 
-  private record(endpoint: RecordedEndpoint, request: FastifyRequest): void {
+  private record(endpoint: RecordedEndpoint, profile: SandboxProfile, request: FastifyRequest): void {
     const form = formBody(request)?.fields ?? null;
-    this.count(endpoint);
-    if (endpoint === 'token' && form?.grant_type) this.count(form.grant_type);
+    this.count(profile, endpoint);
+    if (endpoint === 'token' && form?.grant_type) this.count(profile, form.grant_type);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     this.entries.push({
       endpoint,
+      profile,
       method: request.method,
       path: requestPath(request),
       query: queryRecord(request),
@@ -75,21 +81,32 @@ export class RequestLog {
     if (this.entries.length > LIMIT) this.entries.shift();
   }
 
-  private count(key: string): void {
-    this.counts[key] = (this.counts[key] ?? 0) + 1;
+  private count(profile: SandboxProfile, key: string): void {
+    const counts = this.counts.get(profile) ?? {};
+    counts[key] = (counts[key] ?? 0) + 1;
+    this.counts.set(profile, counts);
   }
 
-  list(): readonly RecordedRequest[] {
-    return this.entries;
+  /** The log, or the part of it that went to one profile. */
+  list(profile?: SandboxProfile): readonly RecordedRequest[] {
+    return profile ? this.entries.filter((entry) => entry.profile === profile) : this.entries;
   }
 
-  /** `{ fhir: 52, token: 3, authorization_code: 2, refresh_token: 1, … }` since the last clear. */
-  tally(): Readonly<RequestCounts> {
-    return { ...this.counts };
+  /**
+   * `{ fhir: 52, token: 3, authorization_code: 2, refresh_token: 1, … }` since the last clear:
+   * one profile's, or all profiles' added up.
+   */
+  tally(profile?: SandboxProfile): Readonly<RequestCounts> {
+    if (profile) return { ...this.counts.get(profile) };
+    const total: RequestCounts = {};
+    for (const counts of this.counts.values()) {
+      for (const [key, value] of Object.entries(counts)) total[key] = (total[key] ?? 0) + value;
+    }
+    return total;
   }
 
   clear(): void {
     this.entries = [];
-    this.counts = {};
+    this.counts.clear();
   }
 }

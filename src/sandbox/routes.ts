@@ -13,6 +13,7 @@ import type { SandboxContext } from './context.ts';
 import { discoveryHandlers } from './discovery.ts';
 import { fhirHandlers } from './fhir-server.ts';
 import { launcherHandlers } from './launcher.ts';
+import { registerProfileRoutes } from './profile-routes.ts';
 import { revocationHandlers } from './revocation.ts';
 import { LOGIN_PATH, loginHandlers } from './session.ts';
 import { testControlHandlers } from './test-controls.ts';
@@ -101,6 +102,9 @@ export function registerSandboxRoutes(app: FastifyInstance, ctx: SandboxContext)
   app.post(`${SYSTEM_ACCOUNT}/jwks`, account.saveJwks);
   app.post(`${SYSTEM_ACCOUNT}/jwks/test`, account.testJwks);
 
+  // The Epic-shaped and generic SMART profiles, under /epic/ and /smart-ehr/.
+  registerProfileRoutes(app, ctx);
+
   if (ctx.testControls) {
     const controls = testControlHandlers(ctx);
     app.post('/_test/launch', controls.launch);
@@ -111,6 +115,7 @@ export function registerSandboxRoutes(app: FastifyInstance, ctx: SandboxContext)
     app.delete('/_test/requests', controls.clearRequests);
     app.post('/_test/clock', controls.advanceClock);
     app.delete('/_test/clock', controls.resetClock);
+    app.post('/_test/sessions', controls.createSession);
     app.post('/_test/sessions/end', controls.endSessions);
     app.get('/_test/settings', controls.getSettings);
     app.put('/_test/settings', controls.putSettings);

@@ -16,6 +16,32 @@ export interface Session {
   username: string;
   createdAt: number;
   ended: boolean;
+  /** Test controls: the patient this user picks at a standalone launch's patient picker. */
+  patientPick?: string;
+}
+
+/** One SMART 2 `fhirContext` entry (SMART App Launch 2.2, "fhirContext"). */
+export interface FhirContextItem {
+  reference?: string;
+  canonical?: string;
+  identifier?: { system?: string; value?: string };
+  type?: string;
+  role?: string;
+}
+
+/**
+ * What a launch of the Epic or SMART profile adds to patient and encounter
+ * (docs/sandbox-profiles.md); the Cerner profile never sets it.
+ */
+export interface LaunchExtras {
+  /** SMART 2 `fhirContext`, as the launch gave it. */
+  fhirContext?: FhirContextItem[];
+  /** SMART `intent`. */
+  intent?: string;
+  /** Epic's context ids: `appointment`, `location` and `loginDepartment`. */
+  appointment?: string;
+  location?: string;
+  loginDepartment?: string;
 }
 
 /** What the clinician was looking at when the app was launched. */
@@ -23,6 +49,7 @@ export interface ClinicalContext {
   patientId?: string;
   encounterId?: string;
   needPatientBanner: boolean;
+  extras?: LaunchExtras;
 }
 
 /** A consent prompt shown by the launcher, waiting for Approve Connection or Cancel. */
@@ -37,12 +64,16 @@ export interface LaunchContext extends ClinicalContext {
   id: string;
   clientId: string;
   username: string;
+  /** The EHR session it was made in (Epic and SMART profiles: authorize takes the user from it). */
+  sessionId?: string;
   createdAt: number;
   used: boolean;
 }
 
 /** Everything an authorization code or refresh token stands for. */
 export interface GrantContext extends ClinicalContext {
+  /** The Epic or SMART profile server that issued it; unset for Cerner. */
+  server?: string;
   clientId: string;
   username: string;
   sessionId: string;
@@ -56,6 +87,8 @@ export interface AuthorizationCode extends GrantContext {
   /** redirect_uri as sent at authorize, or undefined when it was omitted (docs/cerner.md §3). */
   redirectUri: string | undefined;
   codeChallenge?: string;
+  /** The authorize request's `state` (Epic repeats it in the token response). */
+  state?: string;
   createdAt: number;
   used: boolean;
 }
@@ -69,10 +102,13 @@ export interface RefreshGrant extends GrantContext {
 
 /** Server-side facts about an access token, looked up by its `jti` (the JWT carries no patient). */
 export interface IssuedAccessToken extends ClinicalContext {
+  /** The JWT's `jti` (Cerner), or the whole opaque token (Epic and SMART profiles). */
   jti: string;
   clientId: string;
   scopes: string[];
   expiresAt: number;
+  /** The FHIR base an opaque token is good for (Epic and SMART profiles). */
+  audience?: string;
 }
 
 export class SandboxState {
@@ -124,8 +160,12 @@ export class SandboxState {
     return consent;
   }
 
-  createLaunch(input: Omit<LaunchContext, 'id' | 'createdAt' | 'used'>): LaunchContext {
-    const launch: LaunchContext = { ...input, id: randomUUID(), createdAt: this.clock.nowMs(), used: false };
+  /** `id`: the `launch` value; a UUID unless the profile makes its own (Epic's are long and opaque). */
+  createLaunch(
+    input: Omit<LaunchContext, 'id' | 'createdAt' | 'used'>,
+    id: string = randomUUID(),
+  ): LaunchContext {
+    const launch: LaunchContext = { ...input, id, createdAt: this.clock.nowMs(), used: false };
     this.launches.set(launch.id, launch);
     return launch;
   }
@@ -138,10 +178,13 @@ export class SandboxState {
     return launch;
   }
 
-  issueCode(input: Omit<AuthorizationCode, 'code' | 'createdAt' | 'used'>): AuthorizationCode {
+  issueCode(
+    input: Omit<AuthorizationCode, 'code' | 'createdAt' | 'used'>,
+    value: string = randomUUID(),
+  ): AuthorizationCode {
     const code: AuthorizationCode = {
       ...input,
-      code: randomUUID(),
+      code: value,
       createdAt: this.clock.nowMs(),
       used: false,
     };
@@ -158,10 +201,10 @@ export class SandboxState {
     return code;
   }
 
-  createRefreshGrant(grant: GrantContext, offline: boolean): RefreshGrant {
+  createRefreshGrant(grant: GrantContext, offline: boolean, token: string = randomUUID()): RefreshGrant {
     const refresh: RefreshGrant = {
       ...grant,
-      token: randomUUID(),
+      token,
       offline,
       lastUsedAt: this.clock.nowMs(),
       revoked: false,
@@ -200,6 +243,11 @@ export class SandboxState {
 
   accessToken(jti: string): IssuedAccessToken | undefined {
     return this.accessTokens.get(jti);
+  }
+
+  /** Forgets an access token (RFC 7009 revocation of an opaque token); false when unknown. */
+  revokeAccessToken(jti: string): boolean {
+    return this.accessTokens.delete(jti);
   }
 
   /**

@@ -6,6 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext } from './context.ts';
 import { findPatient, findUser } from './data.ts';
 import { clinicalContext, launchUrl } from './launcher.ts';
+import { findProfileClient } from './profile-servers.ts';
+import { profileTestLaunch, testSession } from './profile-test-controls.ts';
+import type { SandboxProfile } from './request-log.ts';
 import { SESSION_COOKIE } from './session.ts';
 
 type JsonBody = Record<string, unknown>;
@@ -42,7 +45,14 @@ export function testControlHandlers(ctx: SandboxContext) {
      */
     async launch(request: FastifyRequest, reply: FastifyReply) {
       const body = jsonBody(request);
-      const app = ctx.appByClientId(optionalString(body, 'client_id') ?? undefined);
+      const clientId = optionalString(body, 'client_id') ?? undefined;
+      const app = ctx.appByClientId(clientId);
+      // An app of the Epic or SMART profile: launched by that profile's server.
+      const profileApp = app ? undefined : findProfileClient(ctx.profiles, clientId);
+      if (profileApp) {
+        const launched = profileTestLaunch(ctx, profileApp.server, profileApp.client, body);
+        return typeof launched === 'string' ? badRequest(reply, launched) : reply.send(launched);
+      }
       if (!app) return badRequest(reply, 'client_id must name a registered app');
       const username = optionalString(body, 'username') ?? 'portal';
       if (!findUser(username)) return badRequest(reply, `unknown username ${username}`);
@@ -81,8 +91,19 @@ export function testControlHandlers(ctx: SandboxContext) {
       return reply.send({ faults: ctx.faults.current });
     },
 
-    async listRequests(_request: FastifyRequest, reply: FastifyReply) {
-      return reply.send({ requests: ctx.requestLog.list(), counts: ctx.requestLog.tally() });
+    /** `?profile=cerner|epic|smart`: only what went to that profile. */
+    async listRequests(request: FastifyRequest, reply: FastifyReply) {
+      const profile = (request.query as Record<string, unknown> | undefined)?.profile;
+      if (profile !== undefined && !['cerner', 'epic', 'smart'].includes(profile as string))
+        return badRequest(reply, 'profile must be cerner, epic or smart');
+      const only = profile as SandboxProfile | undefined;
+      return reply.send({ requests: ctx.requestLog.list(only), counts: ctx.requestLog.tally(only) });
+    },
+
+    /** `POST /_test/sessions {username?, patient?}`: a signed-in user for a standalone launch. */
+    async createSession(request: FastifyRequest, reply: FastifyReply) {
+      const created = testSession(ctx, jsonBody(request));
+      return typeof created === 'string' ? badRequest(reply, created) : reply.send(created);
     },
 
     async clearRequests(_request: FastifyRequest, reply: FastifyReply) {
@@ -122,7 +143,10 @@ export function testControlHandlers(ctx: SandboxContext) {
       if (rotate !== undefined && typeof rotate !== 'boolean') {
         return badRequest(reply, 'rotate_refresh_tokens must be a boolean');
       }
-      if (typeof lifetime === 'number') ctx.accessTokenLifetimeSeconds = lifetime;
+      if (typeof lifetime === 'number') {
+        ctx.accessTokenLifetimeSeconds = lifetime;
+        ctx.profileTokenLifetimeSeconds = lifetime;
+      }
       if (typeof rotate === 'boolean') ctx.rotateRefreshTokens = rotate;
       return reply.send(settingsOf(ctx));
     },

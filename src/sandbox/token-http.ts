@@ -49,12 +49,23 @@ export function sendTokenError(
   return reply.code(error.status).send({ error: error.error, error_uri: errorUri });
 }
 
-/** Answers as the `token` fault says, or returns false when no fault is on. */
-export async function answerWithFault(ctx: SandboxContext, reply: FastifyReply): Promise<boolean> {
+/**
+ * Answers as the `token` fault says, or returns false when no fault is on. `serverError`: the
+ * `http_500` body (default Cerner's `{error, error_uri}`).
+ */
+export async function answerWithFault(
+  ctx: SandboxContext,
+  reply: FastifyReply,
+  serverError?: () => Record<string, unknown>,
+): Promise<boolean> {
   const fault = ctx.faults.current.token;
   if (fault === 'hang') {
     reply.hijack();
     await ctx.held.hold(reply);
+    return true;
+  }
+  if (fault === 'http_500' && serverError) {
+    reply.code(500).send(serverError());
     return true;
   }
   if (fault === 'http_500') {
