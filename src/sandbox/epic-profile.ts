@@ -53,13 +53,14 @@ function epicOpaque(): string {
   return randomBytes(96).toString('base64url');
 }
 
-function grantScopes({ requested, client, launch }: ScopeRequest): string[] {
+function grantScopes({ requested, client, launch, patientId }: ScopeRequest): string[] {
   // Epic grants the app's registered APIs, whatever the request asks for (Epic's published token
   // response lists more than was requested); unknown scopes are ignored.
   const granted = [...client.scopes].sort();
   for (const scope of ECHOED_CONTEXT) {
     if (!requested.includes(scope)) continue;
     if (scope === 'launch' && launch === undefined) continue;
+    if (scope === 'launch/patient' && patientId === undefined) continue;
     granted.push(scope);
   }
   for (const scope of NOT_ECHOED) {
