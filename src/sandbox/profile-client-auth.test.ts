@@ -239,6 +239,9 @@ describe('SMART profile: client-confidential-asymmetric', () => {
       client_secret: 'anything',
     });
     assert.equal(posted.status, 401);
-    assert.match(((await posted.json()) as { error_description: string }).error_description, /use HTTP Basic/);
+    assert.match(
+      ((await posted.json()) as { error_description: string }).error_description,
+      /use HTTP Basic/,
+    );
   });
 });
