@@ -15,26 +15,14 @@ import { createOrganization } from '../src/settings/organizations.ts';
 import { addWebhookEndpoint } from '../src/webhooks/endpoints.ts';
 import type { TestEngine } from './support/databases.ts';
 import { auditEvents, firstIssue, proxyFetch } from './support/fhir-proxy.ts';
-import { driveLaunch, launchIdFrom, readContext } from './support/launch-driver.ts';
+import { driveLaunch, LAUNCH_CONTEXT_KEYS, launchIdFrom, readContext } from './support/launch-driver.ts';
 import { setKeptRevocationEndpoint, startRevocationSpy } from './support/revocation-spy.ts';
 import { clearRecordedRequests, recordedRequests } from './support/sandbox-controls.ts';
 import { type Stack, startStack } from './support/stack.ts';
 
 /** Nancy SMART and her prenatal visit (the sandbox's data). */
 const NANCY = { patient: '12724066', encounter: '97953477' };
-const CONTEXT_KEYS = [
-  'created_at',
-  'encounter',
-  'environment',
-  'fhir_base_url',
-  'fhir_source',
-  'fhir_user',
-  'id',
-  'patient',
-  'resource_type',
-  'scope',
-  'status',
-];
+const CONTEXT_KEYS = LAUNCH_CONTEXT_KEYS;
 
 async function deleteLaunch(stack: Stack, id: string, apiKey = stack.apiKey) {
   const response = await fetch(`${stack.gatewayUrl}/launch-contexts/${id}`, {

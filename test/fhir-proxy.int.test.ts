@@ -379,6 +379,29 @@ describe('FHIR proxy through the sandbox', () => {
       assert.equal((await sandboxCounts(stack.sandbox)).refresh_token, undefined);
     });
 
+    it('an early renewal that fails while the token is still valid goes on with the current token (issue 15)', async () => {
+      const id = await newLaunch();
+      const { db } = stack.gateway.services;
+      // Inside the renewal window (CHARTSIDE_REFRESH_SKEW_SECONDS) but not run out yet.
+      await db
+        .updateTable('ehr_launch')
+        .set({ token_expires_at: new Date(Date.now() + 30_000).toISOString() })
+        .where('id', '=', id)
+        .execute();
+      await setFaults(stack.sandbox, { token: 'http_500' });
+      try {
+        await clearRecordedRequests(stack.sandbox);
+        const { response } = await fhir('Patient/12742400', {}, id);
+        assert.equal(response.status, 200, 'the EHR still takes the current token');
+        assert.equal((await sandboxCounts(stack.sandbox)).refresh_token, 1, 'the renewal was tried');
+      } finally {
+        await clearFaults(stack.sandbox);
+      }
+      const [error] = await auditEvents(db, { launchId: id, action: 'token.refresh_error' });
+      assert.equal(error?.details.trigger, 'expiry');
+      assert.equal((await launchRow(id)).status, 'ready');
+    });
+
     it('an online_access launch whose EHR session ended ends the same way', async () => {
       const id = await newLaunch();
       await endEhrSessions(stack.sandbox);

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { AUTHORIZE_PARAMETERS, driveLaunch, launchIdFrom, readContext } from './support/launch-driver.ts';
+import { setConnection } from '../src/settings/connections.ts';
+import {
+  AUTHORIZE_PARAMETERS,
+  driveLaunch,
+  LAUNCH_CONTEXT_KEYS,
+  launchIdFrom,
+  readContext,
+} from './support/launch-driver.ts';
 import { clearRecordedRequests, recordedRequests } from './support/sandbox-controls.ts';
 import { type Stack, startStack } from './support/stack.ts';
 
@@ -97,6 +104,26 @@ for (const { engine, authMethod } of matrix) {
       }
     });
 
+    if (authMethod === 'private_key_jwt') {
+      it('signs the assertion ES384 when the connection chooses it, and Cerner takes it (docs/cerner.md §4)', async () => {
+        const { db, sealer, config } = stack.gateway.services;
+        await setConnection(db, sealer, config, stack.orgId, 'cerner', { signingAlg: 'ES384' });
+        try {
+          await clearRecordedRequests(stack.sandbox);
+          launchIdFrom((await driveLaunch(stack)).callbackResponse);
+          const [token] = await recordedRequests(stack.sandbox, 'token');
+          const header = decodeProtectedHeader(token?.form?.client_assertion as string);
+          assert.equal(header.alg, 'ES384');
+          const jwks = (await (await fetch(`${stack.gatewayUrl}/api/auth/.well-known/jwks`)).json()) as {
+            keys: { kid: string; alg: string }[];
+          };
+          assert.equal(jwks.keys.find((k) => k.kid === header.kid)?.alg, 'ES384');
+        } finally {
+          await setConnection(db, sealer, config, stack.orgId, 'cerner', { signingAlg: 'auto' });
+        }
+      });
+    }
+
     it('lands on the app launch URL with mb_launch, and the handle resolves to the launch context', async () => {
       const { callbackResponse } = await driveLaunch(stack, { patient: '12724065', encounter: '97953483' });
       const location = new URL(callbackResponse.headers.get('location') as string);
@@ -108,19 +135,7 @@ for (const { engine, authMethod } of matrix) {
       const { response, body } = await readContext(stack, id);
       assert.equal(response.status, 200);
       assert.ok(response.headers.get('x-request-id'));
-      assert.deepEqual(Object.keys(body).sort(), [
-        'created_at',
-        'encounter',
-        'environment',
-        'fhir_base_url',
-        'fhir_source',
-        'fhir_user',
-        'id',
-        'patient',
-        'resource_type',
-        'scope',
-        'status',
-      ]);
+      assert.deepEqual(Object.keys(body).sort(), LAUNCH_CONTEXT_KEYS);
       assert.equal(body.id, id);
       assert.equal(body.resource_type, 'launch_context');
       assert.equal(body.status, 'ready');
@@ -131,7 +146,18 @@ for (const { engine, authMethod } of matrix) {
       assert.match(body.fhir_source as string, /^fhirsrc_/);
       assert.equal(body.environment, 'sandbox', 'the source’s environment when the launch started');
       assert.match(String(body.scope), /\blaunch\b/);
-      assert.ok(!Number.isNaN(Date.parse(body.created_at as string)));
+      const createdAt = Date.parse(body.created_at as string);
+      assert.ok(!Number.isNaN(createdAt));
+      // The rest of Cerner's token response (docs/cerner.md §5), as the context carries it.
+      assert.equal(body.user_name, 'Portal, Portal', 'the verified id_token’s name claim');
+      assert.equal(body.need_patient_banner, true);
+      assert.equal(body.smart_style_url, `${stack.sandbox.origin}/styles/smart-v1.json`);
+      assert.equal(body.tenant, stack.sandbox.tenant);
+      assert.equal(body.intent, null);
+      assert.equal(body.fhir_context, null);
+      assert.deepEqual(body.extra_context, { user: '12742069', username: 'portal' });
+      assert.equal(body.vendor, 'cerner');
+      assert.equal(body.expires_at, new Date(createdAt + 12 * 3_600_000).toISOString(), 'the maximum age');
     });
 
     it('stores the tokens sealed and the context in ehr_launch, and the patient as a scoped account', async () => {

@@ -118,7 +118,7 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
           actor: 'ehr',
           org_id: orgId,
           request_id: 'req-start',
-          details: JSON.stringify({ fhir_source: sourceId }),
+          details: JSON.stringify({ fhir_source: sourceId, mode: 'ehr' }),
         },
       ]);
     });

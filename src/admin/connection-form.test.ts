@@ -7,7 +7,7 @@ const dev = { mode: 'development' } as const;
 const production = { mode: 'production' } as const;
 
 function read(fields: Record<string, string>) {
-  return readConnectionForm(fields);
+  return readConnectionForm(fields, 'cerner');
 }
 
 describe('the Clinical Workflow form', () => {
@@ -23,6 +23,7 @@ describe('the Clinical Workflow form', () => {
       }),
       dev,
       'both',
+      'cerner',
     );
     assert.deepEqual(Object.keys(errors).sort(), [
       'app_launch_url',
@@ -39,9 +40,9 @@ describe('the Clinical Workflow form', () => {
 
   it('allows loopback http only outside production', () => {
     const fields = { app_launch_url: 'http://localhost:3000/launch-debug', auth_method: 'private_key_jwt' };
-    assert.deepEqual(validateConnectionForm(read(fields), dev, 'both').errors, {});
+    assert.deepEqual(validateConnectionForm(read(fields), dev, 'both', 'cerner').errors, {});
     assert.match(
-      validateConnectionForm(read(fields), production, 'both').errors.app_launch_url ?? '',
+      validateConnectionForm(read(fields), production, 'both', 'cerner').errors.app_launch_url ?? '',
       /must use https\.$/,
     );
   });
@@ -58,6 +59,7 @@ describe('the Clinical Workflow form', () => {
       }),
       production,
       'both',
+      'cerner',
     );
     assert.deepEqual(errors, {});
     assert.deepEqual(changes, {
@@ -67,24 +69,32 @@ describe('the Clinical Workflow form', () => {
       useCustomCredentials: true,
       clientId: '52f33973-0000',
       authMethod: 'private_key_jwt',
+      signingAlg: 'auto',
+      assertionJku: false,
       scopes: 'openid fhirUser launch',
     });
   });
 
   it('keeps the stored secret unless a new one is typed or removal is ticked (write-only)', () => {
     const base = { auth_method: 'client_secret_basic', scopes: DEFAULT_SCOPES };
-    assert.equal(validateConnectionForm(read(base), dev, 'both').changes.clientSecret, undefined);
+    assert.equal(validateConnectionForm(read(base), dev, 'both', 'cerner').changes.clientSecret, undefined);
     assert.equal(
-      validateConnectionForm(read({ ...base, client_secret: 's3cret' }), dev, 'both').changes.clientSecret,
+      validateConnectionForm(read({ ...base, client_secret: 's3cret' }), dev, 'both', 'cerner').changes
+        .clientSecret,
       's3cret',
     );
     assert.equal(
-      validateConnectionForm(read({ ...base, remove_client_secret: 'on' }), dev, 'both').changes.clientSecret,
+      validateConnectionForm(read({ ...base, remove_client_secret: 'on' }), dev, 'both', 'cerner').changes
+        .clientSecret,
       null,
     );
     assert.match(
-      validateConnectionForm(read({ ...base, client_secret: 'x', remove_client_secret: 'on' }), dev, 'both')
-        .errors.client_secret ?? '',
+      validateConnectionForm(
+        read({ ...base, client_secret: 'x', remove_client_secret: 'on' }),
+        dev,
+        'both',
+        'cerner',
+      ).errors.client_secret ?? '',
       /not both/,
     );
   });

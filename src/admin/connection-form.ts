@@ -9,11 +9,11 @@ import {
   type ConnectionChanges,
   type ConnectionSettings,
   credentialsDiffer,
-  DEFAULT_SCOPES,
-  normalizeScopes,
+  SIGNING_ALG_CHOICES,
 } from '../settings/connections.ts';
-import type { Environment } from '../settings/fhir-sources.ts';
+import type { Environment, Vendor } from '../settings/fhir-sources.ts';
 import { validateAdminUrl } from '../settings/validation.ts';
+import { defaultScopesFor, normalizeScopes, VENDOR_PROFILES } from '../settings/vendor-profiles.ts';
 import type { ConnectionForm } from './schemas.ts';
 
 export interface ConnectionFormValues {
@@ -24,6 +24,9 @@ export interface ConnectionFormValues {
   client_id: string;
   remove_client_secret: boolean;
   auth_method: string;
+  /** `auto` (the EHR's choice), `RS384` or `ES384`. */
+  signing_alg: string;
+  assertion_jku: boolean;
   scopes: string;
 }
 
@@ -39,6 +42,8 @@ export const FIELD_LABELS: Record<ConnectionField, string> = {
   client_secret: 'Client secret',
   remove_client_secret: 'Remove the stored secret',
   auth_method: 'Authentication method',
+  signing_alg: 'Assertion algorithm',
+  assertion_jku: 'Send jku',
   scopes: 'Scopes',
 };
 
@@ -57,6 +62,7 @@ export function defaultTarget(connection: ConnectionSettings | undefined): Crede
 /** The form as it shows a saved connection (or the defaults of a new one). */
 export function valuesOf(
   connection: ConnectionSettings | undefined,
+  vendor: Vendor,
   target: CredentialsTarget = 'both',
 ): ConnectionFormValues {
   const credentials = connection?.credentials[target === 'both' ? 'sandbox' : target];
@@ -67,8 +73,10 @@ export function valuesOf(
     use_custom_credentials: credentials?.useCustomCredentials ?? false,
     client_id: credentials?.clientId ?? '',
     remove_client_secret: false,
-    auth_method: credentials?.authMethod ?? 'client_secret_basic',
-    scopes: connection?.scopes ?? DEFAULT_SCOPES,
+    auth_method: credentials?.authMethod ?? VENDOR_PROFILES[vendor].defaultAuthMethod,
+    signing_alg: connection?.signingAlg ?? 'auto',
+    assertion_jku: connection?.assertionJku ?? false,
+    scopes: connection?.scopes ?? defaultScopesFor(vendor),
   };
 }
 
@@ -78,7 +86,7 @@ export interface ReadForm {
   secret: string;
 }
 
-export function readConnectionForm(form: ConnectionForm): ReadForm {
+export function readConnectionForm(form: ConnectionForm, vendor: Vendor): ReadForm {
   return {
     values: {
       app_launch_url: (form.app_launch_url ?? '').trim(),
@@ -88,7 +96,9 @@ export function readConnectionForm(form: ConnectionForm): ReadForm {
       client_id: (form.client_id ?? '').trim(),
       remove_client_secret: form.remove_client_secret === 'on',
       auth_method: form.auth_method ?? '',
-      scopes: form.scopes ?? DEFAULT_SCOPES,
+      signing_alg: form.signing_alg ?? 'auto',
+      assertion_jku: form.assertion_jku === 'on',
+      scopes: form.scopes ?? defaultScopesFor(vendor),
     },
     secret: form.client_secret ?? '',
   };
@@ -98,6 +108,7 @@ export function validateConnectionForm(
   { values, secret }: ReadForm,
   config: Pick<Config, 'mode'>,
   target: CredentialsTarget,
+  vendor: Vendor,
 ): { errors: FieldErrors; changes: ConnectionChanges } {
   const errors: FieldErrors = {};
   const allowLoopbackHttp = config.mode !== 'production';
@@ -127,9 +138,12 @@ export function validateConnectionForm(
   if (!(AUTH_METHODS as readonly string[]).includes(values.auth_method)) {
     errors.auth_method = `Choose ${AUTH_METHODS.join(' or ')}.`;
   }
+  if (!(SIGNING_ALG_CHOICES as readonly string[]).includes(values.signing_alg)) {
+    errors.signing_alg = `Choose ${SIGNING_ALG_CHOICES.join(', ')}.`;
+  }
   let scopes = values.scopes;
   check('scopes', () => {
-    scopes = normalizeScopes(values.scopes);
+    scopes = normalizeScopes(values.scopes, vendor);
   });
 
   const changes: ConnectionChanges = {
@@ -139,6 +153,8 @@ export function validateConnectionForm(
     useCustomCredentials: values.use_custom_credentials,
     clientId: values.client_id || null,
     authMethod: values.auth_method,
+    signingAlg: values.signing_alg,
+    assertionJku: values.assertion_jku,
     scopes,
   };
   if (target !== 'both') changes.environment = target;
@@ -165,8 +181,8 @@ export function changedFields(
   target: CredentialsTarget,
 ): string[] {
   // A new connection is compared with the defaults it would otherwise have.
-  const was = valuesOf(before, target);
-  const now = valuesOf(after, target);
+  const was = valuesOf(before, after.vendor, target);
+  const now = valuesOf(after, after.vendor, target);
   const pairs: [string, unknown, unknown][] = [
     ['app_launch_url', was.app_launch_url, now.app_launch_url],
     ['cds_endpoint', was.cds_endpoint, now.cds_endpoint],
@@ -174,6 +190,8 @@ export function changedFields(
     ['use_custom_credentials', was.use_custom_credentials, now.use_custom_credentials],
     ['client_id', was.client_id, now.client_id],
     ['auth_method', was.auth_method, now.auth_method],
+    ['signing_alg', was.signing_alg, now.signing_alg],
+    ['assertion_jku', was.assertion_jku, now.assertion_jku],
     ['scopes', was.scopes, now.scopes],
   ];
   return pairs.filter(([, a, b]) => a !== b).map(([name]) => name);

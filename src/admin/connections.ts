@@ -21,7 +21,7 @@ import {
   validateConnectionForm,
   valuesOf,
 } from './connection-form.ts';
-import { launchBlockers, registrationUrls } from './connection-status.ts';
+import { discoveryChecks, launchBlockers, registrationUrls } from './connection-status.ts';
 import { redirectAfterPost, sendPage } from './console-http.ts';
 import type { ConnectionForm } from './schemas.ts';
 import { sessionOf } from './session-guard.ts';
@@ -49,7 +49,7 @@ export function connectionHandlers(services: Services) {
         vendor,
         orgId: session.orgId,
         urls: registrationUrls(config, session.orgId),
-        values: valuesOf(connection, target),
+        values: valuesOf(connection, vendor, target),
         errors: {},
         target,
         credentials: connection?.credentials ?? null,
@@ -57,8 +57,9 @@ export function connectionHandlers(services: Services) {
         hasClientSecret:
           connection?.credentials[target === 'both' ? 'sandbox' : target].hasClientSecret ?? false,
         secretNotSaved: false,
-        savedScopes: valuesOf(connection).scopes,
+        savedScopes: valuesOf(connection, vendor).scopes,
         blockers: await launchBlockers(db, config, vendor, connection),
+        sourceChecks: connection ? await discoveryChecks(db, config, vendor, connection) : [],
         platformClientId: config.platformClients[vendor]?.clientId ?? null,
         lastGrant: (await lastGrant(db, session.orgId, await vendorSourceIds(session.orgId, vendor))) ?? null,
       } satisfies ConnectionView,
@@ -136,8 +137,8 @@ export function connectionHandlers(services: Services) {
       const vendor = vendorOf(request.params.vendor);
       const form = request.body;
       const { connection: before, view, target } = await baseView(session, vendor, form.credentials_for);
-      const read = readConnectionForm(form);
-      const { errors, changes } = validateConnectionForm(read, config, target);
+      const read = readConnectionForm(form, vendor);
+      const { errors, changes } = validateConnectionForm(read, config, target, vendor);
       const rerender = (fieldErrors: FieldErrors) =>
         sendPage(
           reply,

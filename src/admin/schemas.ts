@@ -79,6 +79,8 @@ const ConnectionForm = Type.Object({
   client_secret: field(),
   remove_client_secret: checkbox('Remove the stored client secret'),
   auth_method: field(100),
+  signing_alg: field(20),
+  assertion_jku: checkbox('Send jku'),
   scopes: field(),
   ...csrf,
 });

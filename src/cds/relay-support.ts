@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuditEvent, recordAudit } from '../audit/audit-log.ts';
 import type { Db } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
-import { type CdsConnection, findCdsConnection } from '../settings/connections.ts';
+import { type CdsConnection, findCdsConnection } from '../settings/cds-connections.ts';
 import type { AppCallResult } from './app-client.ts';
 
 export type { CdsConnection };

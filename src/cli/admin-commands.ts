@@ -61,6 +61,8 @@ const COMMANDS: Record<string, AdminCommand> = {
       'client-secret': { type: 'string' },
       'client-secret-stdin': { type: 'boolean' },
       'auth-method': { type: 'string' },
+      'signing-alg': { type: 'string' },
+      jku: { type: 'string' },
       scopes: { type: 'string' },
       'cds-endpoint': { type: 'string' },
       'cds-caching': { type: 'string' },

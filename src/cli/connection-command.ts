@@ -44,6 +44,8 @@ export async function saveConnection(
     clientId: stringFlag(flags, 'client-id'),
     clientSecret: stringFlag(flags, 'client-secret'),
     authMethod: stringFlag(flags, 'auth-method'),
+    signingAlg: stringFlag(flags, 'signing-alg'),
+    assertionJku: onOff(stringFlag(flags, 'jku'), '--jku'),
     scopes: stringFlag(flags, 'scopes'),
     environment: stringFlag(flags, 'environment'),
   };
@@ -68,12 +70,14 @@ export async function saveConnection(
       org: orgId,
       vendor: connection.vendor,
       scopes: connection.scopes,
+      signing_alg: connection.signingAlg ?? 'auto',
+      jku: connection.assertionJku,
       credentials: {
         sandbox: credentialsJson(sandbox),
         production: credentialsJson(production),
       },
     },
-    text: `Saved ${connection.vendor} connection ${connection.id} for ${orgId}\nScopes: ${connection.scopes}\nSandbox client: ${clientText(sandbox)}\nProduction client: ${clientText(production)}`,
+    text: `Saved ${connection.vendor} connection ${connection.id} for ${orgId}\nScopes: ${connection.scopes}\nAssertion: ${connection.signingAlg ?? 'auto (the EHR’s choice)'}${connection.assertionJku ? ' with jku' : ''}\nSandbox client: ${clientText(sandbox)}\nProduction client: ${clientText(production)}`,
   };
 }
 

@@ -11,9 +11,10 @@ const USAGE = `Usage: chartside <command>
   sandbox [--data-dir DIR]   the local Cerner sandbox EHR alone (SANDBOX_PORT; registrations kept in DIR)
   org create --name NAME
   source add --iss URL --vendor cerner|epic|smart --environment sandbox|production [--name N]
-  connection set --org ID --vendor cerner [--app-launch-url URL] [--custom-credentials on|off]
+  connection set --org ID --vendor cerner|epic|smart [--app-launch-url URL] [--custom-credentials on|off]
       [--client-id ID] [--client-secret-stdin | --client-secret S] [--auth-method private_key_jwt|client_secret_basic]
-      [--scopes "…"] [--cds-endpoint URL] [--cds-caching on|off]
+      [--signing-alg auto|RS384|ES384] [--jku on|off] [--scopes "…"] [--cds-endpoint URL] [--cds-caching on|off]
+      [--environment sandbox|production]   credentials for one environment (Epic: non-production, production)
   apikey create --org ID
   cds-issuer add --org ID --issuer ISS --jwks-url URL [--jku URL]...   an EHR trusted to call the CDS Hooks URL
   admin create --email E --password-stdin [--org ID] [--json]   a console operator

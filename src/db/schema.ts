@@ -36,6 +36,10 @@ export interface ConnectionTable {
   cds_endpoint: string | null;
   cds_caching: number;
   scopes: string;
+  /** `RS384` or `ES384`; NULL: the EHR's advertised choice (migration 0009). */
+  signing_alg: string | null;
+  /** 1: send our JWKS URL as the assertion's `jku` header (migration 0009). */
+  assertion_jku: number;
   created_at: string;
   updated_at: string;
 }
@@ -99,6 +103,14 @@ export interface EhrLaunchTable {
   error_code: string | null;
   ehr_error: string | null;
   ehr_error_uri: string | null;
+  /** The EHR's `error_description`, capped (migration 0009). */
+  ehr_error_description: string | null;
+  /** The source's vendor when the launch started (migration 0009). */
+  vendor: string | null;
+  /** SMART `intent`, `fhirContext` (JSON array) and the token response's other fields (JSON), migration 0009. */
+  intent: string | null;
+  fhir_context: string | null;
+  extra_context: string | null;
   created_at: string;
   updated_at: string;
   completed_at: string | null;

@@ -77,6 +77,11 @@ export const ERRORS = {
   },
   invalid_launch_request: { type: 'invalid_request_error', message: 'The launch request is not valid.' },
   discovery_failed: { type: 'ehr_error', message: 'Could not read the EHR’s SMART configuration.' },
+  // The connection asks for what the EHR's SMART configuration does not offer (smart/capabilities.ts)
+  ehr_capability_mismatch: {
+    type: 'conflict_error',
+    message: 'The EHR’s SMART configuration does not offer what this connection asks for.',
+  },
   insecure_endpoint: { type: 'ehr_error', message: 'The EHR advertised an endpoint that is not allowed.' },
   ehr_endpoint_not_allowed: {
     type: 'ehr_error',

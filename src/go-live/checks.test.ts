@@ -242,6 +242,26 @@ describe('go-live check', () => {
     assert.match(detail, /metadata answered 404/);
   });
 
+  it('production_sources_discovery: what the EHR advertises is held against the connection (issue 15)', async () => {
+    const w = await world();
+    w.answers.set(`${TEST_ISS}/.well-known/smart-configuration`, () =>
+      Response.json({
+        authorization_endpoint: 'https://ehr.example/auth/authorize',
+        token_endpoint: 'https://ehr.example/auth/token',
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      }),
+    );
+    const report = await w.run();
+    assert.deepEqual(failing(report), ['production_sources_discovery']);
+    const detail = detailOf(report, 'production_sources_discovery');
+    assert.ok(detail.includes(TEST_SOURCE_ID), detail);
+    assert.match(
+      detail,
+      /does not offer what the connection asks for: The connection authenticates with client_secret_basic, but the EHR’s token endpoint accepts only private_key_jwt\./,
+    );
+  });
+
   it('production_sources_discovery: a production EHR on a private address is refused unless its range is allowed', async () => {
     const refused = await (await world({ ehrAddress: '10.1.2.3' })).run();
     assert.deepEqual(failing(refused), ['production_sources_discovery']);

@@ -40,7 +40,7 @@ export async function runGoLiveChecks(deps: GoLiveDeps, orgId: string): Promise<
     publicUrlHttps(deps.config),
     publicUrlAnswers(deps),
     jwksReachable(deps),
-    productionDiscoveryCheck(deps, production),
+    productionDiscoveryCheck(deps, orgId, production),
     productionCredentialsCheck(deps, orgId, production),
     appLaunchUrlCheck(deps, orgId, production),
     launchUriCheck(deps.config, orgId),

@@ -7,7 +7,13 @@ import { ChartsideError } from '../errors/catalogue.ts';
 import { isLoopbackHost, urlPolicyFor } from '../http/url-policy.ts';
 import { findConnection, findConnectionAndClient } from '../settings/connections.ts';
 import { type FhirSource, VENDOR_LABELS, type Vendor } from '../settings/fhir-sources.ts';
-import { describeDiscoveryFailure, discoverSmartConfiguration } from '../smart/discovery.ts';
+import { launchShape } from '../settings/launch-settings.ts';
+import { capabilityMismatches } from '../smart/capabilities.ts';
+import {
+  describeDiscoveryFailure,
+  discoverSmartConfiguration,
+  type SmartConfiguration,
+} from '../smart/discovery.ts';
 import type { GoLiveCheck, GoLiveDeps } from './report.ts';
 
 const NO_PRODUCTION_SOURCE =
@@ -32,10 +38,12 @@ const NO_PRODUCTION_VENDOR = 'No production FHIR source is linked, so no connect
 /**
  * Discovery of every linked production source, fresh (the cached copy proves nothing about
  * today) and through the same policy a launch uses: public addresses only, unless the operator
- * allow-listed a private range.
+ * allow-listed a private range. What it advertises is then held against the org's connection,
+ * as a launch would (src/smart/capabilities.ts): a mismatch fails the check.
  */
 export async function productionDiscoveryCheck(
   deps: GoLiveDeps,
+  orgId: string,
   production: readonly FhirSource[],
 ): Promise<GoLiveCheck> {
   return checkEach('production_sources_discovery', production, NO_PRODUCTION_SOURCE, async (source) => {
@@ -44,6 +52,12 @@ export async function productionDiscoveryCheck(
       const policy = urlPolicyFor(source, deps.config.allowPrivateUpstreams);
       const found = await discoverSmartConfiguration(deps.http, source.fhir_base_url, policy);
       const document = found.source === 'metadata' ? '/metadata' : '.well-known/smart-configuration';
+      const mismatches = await connectionMismatches(deps, orgId, source, found);
+      if (mismatches.length > 0) {
+        return bad(
+          `${label}: SMART discovery answered (${document}), but it does not offer what the connection asks for: ${mismatches.join(' ')}`,
+        );
+      }
       return { ok: true, text: `${label}: SMART discovery answered (${document}).` };
     } catch (error) {
       const privateHint =
@@ -56,6 +70,22 @@ export async function productionDiscoveryCheck(
       };
     }
   });
+}
+
+/** What `smart` refuses of an EHR launch with the org's connection and production client for the source's vendor. */
+async function connectionMismatches(
+  deps: GoLiveDeps,
+  orgId: string,
+  source: FhirSource,
+  smart: SmartConfiguration,
+): Promise<string[]> {
+  const vendor = source.vendor as Vendor;
+  const found = await findConnectionAndClient(deps.db, deps.sealer, deps.config, orgId, vendor, 'production');
+  // No connection or client is production_credentials' to report.
+  if (!found?.client) return [];
+  return capabilityMismatches(smart, launchShape(found.connection, found.client, 'ehr')).map(
+    (m) => m.message,
+  );
 }
 
 /** The client each production vendor's launches will use, as the launch itself resolves it. */

@@ -30,6 +30,10 @@ export interface NewLaunch {
   fhirSourceId: string;
   /** The source's environment now; kept with the launch (API keys read one environment). */
   environment: string;
+  /** The source's vendor now; kept with the launch (its context names it). */
+  vendor?: string | null;
+  /** `ehr` (the EHR opened the Launch URI, the default) or `standalone` (the app's sign-in link). */
+  mode?: 'ehr' | 'standalone';
   iss: string;
   clientId: string;
   requestedScope: string;
@@ -48,6 +52,7 @@ function startValues(id: string, input: NewLaunch, state: string, sealer: Sealer
     fhirSourceId: input.fhirSourceId,
     iss: input.iss,
     environment: input.environment,
+    vendor: input.vendor ?? null,
     clientId: input.clientId,
     requestedScope: input.requestedScope,
     now: row.created_at,
@@ -56,7 +61,7 @@ function startValues(id: string, input: NewLaunch, state: string, sealer: Sealer
     redirectUri: row.redirect_uri,
     expiresAt: row.expires_at,
     requestId: input.requestId,
-    details: JSON.stringify({ fhir_source: input.fhirSourceId }),
+    details: JSON.stringify({ fhir_source: input.fhirSourceId, mode: input.mode ?? 'ehr' }),
   };
 }
 
@@ -66,6 +71,7 @@ const pendingLaunch = (v: StartValues): Row<'ehr_launch'> => ({
   fhir_source_id: v.fhirSourceId,
   iss: v.iss,
   environment: v.environment,
+  vendor: v.vendor,
   status: 'pending',
   client_id: v.clientId,
   requested_scope: v.requestedScope,
@@ -128,6 +134,8 @@ export interface LaunchFailure {
   code: 'oauth_error' | 'token_exchange_failed';
   ehrError?: string | null;
   ehrErrorUri?: string | null;
+  /** The EHR's `error_description`, already cleaned and capped (finish-launch.ts). */
+  ehrErrorDescription?: string | null;
   requestId: string;
   reason?: string;
 }
@@ -142,10 +150,12 @@ function failValues(launchId: string, failure: LaunchFailure) {
     code: failure.code,
     ehrError: failure.ehrError?.slice(0, 200) ?? null,
     ehrErrorUri: failure.ehrErrorUri?.slice(0, 2048) ?? null,
+    ehrErrorDescription: failure.ehrErrorDescription ?? null,
     requestId: failure.requestId,
     details: JSON.stringify({
       code: failure.code,
       ehr_error: failure.ehrError ?? null,
+      ...(failure.ehrErrorDescription ? { ehr_error_description: failure.ehrErrorDescription } : {}),
       reason: failure.reason ?? null,
     }),
   };
@@ -157,6 +167,7 @@ const markFailed = (db: QueryCreator<Database>, v: FailValues) =>
     error_code: v.code,
     ehr_error: v.ehrError,
     ehr_error_uri: v.ehrErrorUri,
+    ehr_error_description: v.ehrErrorDescription,
   }).returning(['org_id', 'environment']);
 
 const FAILED_PATTERN = subscribedPattern('launch.failed');

@@ -12,11 +12,12 @@ import { openClient } from '../settings/connections.ts';
 import { findFhirSource } from '../settings/fhir-sources.ts';
 import { type LaunchSettings, resolveLaunchSettings } from '../settings/launch-settings.ts';
 import { exchangeCode, TokenExchangeError } from '../smart/code-exchange.ts';
+import { cleanErrorDescription } from '../smart/error-description.ts';
 import { failLaunch } from './ehr-launches.ts';
 import { completeLaunch } from './launch-completion.ts';
 import { consumeLaunchState, type PendingLaunchState } from './launch-state.ts';
 import type { CallbackQuery } from './schemas.ts';
-import { appLaunchRedirect } from './urls.ts';
+import { appLaunchRedirect, jwksUrl } from './urls.ts';
 
 /** Returns the app launch URL (with `mb_launch`) to redirect the browser to. */
 export async function finishLaunch(
@@ -35,13 +36,24 @@ export async function finishLaunch(
 
   const ehrError = param(query.error);
   if (ehrError) {
-    // Cerner sends `error` and `error_uri`, never `error_description` (docs/cerner.md §8).
+    // Cerner sends `error` and `error_uri`, never `error_description` (docs/cerner.md §8); others do.
     const ehrErrorUri = param(query.error_uri);
-    await failLaunch(db, pending.launchId, { code: 'oauth_error', ehrError, ehrErrorUri, requestId });
+    const ehrErrorDescription = cleanErrorDescription(param(query.error_description));
+    await failLaunch(db, pending.launchId, {
+      code: 'oauth_error',
+      ehrError,
+      ehrErrorUri,
+      ehrErrorDescription,
+      requestId,
+    });
     await countFailure(services, pending, 'oauth_error');
     throw new ChartsideError('oauth_error', {
       message: ehrError === 'access_denied' ? 'The launch was not approved in the EHR.' : undefined,
-      details: { 'EHR error': ehrError, 'EHR error URI': ehrErrorUri },
+      details: {
+        'EHR error': ehrError,
+        'EHR error description': ehrErrorDescription,
+        'EHR error URI': ehrErrorUri,
+      },
     });
   }
   if (!param(query.code)) {
@@ -77,6 +89,7 @@ export async function finishLaunch(
       code: 'token_exchange_failed',
       ehrError: body?.error ?? null,
       ehrErrorUri: body?.errorUri ?? null,
+      ehrErrorDescription: body?.description ?? null,
       reason: error instanceof Error ? error.message : 'unknown',
       requestId,
     });
@@ -87,6 +100,7 @@ export async function finishLaunch(
       message: body?.error === 'invalid_client' ? CREDENTIALS_REFUSED.message : undefined,
       details: {
         'EHR error': body?.error ?? null,
+        'EHR error description': body?.description ?? null,
         ...(body?.error === 'invalid_client' ? { 'What to do': CREDENTIALS_REFUSED.whatToDo } : {}),
       },
       cause: error,
@@ -117,7 +131,7 @@ async function exchange(
     { http, keyRing, jwks },
     {
       smart,
-      client: openClient(client),
+      client: openClient(client, jwksUrl(services.config)),
       callbackUrl,
       redirectUri: pending.redirectUri,
       codeVerifier: pending.codeVerifier,
@@ -150,10 +164,12 @@ export function fhirUserReference(fhirUser: string): string {
   return match?.[1] ?? fhirUser;
 }
 
-function oauthErrorBody(cause: unknown): { error: string; errorUri: string | null } | null {
+function oauthErrorBody(
+  cause: unknown,
+): { error: string; errorUri: string | null; description: string | null } | null {
   if (!(cause instanceof oauth.ResponseBodyError)) return null;
   const errorUri = typeof cause.cause.error_uri === 'string' ? cause.cause.error_uri : null;
-  return { error: cause.error, errorUri };
+  return { error: cause.error, errorUri, description: cleanErrorDescription(cause.error_description) };
 }
 
 /** One response parameter: empty, repeated (RFC 6749 §3.1) or over-long counts as not sent. */

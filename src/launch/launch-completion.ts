@@ -48,6 +48,9 @@ function completeValues(
     needPatientBanner: tokens.needPatientBanner === null ? null : tokens.needPatientBanner ? 1 : 0,
     smartStyleUrl: tokens.smartStyleUrl,
     tenant: tokens.tenant,
+    intent: tokens.intent ?? null,
+    fhirContext: tokens.fhirContext ? JSON.stringify(tokens.fhirContext) : null,
+    extraContext: tokens.extraContext ? JSON.stringify(tokens.extraContext) : null,
     accountId: newId('acct'),
     messageId: newMessageId(),
     requestId,
@@ -72,6 +75,9 @@ const markReady = (db: QueryCreator<Database>, v: CompleteValues) =>
     need_patient_banner: v.needPatientBanner,
     smart_style_url: v.smartStyleUrl,
     tenant: v.tenant,
+    intent: v.intent,
+    fhir_context: v.fhirContext,
+    extra_context: v.extraContext,
   }).returning(['patient_fhir_id', 'org_id', 'environment']);
 /** The launched patient as a scoped account, one per org, source and patient. */
 const scopedAccount = (

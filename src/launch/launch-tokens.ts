@@ -12,6 +12,10 @@
  *
  * The stored access token's sealed envelope (random IV, so it changes on every refresh) tells a
  * caller whether the token changed since it read the launch.
+ *
+ * An early renewal that fails for a passing reason (timeout, 5xx, discovery, a renewal elsewhere
+ * taking too long) leaves the current token in use until it really expires: the EHR still takes
+ * it, and the next call tries again. Only an EHR's refusal of the refresh token ends the launch.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
@@ -59,6 +63,14 @@ export interface LaunchTokens {
 }
 
 type Trigger = 'expiry' | 'unauthorized';
+
+/** A renewal that did not happen now but may later; the current token, if still valid, goes on. */
+class RenewalDeferred extends Error {
+  override readonly name = 'RenewalDeferred';
+  asTokenUnavailable(): ChartsideError {
+    return new ChartsideError('token_unavailable', { message: this.message, cause: this.cause });
+  }
+}
 
 export function createLaunchTokens(services: Services, clock: () => number = Date.now): LaunchTokens {
   const { db, sealer, config } = services;
@@ -110,7 +122,17 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
       if (expiresAt <= now) throw await end(launch, 'access_token_expired', who);
       return open(launch);
     }
-    return open(await coordinate(launch, launch.access_token, 'expiry', who));
+    try {
+      return open(await coordinate(launch, launch.access_token, 'expiry', who));
+    } catch (error) {
+      if (!(error instanceof RenewalDeferred)) throw error;
+      if (expiresAt <= clock()) throw error.asTokenUnavailable();
+      who.log.info(
+        { launch: launch.id, expires_at: launch.token_expires_at },
+        'token renewal deferred; going on with the current access token until it expires',
+      );
+      return open(launch);
+    }
   }
 
   async function afterRefusal(
@@ -123,7 +145,9 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
         message: 'The EHR refused this launch’s access token, and the launch holds no refresh token.',
       });
     }
-    const row = await coordinate(launch, refused.sealed, 'unauthorized', who);
+    const row = await coordinate(launch, refused.sealed, 'unauthorized', who).catch((error: unknown) => {
+      throw error instanceof RenewalDeferred ? error.asTokenUnavailable() : error;
+    });
     if (row.access_token === refused.sealed) {
       throw new ChartsideError('token_unavailable', {
         message:
@@ -173,9 +197,9 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
       // Free but refreshed less than a minute ago: no refresh now; the caller keeps the current token.
       if (attempt.heldUntil === null) return row;
       if (clock() > deadline) {
-        throw new ChartsideError('token_unavailable', {
-          message: 'Renewing this launch’s access token is taking too long; try again shortly.',
-        });
+        throw new RenewalDeferred(
+          'Renewing this launch’s access token is taking too long; try again shortly.',
+        );
       }
       await sleep(LEASE_POLL_MS);
     }
@@ -201,12 +225,18 @@ export function createLaunchTokens(services: Services, clock: () => number = Dat
         requestId: who.requestId,
         details: { trigger, reason: error.reason, ehr_error: error.ehrError },
       });
-      throw new ChartsideError('token_unavailable', {
-        message: 'The EHR did not renew this launch’s access token just now; try again in a minute.',
-        cause: thrown,
-      });
+      throw new RenewalDeferred(
+        'The EHR did not renew this launch’s access token just now; try again in a minute.',
+        {
+          cause: thrown,
+        },
+      );
     }
     services.metrics.tokenRefresh('refreshed');
+    if (tokens.ignoredIdToken) {
+      // The launch keeps the identity its code exchange verified (smart/refresh.ts).
+      who.log.warn({ launch: row.id, reason: tokens.ignoredIdToken }, 'refreshed id_token ignored');
+    }
     const stored = await storeRefreshedTokens(services, row, tokens, { trigger, ...who }, new Date(clock()));
     if (stored) return stored;
     // The launch ended, or its token changed, while we refreshed: whatever is stored now wins.

@@ -12,7 +12,9 @@ import {
   type LaunchQuery,
   launchDebugRedirectSchema,
   launchDebugSchema,
+  type StandaloneQuery,
   startLaunchSchema,
+  startStandaloneSchema,
 } from './schemas.ts';
 import { startLaunch } from './start-launch.ts';
 
@@ -27,10 +29,27 @@ export function launchRoutes(app: FastifyInstance, services: Services): void {
     '/api/auth/smart/launch/:orgId',
     { config, schema: startLaunchSchema },
     async (request, reply) => {
+      const { iss, launch } = request.query;
       const target = await startLaunch(
         services,
         request.params.orgId,
-        request.query,
+        { mode: 'ehr', iss, launch },
+        request.id,
+        launchSettings,
+      );
+      return reply.header('cache-control', 'no-store').redirect(target.href, 302);
+    },
+  );
+
+  app.get<{ Params: { orgId: string }; Querystring: StandaloneQuery }>(
+    '/api/auth/smart/standalone/:orgId',
+    { config, schema: startStandaloneSchema },
+    async (request, reply) => {
+      const { iss } = request.query;
+      const target = await startLaunch(
+        services,
+        request.params.orgId,
+        { mode: 'standalone', iss },
         request.id,
         launchSettings,
       );

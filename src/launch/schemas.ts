@@ -53,6 +53,43 @@ export const startLaunchSchema = {
   },
 } as const;
 
+/**
+ * A standalone launch (SMART App Launch, "standalone launch":
+ * https://hl7.org/fhir/smart-app-launch/app-launch.html#launch-app-standalone-launch): the app's
+ * own "Sign in with the EHR" link names the EHR by its FHIR base; there is no `launch`. Other
+ * parameters are accepted and ignored.
+ */
+const StandaloneQuery = Type.Object({
+  iss: Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    description: 'The FHIR base URL of the EHR tenant to sign in with (a registered `fhir_source`).',
+    [MESSAGES]: {
+      required: 'The sign-in link is missing the iss parameter (the EHR’s FHIR base URL).',
+      minLength: 'The sign-in link is missing the iss parameter (the EHR’s FHIR base URL).',
+      type: 'The sign-in link has more than one iss parameter.',
+      maxLength: 'The iss parameter is too long.',
+    },
+  }),
+});
+export type StandaloneQuery = Static<typeof StandaloneQuery>;
+
+export const startStandaloneSchema = {
+  summary: 'Standalone launch: an app’s “Sign in with the EHR” link',
+  description:
+    'For a provider app opened outside the EHR. Requests `launch/patient` (and `launch/encounter` where the ' +
+    'EHR offers it) instead of `launch`, and sends no `launch` parameter; refused with a page when the ' +
+    'EHR’s SMART configuration lacks `launch-standalone`. The callback, the `mb_launch` hand-off and the ' +
+    'launch context are those of the EHR launch.',
+  tags: ['EHR-facing'],
+  params: OrgParams,
+  querystring: StandaloneQuery,
+  response: {
+    302: redirect('To the EHR’s authorize endpoint (PKCE S256, aud = iss, no launch).'),
+    '4xx': htmlPage('The launch refused: a page with the error code and request id.'),
+  },
+} as const;
+
 /** An empty, repeated or over-long state is no state at all: the link is unknown. */
 const stateMessages = { code: 'invalid_state', default: ERRORS.invalid_state.message } as const;
 

@@ -12,6 +12,7 @@ import { smartConfigurationFor } from '../settings/source-discovery.ts';
 import { type RefreshedTokens, refreshAccessToken } from '../smart/refresh.ts';
 import { type EhrLaunch, tokenContext } from './ehr-launches.ts';
 import type { EndReason } from './lifecycle.ts';
+import { jwksUrl } from './urls.ts';
 
 export interface RefreshClient {
   readonly source: FhirSource;
@@ -53,7 +54,7 @@ export async function callRefresh(
   const smart = await smartConfigurationFor(services.db, services.http, source, config);
   return refreshAccessToken(services, {
     smart,
-    client: openClient(client),
+    client: openClient(client, jwksUrl(config)),
     refreshToken,
     policy: urlPolicyFor(source, config.allowPrivateUpstreams),
     timeoutMs: config.refreshTimeoutMs,
@@ -111,6 +112,7 @@ export async function storeRefreshedTokens(
           trigger: who.trigger,
           rotated: tokens.refreshToken !== null,
           expires_in: tokens.expiresIn,
+          ...(tokens.ignoredIdToken ? { id_token_ignored: tokens.ignoredIdToken } : {}),
         },
       },
       now,

@@ -19,6 +19,7 @@ import { RevocationError, revokeToken, type TokenTypeHint } from '../smart/revoc
 import { type EhrLaunch, tokenContext } from './ehr-launches.ts';
 import type { EndedLaunch } from './lifecycle.ts';
 import { refreshClientOf } from './token-refresh.ts';
+import { jwksUrl } from './urls.ts';
 
 export interface Revoker {
   readonly actor: string;
@@ -108,7 +109,7 @@ async function revoke(services: Services, launch: EhrLaunch, ended: EndedLaunch)
   if (!revocationEndpoint) return { outcome: 'skipped', reason: 'no_revocation_endpoint' };
   const request = {
     smart: { ...smart, revocationEndpoint },
-    client: openClient(found.client),
+    client: openClient(found.client, jwksUrl(config)),
     policy: urlPolicyFor(found.source, config.allowPrivateUpstreams),
     timeoutMs: config.outboundTimeoutMs,
   };

@@ -10,6 +10,11 @@ export function launchUrl(config: Pick<Config, 'publicUrl'>, orgId: string): str
   return `${config.publicUrl}/api/auth/smart/launch/${encodeURIComponent(orgId)}`;
 }
 
+/** The org-scoped standalone launch link (an app's "Sign in with the EHR"), before its `?iss=`. */
+export function standaloneLaunchUrl(config: Pick<Config, 'publicUrl'>, orgId: string): string {
+  return `${config.publicUrl}/api/auth/smart/standalone/${encodeURIComponent(orgId)}`;
+}
+
 /** The JWKS URL to register in the EHR (guide: Cerner Central "JSON Web Key Set URL"). */
 export function jwksUrl(config: Pick<Config, 'publicUrl'>): string {
   return `${config.publicUrl}/api/auth/.well-known/jwks`;

@@ -1,31 +1,34 @@
 /**
  * An org's Clinical Workflow connection to one EHR vendor: the settings on the guide's
- * "Settings → Connections → Cerner" page.
+ * "Settings → Connections → Cerner" page (and Epic's and any SMART EHR's, vendor-profiles.ts).
  */
 import type { ClientAuthMethod, Config } from '../config/index.ts';
 import type { Sealer } from '../crypto/sealing.ts';
-import type { ConnectionCredentialTable, ConnectionTable, Db } from '../db/index.ts';
-import { ChartsideError } from '../errors/catalogue.ts';
+import type { ConnectionTable, Db } from '../db/index.ts';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-keys.ts';
 import type { SmartClient } from '../smart/client-authentication.ts';
+import {
+  type ConnectionCredentials,
+  type CredentialChanges,
+  type CredentialRow,
+  changedCredentials,
+  credentialsView,
+  noCredentials,
+  secretContext,
+} from './connection-credentials.ts';
 import { ENVIRONMENTS, type Environment, VENDORS, type Vendor } from './fhir-sources.ts';
 import { newId } from './ids.ts';
 import { getOrganization } from './organizations.ts';
 import { oneOf, validateAdminUrl } from './validation.ts';
+import { normalizeScopes, VENDOR_PROFILES } from './vendor-profiles.ts';
 
-/** What the guide's Scopes row shows for a provider launch (docs/cerner.md §3: no wildcards). */
-export const DEFAULT_SCOPES =
-  'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read online_access';
+export { AUTH_METHODS, type ConnectionCredentials } from './connection-credentials.ts';
 
-export const AUTH_METHODS = ['client_secret_basic', 'private_key_jwt'] as const;
+/** Cerner's default Scopes row (docs/cerner.md §3: no wildcards); each vendor's is in vendor-profiles.ts. */
+export const DEFAULT_SCOPES = VENDOR_PROFILES.cerner.defaultScopes;
 
-/** One environment's client credentials (the guide's "Use custom credentials" block). */
-export interface ConnectionCredentials {
-  readonly useCustomCredentials: boolean;
-  readonly clientId: string | null;
-  /** Whether a custom secret is stored; the value itself is only opened for a launch. */
-  readonly hasClientSecret: boolean;
-  readonly authMethod: ClientAuthMethod;
-}
+/** `--signing-alg auto` (or the console's Automatic): follow the EHR's advertised algorithms. */
+export const SIGNING_ALG_CHOICES = ['auto', ...SIGNING_ALGORITHMS] as const;
 
 export interface ConnectionSettings {
   readonly id: string;
@@ -35,6 +38,10 @@ export interface ConnectionSettings {
   readonly cdsEndpoint: string | null;
   readonly cdsCaching: boolean;
   readonly scopes: string;
+  /** The client assertion's algorithm; null: the EHR's advertised choice (RS384 by default). */
+  readonly signingAlg: SigningAlgorithm | null;
+  /** Whether client assertions carry our JWKS URL as `jku`. */
+  readonly assertionJku: boolean;
   /**
    * Credentials per environment: some EHRs (Epic) issue one client id for non-production and
    * another for production. A launch uses those of its source's environment.
@@ -43,35 +50,22 @@ export interface ConnectionSettings {
 }
 
 /** Fields a caller may change; `undefined` leaves a field as it is, `null` clears it. */
-export interface ConnectionChanges {
+export interface ConnectionChanges extends CredentialChanges {
   appLaunchUrl?: string | null;
   cdsEndpoint?: string | null;
   cdsCaching?: boolean;
   scopes?: string;
-  /** The credential fields below apply to this environment; omitted: to both. */
+  /** `RS384`, `ES384`, or `auto` / null for the EHR's choice. */
+  signingAlg?: string | null;
+  assertionJku?: boolean;
+  /** The credential fields apply to this environment; omitted: to both. */
   environment?: string | undefined;
-  useCustomCredentials?: boolean;
-  clientId?: string | null;
-  clientSecret?: string | null;
-  authMethod?: string;
 }
 
 /** The OAuth client a launch uses: the org's custom credentials or the platform's own. */
 export type ResolvedClient = SmartClient;
 
-/**
- * Both environments' secrets are sealed under the connection: the migration that split the
- * credentials copied one sealed value into both rows, and the row key tells them apart.
- */
-const secretContext = (connectionId: string) => `connection.client_secret:${connectionId}`;
-
-type CredentialRow = Omit<ConnectionCredentialTable, 'connection_id' | 'environment' | 'updated_at'>;
-const NO_CREDENTIALS: CredentialRow = {
-  use_custom_credentials: 0,
-  client_id: null,
-  client_secret: null,
-  auth_method: 'client_secret_basic',
-};
+type Rows = { row: ConnectionTable; credentials: Record<Environment, CredentialRow> };
 
 export async function findConnection(
   db: Db,
@@ -82,11 +76,7 @@ export async function findConnection(
   return found && toSettings(found.row, found.credentials);
 }
 
-async function connectionRows(
-  db: Db,
-  orgId: string,
-  vendor: Vendor,
-): Promise<{ row: ConnectionTable; credentials: Record<Environment, CredentialRow> } | undefined> {
+async function connectionRows(db: Db, orgId: string, vendor: Vendor): Promise<Rows | undefined> {
   const row = await db
     .selectFrom('connection')
     .selectAll()
@@ -99,7 +89,8 @@ async function connectionRows(
     .selectAll()
     .where('connection_id', '=', row.id)
     .execute();
-  const credentials = { sandbox: NO_CREDENTIALS, production: NO_CREDENTIALS };
+  const none = noCredentials(VENDOR_PROFILES[vendor].defaultAuthMethod);
+  const credentials = { sandbox: none, production: none };
   for (const credential of stored) {
     if (credential.environment === 'sandbox' || credential.environment === 'production')
       credentials[credential.environment] = credential;
@@ -122,48 +113,22 @@ export async function setConnection(
       ? ENVIRONMENTS
       : [oneOf(changes.environment, ENVIRONMENTS, 'environment')];
   await getOrganization(db, orgId);
-  const allowLoopbackHttp = config.mode !== 'production';
   const existing = await connectionRows(db, orgId, vendor);
-  const id = existing?.row.id ?? newId('conn');
   const now = new Date().toISOString();
-
-  const next: ConnectionTable = existing
-    ? { ...existing.row }
-    : {
-        id,
-        org_id: orgId,
-        vendor,
-        app_launch_url: null,
-        cds_endpoint: null,
-        cds_caching: 0,
-        scopes: DEFAULT_SCOPES,
-        created_at: now,
-        updated_at: now,
-      };
-  if (changes.appLaunchUrl !== undefined) {
-    next.app_launch_url =
-      changes.appLaunchUrl && validateAdminUrl(changes.appLaunchUrl, 'app_launch_url', allowLoopbackHttp);
-  }
-  if (changes.cdsEndpoint !== undefined) {
-    next.cds_endpoint =
-      changes.cdsEndpoint && validateAdminUrl(changes.cdsEndpoint, 'cds_endpoint', allowLoopbackHttp);
-  }
-  if (changes.cdsCaching !== undefined) next.cds_caching = changes.cdsCaching ? 1 : 0;
-  if (changes.scopes !== undefined) next.scopes = normalizeScopes(changes.scopes);
+  const next = changedConnection(existing?.row ?? newConnection(orgId, vendor, now), changes, config);
   next.updated_at = now;
 
-  const credentials = {
-    ...(existing?.credentials ?? { sandbox: NO_CREDENTIALS, production: NO_CREDENTIALS }),
-  };
+  const none = noCredentials(VENDOR_PROFILES[vendor].defaultAuthMethod);
+  const credentials = { ...(existing?.credentials ?? { sandbox: none, production: none }) };
   for (const environment of environments) {
-    credentials[environment] = changedCredentials(sealer, id, credentials[environment], changes);
+    credentials[environment] = changedCredentials(sealer, next.id, credentials[environment], changes);
   }
 
   await db.transaction().execute(async (trx) => {
-    if (existing) await trx.updateTable('connection').set(next).where('id', '=', id).execute();
+    if (existing) await trx.updateTable('connection').set(next).where('id', '=', next.id).execute();
     else await trx.insertInto('connection').values(next).execute();
     for (const environment of ENVIRONMENTS) {
-      const row = { connection_id: id, environment, ...credentials[environment], updated_at: now };
+      const row = { connection_id: next.id, environment, ...credentials[environment], updated_at: now };
       await trx
         .insertInto('connection_credential')
         .values(row)
@@ -182,39 +147,46 @@ export async function setConnection(
   return toSettings(next, credentials);
 }
 
-function changedCredentials(
-  sealer: Sealer,
-  connectionId: string,
-  current: CredentialRow,
-  changes: ConnectionChanges,
-): CredentialRow {
-  const next: CredentialRow = {
-    use_custom_credentials: current.use_custom_credentials,
-    client_id: current.client_id,
-    client_secret: current.client_secret,
-    auth_method: current.auth_method,
+function newConnection(orgId: string, vendor: Vendor, now: string): ConnectionTable {
+  return {
+    id: newId('conn'),
+    org_id: orgId,
+    vendor,
+    app_launch_url: null,
+    cds_endpoint: null,
+    cds_caching: 0,
+    scopes: VENDOR_PROFILES[vendor].defaultScopes,
+    signing_alg: null,
+    assertion_jku: 0,
+    created_at: now,
+    updated_at: now,
   };
-  if (changes.useCustomCredentials !== undefined)
-    next.use_custom_credentials = changes.useCustomCredentials ? 1 : 0;
-  if (changes.clientId !== undefined) next.client_id = changes.clientId?.trim() || null;
-  if (changes.clientSecret !== undefined) {
-    next.client_secret = changes.clientSecret
-      ? sealer.seal(changes.clientSecret, secretContext(connectionId))
-      : null;
+}
+
+/** The connection row with `changes` applied, each checked (the credentials are apart). */
+function changedConnection(
+  current: ConnectionTable,
+  changes: ConnectionChanges,
+  config: Pick<Config, 'mode'>,
+): ConnectionTable {
+  const next = { ...current };
+  const allowLoopbackHttp = config.mode !== 'production';
+  if (changes.appLaunchUrl !== undefined) {
+    next.app_launch_url =
+      changes.appLaunchUrl && validateAdminUrl(changes.appLaunchUrl, 'app_launch_url', allowLoopbackHttp);
   }
-  if (changes.authMethod !== undefined)
-    next.auth_method = oneOf(changes.authMethod, AUTH_METHODS, 'auth_method');
-  if (next.use_custom_credentials) {
-    if (!next.client_id) {
-      throw new ChartsideError('invalid_data', {
-        param: 'client_id',
-        message: 'client_id is required with custom credentials.',
-      });
-    }
-    if (next.client_id.length > 200) {
-      throw new ChartsideError('invalid_data', { param: 'client_id', message: 'client_id is too long.' });
-    }
+  if (changes.cdsEndpoint !== undefined) {
+    next.cds_endpoint =
+      changes.cdsEndpoint && validateAdminUrl(changes.cdsEndpoint, 'cds_endpoint', allowLoopbackHttp);
   }
+  if (changes.cdsCaching !== undefined) next.cds_caching = changes.cdsCaching ? 1 : 0;
+  if (changes.scopes !== undefined) next.scopes = normalizeScopes(changes.scopes, next.vendor as Vendor);
+  if (changes.signingAlg !== undefined) {
+    const alg =
+      changes.signingAlg === null ? 'auto' : oneOf(changes.signingAlg, SIGNING_ALG_CHOICES, 'signing_alg');
+    next.signing_alg = alg === 'auto' ? null : alg;
+  }
+  if (changes.assertionJku !== undefined) next.assertion_jku = changes.assertionJku ? 1 : 0;
   return next;
 }
 
@@ -227,12 +199,23 @@ export interface SealedClient {
   readonly clientId: string;
   readonly authMethod: ClientAuthMethod;
   readonly hasSecret: boolean;
+  /** The connection's assertion algorithm (null: the EHR's choice). */
+  readonly signingAlg: SigningAlgorithm | null;
+  /** Whether assertions carry our JWKS URL as `jku`. */
+  readonly sendJku: boolean;
   /** The secret, opened now (null without one). */
   openSecret(): string | null;
 }
 
-export function openClient(client: SealedClient): ResolvedClient {
-  return { clientId: client.clientId, clientSecret: client.openSecret(), authMethod: client.authMethod };
+/** The client for one request; `jwksUrl` is what `jku` carries when the connection asks for it. */
+export function openClient(client: SealedClient, jwksUrl: string | null = null): ResolvedClient {
+  return {
+    clientId: client.clientId,
+    clientSecret: client.openSecret(),
+    authMethod: client.authMethod,
+    signingAlg: client.signingAlg,
+    jku: client.sendJku ? jwksUrl : null,
+  };
 }
 
 /**
@@ -252,6 +235,7 @@ export async function findConnectionAndClient(
   const found = await connectionRows(db, orgId, vendor);
   if (!found) return undefined;
   const connection = toSettings(found.row, found.credentials);
+  const assertion = { signingAlg: connection.signingAlg, sendJku: connection.assertionJku };
   const credentials = found.credentials[environment];
   if (!(credentials.use_custom_credentials && credentials.client_id)) {
     const platform = config.platformClients[vendor];
@@ -260,6 +244,7 @@ export async function findConnectionAndClient(
           clientId: platform.clientId,
           authMethod: platform.authMethod,
           hasSecret: platform.clientSecret !== null,
+          ...assertion,
           openSecret: () => platform.clientSecret,
         }
       : null;
@@ -270,35 +255,10 @@ export async function findConnectionAndClient(
     clientId: credentials.client_id,
     authMethod: credentials.auth_method as ClientAuthMethod,
     hasSecret: sealed !== null,
+    ...assertion,
     openSecret: () => (sealed ? sealer.open(sealed, secretContext(connection.id)) : null),
   };
   return { connection, client };
-}
-
-/** An org's connection as the CDS relay uses it: the first (by vendor) with a CDS endpoint. */
-export interface CdsConnection {
-  readonly cdsEndpoint: string;
-  readonly appLaunchUrl: string | null;
-  /** The connection's SMART scopes: the app's read grants bound the CDS FHIR token. */
-  readonly scopes: string;
-  readonly cdsCaching: boolean;
-}
-
-export async function findCdsConnection(db: Db, orgId: string): Promise<CdsConnection | undefined> {
-  const row = await db
-    .selectFrom('connection')
-    .select(['cds_endpoint', 'app_launch_url', 'scopes', 'cds_caching'])
-    .where('org_id', '=', orgId)
-    .where('cds_endpoint', 'is not', null)
-    .orderBy('vendor')
-    .executeTakeFirst();
-  if (!row?.cds_endpoint) return undefined;
-  return {
-    cdsEndpoint: row.cds_endpoint,
-    appLaunchUrl: row.app_launch_url,
-    scopes: row.scopes,
-    cdsCaching: row.cds_caching === 1,
-  };
 }
 
 /** Whether the two environments' credentials differ (the console then shows both). */
@@ -312,37 +272,10 @@ export function credentialsDiffer(connection: ConnectionSettings): boolean {
   );
 }
 
-export function normalizeScopes(value: string): string {
-  const scopes = value.split(/\s+/).filter(Boolean);
-  if (scopes.length === 0)
-    throw new ChartsideError('invalid_data', { param: 'scopes', message: 'scopes must not be empty.' });
-  for (const scope of scopes) {
-    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
-      throw new ChartsideError('invalid_data', {
-        param: 'scopes',
-        message: 'scopes contain a character that is not allowed.',
-      });
-    }
-    if (scope.includes('*')) {
-      throw new ChartsideError('invalid_data', {
-        param: 'scopes',
-        message: 'Wildcard scopes are not supported by Cerner; list each resource.',
-      });
-    }
-  }
-  return [...new Set(scopes)].join(' ');
-}
-
 function toSettings(
   row: ConnectionTable,
   credentials: Record<Environment, CredentialRow>,
 ): ConnectionSettings {
-  const view = (credential: CredentialRow): ConnectionCredentials => ({
-    useCustomCredentials: credential.use_custom_credentials === 1,
-    clientId: credential.client_id,
-    hasClientSecret: credential.client_secret !== null,
-    authMethod: credential.auth_method as ClientAuthMethod,
-  });
   return {
     id: row.id,
     orgId: row.org_id,
@@ -351,6 +284,11 @@ function toSettings(
     cdsEndpoint: row.cds_endpoint,
     cdsCaching: row.cds_caching === 1,
     scopes: row.scopes,
-    credentials: { sandbox: view(credentials.sandbox), production: view(credentials.production) },
+    signingAlg: (row.signing_alg as SigningAlgorithm | null) ?? null,
+    assertionJku: row.assertion_jku === 1,
+    credentials: {
+      sandbox: credentialsView(credentials.sandbox),
+      production: credentialsView(credentials.production),
+    },
   };
 }

@@ -9,7 +9,7 @@ export type Vendor = (typeof VENDORS)[number];
 export const VENDOR_LABELS: Record<Vendor, string> = {
   cerner: 'Cerner',
   epic: 'Epic',
-  smart: 'Other SMART EHR',
+  smart: 'SMART (generic)',
 };
 export const ENVIRONMENTS = ['sandbox', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

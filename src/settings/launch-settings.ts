@@ -11,6 +11,12 @@ import type { Sealer } from '../crypto/sealing.ts';
 import type { Db } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { OutboundHttp } from '../http/outbound.ts';
+import {
+  capabilityMismatches,
+  type LaunchMode,
+  type LaunchShape,
+  type Mismatch,
+} from '../smart/capabilities.ts';
 import type { SmartConfiguration } from '../smart/discovery.ts';
 import { type ConnectionSettings, findConnectionAndClient, type SealedClient } from './connections.ts';
 import {
@@ -101,4 +107,48 @@ export async function resolveLaunchSettings(
 
   const smart = await smartConfigurationFor(db, http, source, config);
   return { org, source, environment, connection: { ...connection, appLaunchUrl }, client, smart };
+}
+
+/** What a launch of `mode` with this connection and client asks of the EHR. */
+export function launchShape(
+  connection: Pick<ConnectionSettings, 'scopes' | 'signingAlg'>,
+  client: Pick<SealedClient, 'authMethod'>,
+  mode: LaunchMode,
+): LaunchShape {
+  return {
+    mode,
+    authMethod: client.authMethod,
+    signingAlg: connection.signingAlg,
+    scopes: connection.scopes,
+  };
+}
+
+/**
+ * Refuse a launch the EHR's SMART configuration says it will not take, before the clinician is
+ * sent there: `ehr_capability_mismatch`, each mismatch named on the page.
+ */
+export function refuseCapabilityMismatches(settings: LaunchSettings, mode: LaunchMode): void {
+  const mismatches = capabilityMismatches(
+    settings.smart,
+    launchShape(settings.connection, settings.client, mode),
+  );
+  if (mismatches.length === 0) return;
+  throw new ChartsideError('ehr_capability_mismatch', {
+    message:
+      mode === 'standalone' && mismatches.some((m) => m.message.includes('launch-standalone'))
+        ? 'This EHR does not offer standalone launch.'
+        : undefined,
+    details: mismatchDetails(mismatches, settings.source.fhir_base_url),
+  });
+}
+
+/** The mismatches as the error page lists them: one row per discovery field at odds. */
+function mismatchDetails(mismatches: readonly Mismatch[], iss: string): Record<string, string> {
+  const details: Record<string, string> = { iss };
+  for (const mismatch of mismatches) {
+    let key = mismatch.field;
+    for (let n = 2; key in details; n++) key = `${mismatch.field} (${n})`;
+    details[key] = mismatch.message;
+  }
+  return details;
 }

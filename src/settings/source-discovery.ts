@@ -22,8 +22,7 @@ export async function smartConfigurationFor(
 ): Promise<SmartConfiguration> {
   if (source.discovery && source.discovered_at) {
     const age = (now.getTime() - Date.parse(source.discovered_at)) / 1000;
-    if (age >= 0 && age < config.discoveryTtlSeconds)
-      return JSON.parse(source.discovery) as SmartConfiguration;
+    if (age >= 0 && age < config.discoveryTtlSeconds) return fromStored(source.discovery);
   }
   return discoverAndKeep(db, http, source, config, now);
 }
@@ -65,8 +64,17 @@ export async function checkDiscovery(
 export function storedDiscovery(source: FhirSourceTable): SmartConfiguration | null {
   if (!source.discovery) return null;
   try {
-    return JSON.parse(source.discovery) as SmartConfiguration;
+    return fromStored(source.discovery);
   } catch {
     return null;
   }
+}
+
+/**
+ * A kept document, with the lists an older Chartside did not keep yet as empty ones (an empty
+ * list says nothing: src/smart/capabilities.ts refuses nothing for it).
+ */
+function fromStored(json: string): SmartConfiguration {
+  const stored = JSON.parse(json) as Partial<SmartConfiguration> & SmartConfiguration;
+  return { ...stored, tokenEndpointAuthSigningAlgs: stored.tokenEndpointAuthSigningAlgs ?? [] };
 }

@@ -1,5 +1,5 @@
 /**
- * The EHR-launch authorization request.
+ * The authorization request of an EHR launch (with `launch`) or a standalone one (without).
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-authorization-code
  */
 import { createHash } from 'node:crypto';
@@ -13,7 +13,8 @@ export interface AuthorizeRequest {
   readonly state: string;
   /** The `iss` of the launch, byte for byte: Cerner rejects any other `aud` (docs/cerner.md §1). */
   readonly aud: string;
-  readonly launch: string;
+  /** The EHR's `launch`, or null for a standalone launch, which has none. */
+  readonly launch: string | null;
   readonly codeChallenge: string;
 }
 
@@ -40,7 +41,7 @@ export function authorizeUrl(request: AuthorizeRequest): URL {
     scope: request.scope,
     state: request.state,
     aud: request.aud,
-    launch: request.launch,
+    ...(request.launch === null ? {} : { launch: request.launch }),
     code_challenge: request.codeChallenge,
     code_challenge_method: 'S256',
   };

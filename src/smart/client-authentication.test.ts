@@ -57,6 +57,46 @@ describe('client authentication at the token endpoint', () => {
     assert.notEqual(secondPayload.jti, payload.jti, 'every assertion has a new jti');
   });
 
+  it('private_key_jwt: ES384 when the connection or the EHR wants it, and jku when asked (issue 15)', async () => {
+    const rs = await generateKeyPair('RS384', { extractable: true });
+    const es = await generateKeyPair('ES384', { extractable: true });
+    const keyRing: KeyRing = {
+      jwks: { keys: [] },
+      signingKey: (alg) =>
+        alg === 'ES384'
+          ? { kid: 'es-1', alg, privateKey: es.privateKey }
+          : { kid: 'rs-1', alg, privateKey: rs.privateKey },
+    };
+    const pkjwt = { clientId: 'client-1', clientSecret: null, authMethod: 'private_key_jwt' } as const;
+    const headerOf = async (auth: ReturnType<typeof clientAuthentication>) =>
+      decodeProtectedHeader((await authenticate(auth)).body.get('client_assertion') as string);
+
+    const chosen = await authenticate(
+      clientAuthentication({ ...pkjwt, signingAlg: 'ES384' }, keyRing, tokenEndpoint, ['RS384', 'ES384']),
+    );
+    const assertion = chosen.body.get('client_assertion') as string;
+    assert.deepEqual(decodeProtectedHeader(assertion), { alg: 'ES384', kid: 'es-1', typ: 'JWT' });
+    await jwtVerify(assertion, es.publicKey, { audience: tokenEndpoint, algorithms: ['ES384'] });
+
+    assert.equal(
+      (await headerOf(clientAuthentication(pkjwt, keyRing, tokenEndpoint, ['ES384']))).alg,
+      'ES384',
+    );
+    assert.equal(
+      (await headerOf(clientAuthentication(pkjwt, keyRing, tokenEndpoint, ['RS384', 'ES384']))).alg,
+      'RS384',
+    );
+    const withJku = await headerOf(
+      clientAuthentication(
+        { ...pkjwt, jku: 'https://gw.example/api/auth/.well-known/jwks' },
+        keyRing,
+        tokenEndpoint,
+      ),
+    );
+    assert.equal(withJku.jku, 'https://gw.example/api/auth/.well-known/jwks');
+    assert.equal(withJku.alg, 'RS384');
+  });
+
   it('client_secret_basic: RFC 6749 form-encoded id and secret in the Basic header', async () => {
     const { keyRing } = await testKeyRing();
     const auth = clientAuthentication(

@@ -55,6 +55,7 @@ describe('authorization-code exchange', () => {
     jwksUri: `${origin}/jwk`,
     revocationEndpoint: null,
     tokenEndpointAuthMethods: [],
+    tokenEndpointAuthSigningAlgs: [],
     codeChallengeMethods: ['S256'],
     capabilities: [],
     scopesSupported: [],

@@ -15,8 +15,10 @@ import type { KeyRing } from '../keys/signing-keys.ts';
 import type { SmartClient } from './client-authentication.ts';
 import { clientAuthentication } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
+import { cleanErrorDescription } from './error-description.ts';
 import { type IdTokenKeys, resolveIdTokenJwksUri } from './id-token.ts';
 import type { JwksCache } from './jwks-cache.ts';
+import { extraContextOf } from './launch-context.ts';
 import { authorizationServerFor, codeExchangeRequestOptions } from './token-endpoint.ts';
 
 /** The EHR's token response, with SMART's launch context, in our words. */
@@ -31,6 +33,12 @@ export interface TokenSet {
   readonly needPatientBanner: boolean | null;
   readonly smartStyleUrl: string | null;
   readonly tenant: string | null;
+  /** SMART `intent` (SMART 2.2 §Launch context); absent or null: not sent. */
+  readonly intent?: string | null;
+  /** SMART 2 `fhirContext`, the array as sent; absent or null: not sent. */
+  readonly fhirContext?: readonly unknown[] | null;
+  /** The response's other non-token fields (vendor extensions, Cerner's `user`, `username` …). */
+  readonly extraContext?: Readonly<Record<string, unknown>> | null;
   readonly idTokenClaims: Readonly<Record<string, unknown>> | null;
   /** `fhirUser` (or the older `profile`) from the verified id_token. */
   readonly fhirUser: string | null;
@@ -75,7 +83,7 @@ export async function exchangeCode(deps: CodeExchangeDeps, exchange: CodeExchang
     response = await oauth.authorizationCodeGrantRequest(
       as,
       oauthClient,
-      clientAuthentication(client, deps.keyRing, smart.tokenEndpoint),
+      clientAuthentication(client, deps.keyRing, smart.tokenEndpoint, smart.tokenEndpointAuthSigningAlgs),
       params,
       exchange.redirectUri,
       exchange.codeVerifier,
@@ -145,14 +153,20 @@ function toTokenSet(
       typeof banner === 'boolean' ? banner : banner === 'true' ? true : banner === 'false' ? false : null,
     smartStyleUrl: text(result.smart_style_url),
     tenant: text(result.tenant),
+    intent: text(result.intent),
+    ...extraContextOf(result),
     idTokenClaims,
     fhirUser,
   };
 }
 
 function describeOauthFailure(error: unknown): string {
-  if (error instanceof oauth.ResponseBodyError)
-    return `token endpoint error ${error.error} (HTTP ${error.status})`;
+  if (error instanceof oauth.ResponseBodyError) {
+    // The EHR's own words go to the log and audit trail too (capped, cleaned): "invalid_client"
+    // alone rarely says which of the client's settings the EHR objects to.
+    const description = cleanErrorDescription(error.error_description);
+    return `token endpoint error ${error.error} (HTTP ${error.status})${description ? `: ${description}` : ''}`;
+  }
   if (error instanceof oauth.OperationProcessingError) return `invalid token response: ${error.message}`;
   return error instanceof Error ? error.message : 'token response could not be processed';
 }

@@ -17,6 +17,8 @@ export interface SmartConfiguration {
   readonly jwksUri: string | null;
   readonly revocationEndpoint: string | null;
   readonly tokenEndpointAuthMethods: readonly string[];
+  /** `token_endpoint_auth_signing_alg_values_supported`: the assertion algorithms it verifies. */
+  readonly tokenEndpointAuthSigningAlgs: readonly string[];
   readonly codeChallengeMethods: readonly string[];
   readonly capabilities: readonly string[];
   readonly scopesSupported: readonly string[];
@@ -76,6 +78,7 @@ export function parseSmartConfiguration(json: unknown, policy: UrlPolicy): Smart
     jwksUri: optionalUrl(json.jwks_uri, 'JWKS URI', policy),
     revocationEndpoint: optionalUrl(json.revocation_endpoint, 'revocation endpoint', policy),
     tokenEndpointAuthMethods: stringList(json.token_endpoint_auth_methods_supported),
+    tokenEndpointAuthSigningAlgs: stringList(json.token_endpoint_auth_signing_alg_values_supported),
     codeChallengeMethods: stringList(json.code_challenge_methods_supported),
     capabilities: stringList(json.capabilities),
     scopesSupported: stringList(json.scopes_supported),
@@ -104,6 +107,7 @@ export function parseCapabilityStatement(json: unknown, policy: UrlPolicy): Smar
       jwksUri: null,
       revocationEndpoint: optionalUrl(uri('revoke'), 'revocation endpoint', policy),
       tokenEndpointAuthMethods: [],
+      tokenEndpointAuthSigningAlgs: [],
       codeChallengeMethods: [],
       capabilities: [],
       scopesSupported: [],

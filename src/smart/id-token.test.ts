@@ -12,6 +12,7 @@ const cerner: SmartConfiguration = {
   jwksUri: 'https://authorization.cerner.com/jwk',
   revocationEndpoint: null,
   tokenEndpointAuthMethods: [],
+  tokenEndpointAuthSigningAlgs: [],
   codeChallengeMethods: [],
   capabilities: [],
   scopesSupported: [],

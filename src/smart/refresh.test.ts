@@ -17,6 +17,7 @@ const smart: SmartConfiguration = {
   jwksUri: null,
   revocationEndpoint: null,
   tokenEndpointAuthMethods: ['client_secret_basic', 'private_key_jwt'],
+  tokenEndpointAuthSigningAlgs: [],
   codeChallengeMethods: ['S256'],
   capabilities: [],
   scopesSupported: [],
@@ -120,6 +121,35 @@ describe('token refresh (refresh_token grant, docs/cerner.md §7)', () => {
       json(200, { access_token: 'at-2', token_type: 'Bearer', expires_in: 570, id_token: idToken }),
     );
     assert.equal((await refresh(http)).accessToken, 'at-2');
+  });
+
+  it('a refreshed id_token without aud (or otherwise bad) is set aside: the new access token is kept (issue 15)', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const signed = (aud: string | null) => {
+      const jwt = new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256' })
+        .setIssuer('https://authorization.cerner.com/tenants/t1/oidc/idsps/t1/')
+        .setSubject('portal')
+        .setIssuedAt()
+        .setExpirationTime('10m');
+      if (aud) jwt.setAudience(aud);
+      return jwt.sign(privateKey);
+    };
+    const cases = [
+      { idToken: await signed(null), ignored: 'id_token has no aud' },
+      { idToken: await signed('another-client'), ignored: 'id_token is for another audience' },
+      { idToken: 'not-a-jwt', ignored: 'id_token is not a JWT' },
+      { idToken: await signed('client-1'), ignored: undefined },
+    ];
+    for (const { idToken, ignored } of cases) {
+      const { http } = tokenEndpoint(() =>
+        json(200, { access_token: 'at-3', token_type: 'Bearer', expires_in: 570, id_token: idToken }),
+      );
+      const tokens = await refresh(http);
+      assert.equal(tokens.accessToken, 'at-3');
+      assert.equal(tokens.expiresIn, 570);
+      assert.equal(tokens.ignoredIdToken, ignored);
+    }
   });
 
   it('an OAuth refusal is permanent and keeps the EHR’s error and error_uri', async () => {

@@ -1,12 +1,20 @@
 /**
  * The refresh_token grant over oauth4webapi, through our outbound wrapper.
  *
- * Cerner answers without a new refresh token, and the original one stays valid (docs/cerner.md §7
- * docs/cerner.md §7): `refreshToken` is then null and the caller keeps what it holds. Servers that rotate
- * send a new one, which replaces the old (the old one may already be dead).
+ * Cerner answers without a new refresh token, and the original one stays valid (docs/cerner.md §7):
+ * `refreshToken` is then null and the caller keeps what it holds. Servers that rotate send a new
+ * one, which replaces the old (the old one may already be dead).
+ *
+ * An id_token in a refresh answer is optional to the gateway: the launch keeps the identity its
+ * code exchange verified, so a refreshed id_token is never used. One that is malformed or fails
+ * its claims (no `aud`, another audience, an untrusted issuer, expired) is reported in
+ * `ignoredIdToken` for the log and the refresh goes on with the new access token; it never fails
+ * the refresh (SMART App Launch 2.2 §Refresh: the response's id_token is not required).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#refresh-access-token
  */
+
+import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { OutboundError, type OutboundHttp } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
@@ -14,7 +22,8 @@ import type { KeyRing } from '../keys/signing-keys.ts';
 import type { SmartClient } from './client-authentication.ts';
 import { clientAuthentication, MissingClientSecretError } from './client-authentication.ts';
 import type { SmartConfiguration } from './discovery.ts';
-import { adoptTrustedIdTokenIssuer, authorizationServerFor, tokenRequestOptions } from './token-endpoint.ts';
+import { isTrustedIdTokenIssuer } from './id-token.ts';
+import { authorizationServerFor, tokenRequestOptions } from './token-endpoint.ts';
 
 export interface RefreshRequest {
   readonly smart: SmartConfiguration;
@@ -30,6 +39,8 @@ export interface RefreshedTokens {
   readonly refreshToken: string | null;
   readonly expiresIn: number | null;
   readonly scope: string | null;
+  /** Why the answer's id_token was left aside, when it had a bad one (for the log). */
+  readonly ignoredIdToken?: string;
 }
 
 /**
@@ -70,7 +81,7 @@ export async function refreshAccessToken(
     response = await oauth.refreshTokenGrantRequest(
       as,
       oauthClient,
-      clientAuthentication(client, deps.keyRing, smart.tokenEndpoint),
+      clientAuthentication(client, deps.keyRing, smart.tokenEndpoint, smart.tokenEndpointAuthSigningAlgs),
       request.refreshToken,
       options,
     );
@@ -78,8 +89,8 @@ export async function refreshAccessToken(
     throw classify(error);
   }
   try {
-    await adoptTrustedIdTokenIssuer(as, response, smart);
-    const result = await oauth.processRefreshTokenResponse(as, oauthClient, response);
+    const { answer, ignoredIdToken } = await setIdTokenAside(response, client.clientId, smart);
+    const result = await oauth.processRefreshTokenResponse(as, oauthClient, answer);
     if (result.token_type !== 'bearer') {
       throw new RefreshError(`unsupported token_type ${result.token_type}`, false);
     }
@@ -89,10 +100,59 @@ export async function refreshAccessToken(
       refreshToken: text(result.refresh_token),
       expiresIn: typeof result.expires_in === 'number' ? result.expires_in : null,
       scope: text(result.scope),
+      ...(ignoredIdToken ? { ignoredIdToken } : {}),
     };
   } catch (error) {
     throw classify(error);
   }
+}
+
+/**
+ * The answer without its id_token (oauth4webapi would fail the whole refresh on a bad one), and
+ * what was wrong with that id_token, if anything. A non-JSON or error answer goes on unchanged:
+ * oauth4webapi reports it.
+ */
+async function setIdTokenAside(
+  response: Response,
+  clientId: string,
+  smart: SmartConfiguration,
+): Promise<{ answer: Response; ignoredIdToken: string | null }> {
+  if (!response.ok) return { answer: response, ignoredIdToken: null };
+  const text = await response.text();
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  const rebuilt = (body: string) => new Response(body, { status: response.status, headers });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { answer: rebuilt(text), ignoredIdToken: null };
+  }
+  if (typeof body !== 'object' || body === null || !('id_token' in body)) {
+    return { answer: rebuilt(text), ignoredIdToken: null };
+  }
+  const { id_token: idToken, ...rest } = body as Record<string, unknown>;
+  return { answer: rebuilt(JSON.stringify(rest)), ignoredIdToken: idTokenProblem(idToken, clientId, smart) };
+}
+
+/** What oauth4webapi would refuse in a refreshed id_token, in our words; null when it is fine. */
+export function idTokenProblem(idToken: unknown, clientId: string, smart: SmartConfiguration): string | null {
+  if (typeof idToken !== 'string') return 'id_token is not a string';
+  let claims: ReturnType<typeof decodeJwt>;
+  try {
+    claims = decodeJwt(idToken);
+  } catch {
+    return 'id_token is not a JWT';
+  }
+  const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+  if (audiences.length === 0) return 'id_token has no aud';
+  if (!audiences.includes(clientId)) return 'id_token is for another audience';
+  if (typeof claims.iss !== 'string' || !isTrustedIdTokenIssuer(claims.iss, smart))
+    return 'id_token issuer is not trusted';
+  if (typeof claims.sub !== 'string' || claims.sub === '') return 'id_token has no sub';
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now() - 30_000)
+    return 'id_token has expired';
+  return null;
 }
 
 /** Sort a failure into permanent (the EHR said no) or transient (try again later). */

@@ -57,7 +57,12 @@ export async function revokeToken(
     const response = await oauth.revocationRequest(
       as,
       { client_id: client.clientId },
-      clientAuthentication(client, deps.keyRing, smart.revocationEndpoint),
+      clientAuthentication(
+        client,
+        deps.keyRing,
+        smart.revocationEndpoint,
+        smart.tokenEndpointAuthSigningAlgs,
+      ),
       request.token,
       {
         ...tokenRequestOptions(deps.http, request.policy, request.timeoutMs),

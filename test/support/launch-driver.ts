@@ -19,6 +19,30 @@ export const AUTHORIZE_PARAMETERS = [
   'state',
 ];
 
+/** Every field of `GET /launch-contexts/:id`, sorted: always present, null when unknown (README "App API"). */
+export const LAUNCH_CONTEXT_KEYS = [
+  'created_at',
+  'encounter',
+  'environment',
+  'expires_at',
+  'extra_context',
+  'fhir_base_url',
+  'fhir_context',
+  'fhir_source',
+  'fhir_user',
+  'id',
+  'intent',
+  'need_patient_banner',
+  'patient',
+  'resource_type',
+  'scope',
+  'smart_style_url',
+  'status',
+  'tenant',
+  'user_name',
+  'vendor',
+];
+
 export interface DrivenLaunch {
   ehrLaunch: SandboxLaunch;
   /** Where the gateway sent the browser (the EHR's authorize URL). */

@@ -1,121 +1,32 @@
 /**
- * Settings → Connections → Cerner: the guide's "Configure Medblocks" page. Top: About, App
- * launch URL, CDS endpoint, CDS caching. Bottom: the org-scoped Launch URL and CDS Hooks URL,
- * the credentials, the Redirect URI and JWKS URI to copy, and the resolved Scopes.
+ * Settings → Connections → Cerner (and Epic, and SMART generic): the guide's "Configure
+ * Medblocks" page, the same structure for every vendor. Top: About, App launch URL, CDS
+ * endpoint, CDS caching. Bottom: the org-scoped Launch URL and CDS Hooks URL, the credentials
+ * and client assertion, the Redirect URI and JWKS URI to copy, each linked source's SMART
+ * configuration against this connection, and the resolved Scopes.
  */
-import { html, type SafeHtml } from '../../html/escape.ts';
-import { compareScopes, type LastGrant } from '../../launch/last-grant.ts';
-import type { ConnectionCredentials, ConnectionSettings } from '../../settings/connections.ts';
-import type { Vendor } from '../../settings/fhir-sources.ts';
+import { html } from '../../html/escape.ts';
 import { VENDOR_LABELS } from '../../settings/fhir-sources.ts';
+import { VENDOR_PROFILES } from '../../settings/vendor-profiles.ts';
+import { type ConnectionField, FIELD_LABELS } from '../connection-form.ts';
+import { VENDOR_PRODUCTS } from '../connection-status.ts';
+import { badge, copyField, csrfField, selectField, switchField, textArea, textField } from './components.ts';
 import {
-  type ConnectionField,
-  type ConnectionFormValues,
-  type CredentialsTarget,
-  FIELD_LABELS,
-  type FieldErrors,
-} from '../connection-form.ts';
-import { type RegistrationUrls, VENDOR_PRODUCTS } from '../connection-status.ts';
-import type { Flash } from '../sessions.ts';
-import {
-  badge,
-  copyField,
-  csrfField,
-  environmentBadge,
-  selectField,
-  switchField,
-  textArea,
-  textField,
-  when,
-} from './components.ts';
-import { consolePage, type Viewer } from './layout.ts';
+  type ConnectionView,
+  credentialsChooser,
+  grantComparison,
+  sourceChecks,
+  standaloneScopesHint,
+} from './connection-parts.ts';
+import { consolePage } from './layout.ts';
 
-export interface ConnectionView {
-  viewer: Viewer;
-  flash?: Flash | null;
-  vendor: Vendor;
-  orgId: string;
-  urls: RegistrationUrls;
-  values: ConnectionFormValues;
-  errors: FieldErrors;
-  /** Which environment's credentials the form edits. */
-  target: CredentialsTarget;
-  credentials: ConnectionSettings['credentials'] | null;
-  credentialsDiffer: boolean;
-  /** Whether a secret is stored now (the value is never available here). */
-  hasClientSecret: boolean;
-  /** The person typed a secret but the form had errors: it was not saved. */
-  secretNotSaved: boolean;
-  /** What the next launch requests: the saved scopes. */
-  savedScopes: string;
-  blockers: string[];
-  platformClientId: string | null;
-  /** What the EHR granted on the org's last ready launch from this vendor, to compare with the Scopes row. */
-  lastGrant: LastGrant | null;
-}
-
-const TARGET_LABELS: Record<CredentialsTarget, string> = {
-  both: 'Both environments',
-  sandbox: 'Sandbox',
-  production: 'Production',
-};
-
-/**
- * The credentials block edits one target at a time: both environments while they are the same,
- * or sandbox / production apart (Epic, for one, issues a separate production client id). When
- * they differ, both are shown side by side so nobody saves the wrong one by accident.
- */
-function credentialsChooser(view: ConnectionView): SafeHtml {
-  const tabs = (['both', 'sandbox', 'production'] as const).map((target) =>
-    target === view.target
-      ? html`<a class="tab current" aria-current="page" href="?environment=${target}">${TARGET_LABELS[target]}</a>`
-      : html`<a class="tab" href="?environment=${target}">${TARGET_LABELS[target]}</a>`,
-  );
-  const row = (label: string, credentials: ConnectionCredentials) =>
-    html`<tr><th scope="row">${environmentBadge(label.toLowerCase())}</th><td>${credentials.useCustomCredentials ? html`<code>${credentials.clientId ?? ''}</code>` : 'Platform client'}</td><td>${credentials.authMethod}</td><td>${credentials.hasClientSecret ? 'Set' : 'Not set'}</td></tr>`;
-  const both =
-    view.credentialsDiffer && view.credentials
-      ? html`<table class="env-credentials" id="credentials-by-environment"><caption>The environments use different credentials</caption>
-<thead><tr><th scope="col">Environment</th><th scope="col">Client ID</th><th scope="col">Authentication</th><th scope="col">Secret</th></tr></thead>
-<tbody>${row('Sandbox', view.credentials.sandbox)}${row('Production', view.credentials.production)}</tbody></table>`
-      : '';
-  return html`<div class="field"><div class="label" id="credentials-for-label">Credentials for</div><div>
-  <input type="hidden" name="credentials_for" value="${view.target}">
-  <nav class="tabs" aria-labelledby="credentials-for-label">${tabs}</nav>
-  <p class="hint">${view.target === 'both' ? 'Saving sets the same credentials for sandbox and production launches.' : `Saving changes only the ${view.target} credentials; launches from ${view.target} sources use them.`}</p>
-  ${both}
-</div></div>`;
-}
-
-/**
- * The Scopes row checked against the EHR's last grant: the guide asks to confirm the row matches
- * the API Access ticks, and the last launch's granted scope is where a mismatch shows.
- */
-function grantComparison(view: ConnectionView, isCerner: boolean): SafeHtml {
-  const grant = view.lastGrant;
-  if (!grant) {
-    return html`<p class="hint" id="scope-check">No launch has been granted scopes yet: after the first one, this row is compared with what ${isCerner ? 'Cerner' : 'the EHR'} granted.</p>`;
-  }
-  const difference = compareScopes(view.savedScopes, grant.scope);
-  const launch = html`<a href="/admin/audit?launch=${grant.launchId}">last launch</a> (${when(grant.completedAt)})`;
-  if (!difference) {
-    return html`<p class="hint" id="scope-check">${badge('Matches', 'ok')} The ${launch} was granted exactly these scopes.</p>`;
-  }
-  const list = (scopes: string[]) =>
-    html`${scopes.map((scope, i) => html`${i > 0 ? ' ' : ''}<code>${scope}</code>`)}`;
-  return html`<div class="notice warn" role="status" id="scope-check"><strong>The EHR granted different scopes on the ${launch}.</strong>
-  <ul>
-    ${difference.notGranted.length > 0 ? html`<li>Requested here but not granted: ${list(difference.notGranted)}</li>` : ''}
-    ${difference.notRequested.length > 0 ? html`<li>Granted but not requested here: ${list(difference.notRequested)}</li>` : ''}
-    <li>Granted: <code>${grant.scope}</code></li>
-  </ul>
-  <p>${isCerner ? 'Cerner reviews any scope inflation: request only what you ticked on the Code Console’s API Access screen (and tick there only what your app uses).' : 'Request only what the EHR registration allows.'}</p></div>`;
-}
+export type { ConnectionView } from './connection-parts.ts';
 
 export function connectionPage(view: ConnectionView): string {
   const label = VENDOR_LABELS[view.vendor];
   const isCerner = view.vendor === 'cerner';
-  const ehrConsole = isCerner ? 'the Cerner Code Console' : 'the EHR’s app registration';
+  const profile = VENDOR_PROFILES[view.vendor];
+  const ehrConsole = profile.registration.where;
   const { values, errors, urls } = view;
   const errorCount = Object.keys(errors).length;
   const scopesChanged = values.scopes.trim() !== view.savedScopes;
@@ -189,9 +100,7 @@ ${status}
       label: 'Client ID',
       value: values.client_id,
       placeholder: isCerner ? 'e.g. 52f33973-…' : '',
-      hint: isCerner
-        ? 'From the application detail page on the Code Console.'
-        : 'Issued by the EHR’s app registration.',
+      hint: profile.registration.clientIdHint,
       error: errors.client_id,
       className: 'custom-only',
       spellcheck: false,
@@ -217,16 +126,36 @@ ${status}
       error: errors.auth_method,
       className: 'custom-only',
     })}
+    ${selectField({
+      name: 'signing_alg',
+      label: 'Assertion algorithm',
+      value: values.signing_alg,
+      options: [
+        { value: 'auto', label: 'Automatic: what the EHR advertises (RS384 unless it takes only ES384)' },
+        { value: 'RS384', label: 'RS384' },
+        { value: 'ES384', label: 'ES384' },
+      ],
+      hint: 'With private_key_jwt: the algorithm of the JWT Chartside signs. Both keys are in the JWKS URI.',
+      error: errors.signing_alg,
+    })}
+    ${switchField({
+      name: 'assertion_jku',
+      label: 'Send jku',
+      checked: values.assertion_jku,
+      hint: 'With private_key_jwt: name the JWKS URI in the JWT’s jku header, for EHRs that look keys up by it (Epic). The EHR must have the same URL registered.',
+    })}
     ${copyField({ id: 'redirect_uri', label: 'Redirect URI', value: urls.redirectUri, hint: isCerner ? 'Register it as the Redirect URI on the Code Console.' : 'Register it as the app’s redirect URI.' })}
     ${copyField({ id: 'jwks_uri', label: 'JWKS URI', value: urls.jwksUri, hint: isCerner ? 'Register it as the JSON Web Key Set URL on Cerner Central.' : 'Register it as the app’s JWKS URL.' })}
     <div class="field"><div class="label" id="scopes-label">Scopes</div><div>
       <code class="scope-string" id="resolved-scopes" aria-labelledby="scopes-label">${view.savedScopes}</code>
       <p class="hint">Requested on every launch. Confirm it matches what you ticked on ${isCerner ? 'the Code Console’s API Access screen' : 'the EHR’s app registration'}.</p>
+      ${standaloneScopesHint(view)}
       ${grantComparison(view, isCerner)}
       <details${errors.scopes || scopesChanged ? html` open` : ''}><summary>Change scopes</summary>
-        ${textArea({ name: 'scopes', label: 'Scopes to request', value: values.scopes, rows: 2, hint: 'Space-separated. Wildcards are not supported by Cerner; list each resource.', error: errors.scopes })}
+        ${textArea({ name: 'scopes', label: 'Scopes to request', value: values.scopes, rows: 2, hint: `Space-separated, SMART v1 (user/Patient.read) or v2 (user/Patient.rs, granular ?category=) as the app is registered, not both. ${profile.noWildcards ?? 'Wildcards (patient/*.rs) are allowed.'}`, error: errors.scopes })}
       </details>
     </div></div>
+    ${sourceChecks(view)}
   </section>
   <div class="actions"><button type="submit">Save</button><a href="/admin/settings/connections">Cancel</a></div>
 </form>`;

@@ -76,7 +76,7 @@ function sourceFields(values: SourceFormValues, errors: SourceErrors): SafeHtml 
     options: [
       { value: 'cerner', label: 'Cerner (Oracle Health)' },
       { value: 'epic', label: 'Epic' },
-      { value: 'smart', label: 'Other SMART EHR' },
+      { value: 'smart', label: 'SMART (generic)' },
     ],
     error: errors.vendor,
   })}
@@ -241,6 +241,7 @@ function discoveryPanel(view: SourceView): SafeHtml {
     <dt>JWKS URI</dt><dd>${discovery.jwksUri ?? html`<span class="muted">not advertised</span>`}</dd>
     <dt>Revocation endpoint</dt><dd>${discovery.revocationEndpoint ?? html`<span class="muted">not advertised</span>`}</dd>
     <dt>Client authentication</dt><dd>${chips(discovery.tokenEndpointAuthMethods)}</dd>
+    <dt>Assertion algorithms</dt><dd>${chips(discovery.tokenEndpointAuthSigningAlgs)}</dd>
     <dt>PKCE</dt><dd>${pkce ? badge('S256 supported', 'ok') : discovery.codeChallengeMethods.length > 0 ? badge(`${discovery.codeChallengeMethods.join(', ')} only`, 'warn') : html`<span class="muted">not advertised (Chartside always sends S256)</span>`}</dd>
     <dt>Capabilities</dt><dd>${chips(discovery.capabilities)}</dd>
     <dt>Scopes supported</dt><dd>${chips(discovery.scopesSupported)}</dd>

@@ -8,6 +8,7 @@ import * as keyRotation from './0005-key-rotation.ts';
 import * as leanerLaunchWrites from './0006-leaner-launch-writes.ts';
 import * as goingToProduction from './0007-going-to-production.ts';
 import * as webhooks from './0008-webhooks.ts';
+import * as vendorsAndLaunchContext from './0009-vendors-and-launch-context.ts';
 
 /**
  * Migrations live in code (no folder scanning), so a built `dist/` and `tsx` run the same set.
@@ -23,6 +24,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0006-leaner-launch-writes': { up: (db) => leanerLaunchWrites.up(db, engine) },
     '0007-going-to-production': { up: (db) => goingToProduction.up(db, engine) },
     '0008-webhooks': { up: (db) => webhooks.up(db, engine) },
+    '0009-vendors-and-launch-context': { up: (db) => vendorsAndLaunchContext.up(db, engine) },
   };
   return { getMigrations: async () => all };
 }
