@@ -17,6 +17,8 @@ export interface LaunchContext {
   readonly encounter: string | null;
   /** The signed-in user, `Practitioner/<id>`. */
   readonly fhir_user: string | null;
+  /** The signed-in user's name, from the id_token, where the EHR sends one. */
+  readonly user_name?: string | null;
   /** The scopes the EHR granted. */
   readonly scope: string | null;
   readonly fhir_source: string | null;
