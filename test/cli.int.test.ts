@@ -221,6 +221,69 @@ describe('chartside admin commands', () => {
     );
   });
 
+  it('connection set --vendor epic|smart: each vendor’s defaults, --signing-alg, --jku, SMART wildcards (issue 15)', async () => {
+    const org = (
+      JSON.parse((await chartside('org', 'create', '--name', 'Three EHRs', '--json')).stdout) as {
+        id: string;
+      }
+    ).id;
+    type Saved = {
+      vendor: string;
+      scopes: string;
+      signing_alg: string;
+      jku: boolean;
+      credentials: Record<string, { auth_method: string; client_id: string | null }>;
+    };
+    const set = async (...args: string[]) => {
+      const result = await chartside('connection', 'set', '--org', org, ...args, '--json');
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout) as Saved;
+    };
+    const epic = await set('--vendor', 'epic', '--custom-credentials', 'on', '--client-id', 'epic-non-prod');
+    assert.equal(epic.vendor, 'epic');
+    assert.equal(
+      epic.scopes,
+      'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read',
+    );
+    assert.equal(
+      epic.credentials.sandbox?.auth_method,
+      'private_key_jwt',
+      'Epic starts with JWT client auth',
+    );
+    assert.equal(epic.signing_alg, 'auto');
+    assert.equal(epic.jku, false);
+    const epicProd = await set('--vendor', 'epic', '--environment', 'production', '--client-id', 'epic-prod');
+    assert.equal(epicProd.credentials.sandbox?.client_id, 'epic-non-prod');
+    assert.equal(epicProd.credentials.production?.client_id, 'epic-prod');
+    const signed = await set('--vendor', 'epic', '--signing-alg', 'ES384', '--jku', 'on');
+    assert.deepEqual([signed.signing_alg, signed.jku], ['ES384', true]);
+    assert.deepEqual([(await set('--vendor', 'epic', '--signing-alg', 'auto')).signing_alg], ['auto']);
+
+    const smart = await set('--vendor', 'smart', '--scopes', 'openid fhirUser launch patient/*.rs user/*.rs');
+    assert.equal(smart.scopes, 'openid fhirUser launch patient/*.rs user/*.rs', 'SMART defines wildcards');
+    assertBadInput(
+      await chartside('connection', 'set', '--org', org, '--vendor', 'epic', '--signing-alg', 'HS256'),
+      /signing_alg must be one of auto, RS384, ES384/,
+    );
+    assertBadInput(
+      await chartside('connection', 'set', '--org', org, '--vendor', 'epic', '--jku', 'yes'),
+      /--jku must be on or off/,
+    );
+    assertBadInput(
+      await chartside(
+        'connection',
+        'set',
+        '--org',
+        org,
+        '--vendor',
+        'smart',
+        '--scopes',
+        'user/Patient.read user/Patient.rs',
+      ),
+      /mix SMART v1/,
+    );
+  });
+
   it('refuses bad input with exit 2 and a one-line reason', async () => {
     const org = JSON.parse((await chartside('org', 'create', '--name', 'Checks', '--json')).stdout) as {
       id: string;
