@@ -58,6 +58,37 @@ describe('npm start from an empty data folder', () => {
     assert.ok(body.includes(`href="${dev.printed.codeConsole}"`), 'links the sandbox’s My Applications');
   });
 
+  it('registers the demo app at the sandbox’s Epic and SMART profiles and prints their FHIR bases', async () => {
+    const sandbox = `http://localhost:${dev.ports.sandbox}`;
+    const bases = [
+      `${sandbox}/epic/nonprod/api/FHIR/R4`,
+      `${sandbox}/epic/prod/api/FHIR/R4`,
+      `${sandbox}/smart-ehr/fhir`,
+    ];
+    for (const base of bases) {
+      assert.ok(dev.output().includes(base), base);
+      const discovery = await fetch(`${base}/.well-known/smart-configuration`);
+      assert.equal(discovery.status, 200, base);
+    }
+    const gateway = `http://localhost:${dev.ports.gateway}`;
+    for (const [launcher, clientId] of [
+      ['epic/nonprod', 'chartside-demo-epic-nonprod'],
+      ['epic/prod', 'chartside-demo-epic-prod'],
+      ['smart-ehr', 'chartside-demo-smart'],
+    ] as const) {
+      const page = await (await fetch(`${sandbox}/${launcher}/launcher`)).text();
+      assert.ok(page.includes(`value="${clientId}"`), clientId);
+      const launched = await fetch(`${sandbox}/${launcher}/launcher`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: clientId, patient: '12724065' }),
+        redirect: 'manual',
+      });
+      const location = new URL(launched.headers.get('location') ?? '');
+      assert.match(location.href, new RegExp(`^${gateway}/api/auth/smart/launch/`), clientId);
+    }
+  });
+
   it('prints the Code Console’s My Applications, with the demo app registered as the guide ticks it', async () => {
     assert.equal(
       dev.printed.codeConsole,

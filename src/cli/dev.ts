@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../config/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../launch/urls.ts';
 import { CODE_ACCOUNT, CONSOLE_APPS_PATH, startSandbox } from '../sandbox/index.ts';
 import { closeOnSignals, startGateway } from '../server.ts';
+import { demoProfileApps, demoProfileLines } from './dev-profiles.ts';
 import { readSeed, seedGateway, writeSeed } from './dev-seed.ts';
 import { type ExampleApp, startExampleApp } from './example-app.ts';
 import { EXAMPLE_CDS_SERVICE_ID, startExampleCdsService } from './example-cds-service.ts';
@@ -51,6 +52,8 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
     publicOrigin: sandboxOrigin,
     tenant: SANDBOX_TENANT,
     dataDir: config.dataDir,
+    // The same gateway at the Epic and SMART profiles (dev-profiles.ts).
+    ...demoProfileApps(config, seeded.orgId),
     apps: [
       {
         name: 'Chartside demo',
@@ -106,6 +109,7 @@ Sandbox → pick a patient → sign in as portal / portal → Approve Connection
   Code Console       ${myApplications}   (My Applications; sign in as ${CODE_ACCOUNT.username} / ${CODE_ACCOUNT.password})
   Demo app           ${myApplications}/${seeded.applicationId}   (registered already: click Test Sandbox)
   Cerner sandbox     ${sandbox.origin}   (FHIR base / iss: ${sandbox.fhirBaseUrl})
+${demoProfileLines(sandbox)}
   Organization       ${seeded.orgId}
   SMART Launch URI   ${launchUrl(config, seeded.orgId)}
   API key            ${seeded.apiKey}

@@ -373,3 +373,50 @@ describe('Epic profile: non-production and production client ids', () => {
     assert.deepEqual(await response.json(), { error: 'invalid_client', error_description: 'unknown client' });
   });
 });
+
+describe('Epic profile: a public client', () => {
+  let sandbox: RunningSandbox;
+  before(async () => {
+    sandbox = await startProfileSandbox({
+      epicApps: [
+        epicApp({
+          nonProduction: { clientId: 'epic-public-np' },
+          production: { clientId: 'epic-public-prod' },
+        }),
+      ],
+    });
+  });
+  after(() => sandbox.close());
+
+  it('must send PKCE, names itself at the token endpoint, and gets no refresh token by default', async () => {
+    const base = sandbox.epic.nonProduction.fhirBaseUrl;
+    const config = await discovered(base);
+    const launch = await launchApp(sandbox, 'epic-public-np');
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'epic-public-np',
+      redirect_uri: PROFILE_REDIRECT_URI,
+      scope: EHR_SCOPES,
+      state: 'p',
+      launch: launch.launch,
+    });
+    const refused = redirectParams(await get(`${String(config.authorization_endpoint)}?${query.toString()}`));
+    assert.equal(refused.get('error'), 'invalid_request');
+    assert.match(refused.get('error_description') ?? '', /PKCE is required/);
+    const { code, verifier } = await authorizeCode(String(config.authorization_endpoint), {
+      client_id: 'epic-public-np',
+      scope: EHR_SCOPES,
+      launch: launch.launch,
+    });
+    const response = await postForm(String(config.token_endpoint), {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: PROFILE_REDIRECT_URI,
+      code_verifier: verifier,
+      client_id: 'epic-public-np',
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.equal(body.refresh_token, undefined);
+  });
+});

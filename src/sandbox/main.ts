@@ -100,6 +100,19 @@ function appFromFlags(flags: Flags): SandboxAppRegistration | undefined {
   return app;
 }
 
+/**
+ * The Epic and SMART profiles served beside Cerner's (docs/sandbox-profiles.md): their FHIR bases
+ * and launchers, and how many apps each has (they come from the config file's `epicApps` and
+ * `smartApps`).
+ */
+export function profileLines(sandbox: RunningSandbox, options: SandboxOptions): string {
+  const epicApps = options.epicApps?.length ?? 0;
+  const smartApps = options.smartApps?.length ?? 0;
+  return `  Epic (non-prod)   ${sandbox.epic.nonProduction.fhirBaseUrl}   (${epicApps} app(s); launcher ${sandbox.epic.nonProduction.launcherUrl})
+  Epic (prod)       ${sandbox.epic.production.fhirBaseUrl}
+  SMART 2 EHR       ${sandbox.smart.fhirBaseUrl}   (${smartApps} app(s); launcher ${sandbox.smart.launcherUrl})`;
+}
+
 /** Flags beat environment variables, which beat the config file. */
 export function sandboxOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): SandboxOptions {
   const flags = parseFlags(argv);
@@ -139,6 +152,7 @@ export async function runSandboxCommand(argv: string[], env: NodeJS.ProcessEnv):
   FHIR base (iss)   ${sandbox.fhirBaseUrl}
   Tenant            ${sandbox.tenant}
   My Applications   ${sandbox.origin}${CONSOLE_APPS_PATH}   (sign in as ${CODE_ACCOUNT.username} / ${CODE_ACCOUNT.password}; registrations ${kept})
+${profileLines(sandbox, options)}
 
 Open the Code Console page, click "Test Sandbox", pick a patient, sign in as portal / portal
 and click Approve Connection:
