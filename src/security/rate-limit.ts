@@ -16,8 +16,11 @@ import { ChartsideError } from '../errors/catalogue.ts';
 type LimitedSurface = 'launch' | 'api' | 'fhir' | 'cds' | 'sign_in';
 
 const WINDOW_MS = 60_000;
-/** `cs_sk_<prefix>_<secret>`: the public prefix names the key without its secret. */
-const API_KEY_PREFIX = /^Bearer\s+cs_sk_([A-Za-z0-9]{12})_/i;
+/**
+ * `cs_test_<prefix>_<secret>`, `cs_live_…` (and keys from before environments, `cs_sk_…`): the
+ * public prefix names the key without its secret (api/api-keys.ts).
+ */
+const API_KEY_PREFIX = /^Bearer\s+(cs_(?:test|live|sk)_[A-Za-z0-9]{12})_/i;
 
 /**
  * Which limit applies, from the matched route (not the raw URL, so encodings cannot dodge it).

@@ -17,8 +17,10 @@ const LIMITS = {
   CHARTSIDE_RATE_LIMIT_CDS_PER_MINUTE: String(LIMIT),
   CHARTSIDE_RATE_LIMIT_SIGN_IN_PER_MINUTE: String(LIMIT),
 };
-const KEY_A = `Bearer cs_sk_${'A'.repeat(12)}_${'a'.repeat(40)}`;
-const KEY_B = `Bearer cs_sk_${'B'.repeat(12)}_${'b'.repeat(40)}`;
+const KEY_A = `Bearer cs_test_${'A'.repeat(12)}_${'a'.repeat(40)}`;
+const KEY_B = `Bearer cs_live_${'B'.repeat(12)}_${'b'.repeat(40)}`;
+/** A key from before environments: still its own budget. */
+const KEY_C = `Bearer cs_sk_${'C'.repeat(12)}_${'c'.repeat(40)}`;
 
 /** Send `count` requests; return the last answer and every status seen. */
 async function burst(app: FastifyInstance, request: InjectOptions, count: number) {
@@ -110,6 +112,8 @@ describe('rate limits', () => {
 
     const otherKey = await app.inject({ ...read, headers: { authorization: KEY_B } });
     assert.equal(otherKey.statusCode, 401, 'another key from the same IP has its own budget');
+    const oldKey = await app.inject({ ...read, headers: { authorization: KEY_C } });
+    assert.equal(oldKey.statusCode, 401, 'so has a cs_sk_ key');
     const noKey = await app.inject(read);
     assert.equal(noKey.statusCode, 401, 'requests without a key count per IP');
   });
