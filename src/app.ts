@@ -53,9 +53,13 @@ export interface BuildOptions {
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  let databaseQueries = 0;
   const database = openDatabase(config.databaseUrl, {
     backgroundCheckpoints: true,
     preparedStatements: config.postgresPreparedStatements,
+    onQuery: () => {
+      databaseQueries += 1;
+    },
   });
   try {
     const sealer = createSealer(config.masterKey);
@@ -78,6 +82,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       readyLaunches: new LookupCache(config.lookupCacheMs),
       metrics: createMetrics({
         ...(database.poolStats ? { poolStats: database.poolStats } : {}),
+        databaseQueries: { engine: database.engine, count: () => databaseQueries },
         processMetrics: config.mode !== 'test',
       }),
     };

@@ -2,11 +2,14 @@
  * `GET /metrics` as Prometheus scrapes it: behind CHARTSIDE_METRICS_TOKEN (401 in the API
  * envelope without it), or on CHARTSIDE_METRICS_PORT and then not on the main port. A real
  * launch, a refused one, a FHIR read and a webhook delivery are counted, with bounded labels
- * only, and each app counts in its own registry.
+ * only, and each app counts in its own registry; so is every query sent to the database.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/db/index.ts';
 import { addWebhookEndpoint } from '../src/webhooks/endpoints.ts';
+import { createTestDatabase, type TestEngine } from './support/databases.ts';
 import { driveLaunch, launchIdFrom } from './support/launch-driver.ts';
 import { freePort } from './support/ports.ts';
 import { setFaults } from './support/sandbox-controls.ts';
@@ -163,6 +166,7 @@ describe('GET /metrics with CHARTSIDE_METRICS_TOKEN', () => {
       'cache',
       'event',
       'state',
+      'engine',
       'le',
     ]);
     for (const sample of samples) {
@@ -206,6 +210,73 @@ describe('GET /metrics on PostgreSQL', () => {
       assert.deepEqual(pool.map((s) => s.labels.state).sort(), ['idle', 'total', 'waiting']);
       assert.ok(sampleValue(pool, 'chartside_db_pool_connections', { state: 'total' }) >= 1);
       assert.equal(sampleValue(pool, 'chartside_db_pool_connections', { state: 'waiting' }), 0);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('chartside_db_queries_total', () => {
+  for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
+    it(`counts every query sent on ${engine}, begin and commit included`, async () => {
+      const database = await createTestDatabase(engine);
+      let queries = 0;
+      const handle = openDatabase(database.url, {
+        preparedStatements: true,
+        onQuery: () => {
+          queries += 1;
+        },
+      });
+      try {
+        await sql`select 1`.execute(handle.db);
+        assert.equal(queries, 1);
+        await handle.db.transaction().execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          await sql`select ${2}`.execute(trx);
+        });
+        assert.equal(queries, 5, 'begin, two statements, commit');
+      } finally {
+        await handle.close();
+        await database.drop();
+      }
+    });
+  }
+
+  it('counts a launch’s round trips on PostgreSQL, and nothing while idle or scraped', async () => {
+    const stack = await startStack({
+      engine: 'postgres',
+      env: {
+        CHARTSIDE_METRICS_TOKEN: TOKEN,
+        // No background work: only the launches query.
+        CHARTSIDE_WEBHOOK_POLL_MS: '0',
+        CHARTSIDE_SWEEP_INTERVAL_SECONDS: '0',
+        CHARTSIDE_KEY_RELOAD_SECONDS: '3600',
+      },
+    });
+    const queries = async () => {
+      const response = await fetch(`${stack.gatewayUrl}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const samples = parseMetrics(await response.text()).filter(
+        (s) => s.name === 'chartside_db_queries_total',
+      );
+      assert.deepEqual(
+        samples.map((s) => s.labels),
+        [{ engine: 'postgres' }],
+      );
+      return samples[0]?.value as number;
+    };
+    try {
+      // The first launch also stores the EHR's discovery document.
+      assert.equal((await driveLaunch(stack)).callbackResponse.status, 302);
+      const before = await queries();
+      assert.equal(await queries(), before, 'a scrape sends no query');
+      assert.equal((await driveLaunch(stack)).callbackResponse.status, 302);
+      const once = (await queries()) - before;
+      assert.equal((await driveLaunch(stack)).callbackResponse.status, 302);
+      const twice = (await queries()) - before;
+      assert.ok(once >= 2, `at least one query per hop, counted ${once}`);
+      assert.equal(twice, 2 * once, 'the same launch sends the same queries');
     } finally {
       await stack.close();
     }

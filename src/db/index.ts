@@ -10,7 +10,7 @@ import { type Engine, engineOf } from './engine.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { checkpointInBackground } from './sqlite-checkpoints.ts';
-import { preparingPool } from './statements.ts';
+import { wrappedPool } from './statements.ts';
 
 export type { Engine } from './engine.ts';
 export type * from './schema.ts';
@@ -31,6 +31,11 @@ export interface OpenOptions {
   backgroundCheckpoints?: boolean;
   /** PostgreSQL: run the hot queries (db/statements.ts) as named prepared statements. */
   preparedStatements?: boolean;
+  /**
+   * Called once per query sent to the database, `begin` and `commit` included: on PostgreSQL a
+   * round trip, on SQLite a statement run (`chartside_db_queries_total`).
+   */
+  onQuery?: () => void;
 }
 
 export function openDatabase(databaseUrl: string, options: OpenOptions = {}): DatabaseHandle {
@@ -47,7 +52,9 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Da
     sqlite.pragma('synchronous = NORMAL');
     const checkpoints =
       options.backgroundCheckpoints && !inMemory ? checkpointInBackground(sqlite, resolve(file)) : null;
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite, options.onQuery) }),
+    });
     return {
       db,
       engine,
@@ -65,8 +72,11 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Da
   // it is released, and the next query opens a new connection.
   pool.on('error', ignoreDroppedConnection);
   pool.on('connect', (client) => client.on('error', ignoreDroppedConnection));
+  const prepare = options.preparedStatements === true;
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: options.preparedStatements ? preparingPool(pool) : pool }),
+    dialect: new PostgresDialect({
+      pool: prepare || options.onQuery ? wrappedPool(pool, { prepare, onQuery: options.onQuery }) : pool,
+    }),
   });
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   return { db, engine, poolStats, close: () => db.destroy() };
@@ -76,12 +86,14 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Da
  * Kysely's SQLite driver prepares every statement anew; preparing costs more than running a
  * short query, and every request runs the same few statements. Statements are reused by SQL
  * text (SQLite re-prepares them itself after a schema change). Safe because better-sqlite3 runs
- * each statement to completion synchronously and we never stream results.
+ * each statement to completion synchronously and we never stream results. Kysely asks for a
+ * statement each time it runs one, so `onQuery` counts statements run.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, onQuery: (() => void) | undefined): SqliteDatabase {
   const statements = new Map<string, SQLite.Statement>();
   return {
     prepare(sql: string) {
+      onQuery?.();
       let statement = statements.get(sql);
       if (!statement) {
         // Dynamic SQL (IN lists of varying length) cannot grow the cache without bound.

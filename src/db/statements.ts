@@ -4,7 +4,7 @@
  * short writes, so a {@link hotQuery} is built and compiled once per engine and then run with
  * each call's values, through the same Kysely connection, pool and transaction as the rest.
  *
- * On PostgreSQL a hot query can also be a named prepared statement ({@link preparingPool}).
+ * On PostgreSQL a hot query can also be a named prepared statement ({@link wrappedPool}).
  */
 import {
   type Compilable,
@@ -90,24 +90,34 @@ function placeholders(): object {
 const preparedNames = new Map<string, string>();
 
 /**
- * `pool` for Kysely's PostgresDialect, sending each hot query as a named prepared statement
+ * `pool` for Kysely's PostgresDialect, as the one place every query to PostgreSQL passes.
+ *
+ * With `prepare`, each hot query goes out as a named prepared statement
  * (`query({ name, text, values })`): PostgreSQL parses and plans it once per connection instead
  * of on every launch (server CPU per launch 1.03 → 0.65 ms in a micro-benchmark, client CPU the
  * same). Every other query goes out as before. Not for a pooler in transaction mode, which
  * cannot keep prepared statements (PgBouncer before 1.21): `CHARTSIDE_PG_PREPARED_STATEMENTS=false`
- * opens the database with the plain pool.
+ * turns it off.
+ *
+ * `onQuery` is called once per query sent, `begin` and `commit` included: a round trip each
+ * (`chartside_db_queries_total`).
  *
  * A hot query must name the columns it returns: a prepared statement whose result shape changes
  * under it (`returning *` after a migration adds a column) fails with "cached plan must not
  * change result type".
  */
-export function preparingPool(pool: pg.Pool): PostgresPool {
+export function wrappedPool(
+  pool: pg.Pool,
+  options: { readonly prepare: boolean; readonly onQuery?: (() => void) | undefined },
+): PostgresPool {
+  const { prepare, onQuery } = options;
   // Kysely keeps one connection per client object: the same client, the same wrapper.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
     // Kysely calls query(text, values); anything else (a cursor) is passed on as it came.
     query: ((text: string, values?: unknown[]) => {
-      const name = preparedNames.get(text);
+      onQuery?.();
+      const name = prepare ? preparedNames.get(text) : undefined;
       return name ? client.query({ name, text, values }) : client.query(text, values);
     }) as unknown as PostgresPoolClient['query'],
     release: (destroy) => client.release(destroy),

@@ -25,9 +25,16 @@ export interface PoolStats {
   readonly waiting: number;
 }
 
+/** The queries sent to the database so far (`openDatabase`'s `onQuery`), read at each scrape. */
+export interface DatabaseQueries {
+  readonly engine: 'sqlite' | 'postgres';
+  count(): number;
+}
+
 export interface MetricsOptions {
   /** The PostgreSQL pool's counts (absent on SQLite). */
   readonly poolStats?: () => PoolStats;
+  readonly databaseQueries?: DatabaseQueries;
   /** Process metrics (CPU, memory, event loop, GC): off in tests, which build many apps. */
   readonly processMetrics?: boolean;
 }
@@ -141,6 +148,22 @@ export function createMetrics(options: MetricsOptions = {}) {
         this.set({ state: 'total' }, stats.total);
         this.set({ state: 'idle' }, stats.idle);
         this.set({ state: 'waiting' }, stats.waiting);
+      },
+    });
+  }
+
+  const databaseQueries = options.databaseQueries;
+  if (databaseQueries) {
+    // The count is a plain number the database wrapper adds to; the counter takes it at scrape
+    // time, so a query costs an increment and no label lookup.
+    new Counter({
+      name: 'chartside_db_queries_total',
+      help: 'Queries sent to the database, begin and commit included: round trips on PostgreSQL, statements run on SQLite.',
+      labelNames: ['engine'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ engine: databaseQueries.engine }, databaseQueries.count());
       },
     });
   }
