@@ -60,6 +60,10 @@ describe('test controls with the Epic and SMART profiles', () => {
         /reference, canonical, identifier, type and role only/,
       ],
       [{ client_id: SMART_CLIENT_ID, fhir_context: 'Observation/1' }, /must be an array/],
+      [
+        { client_id: SMART_CLIENT_ID, fhir_context: [{ identifier: [] }] },
+        /identifier must be an object with a value/,
+      ],
       [{ client_id: SMART_CLIENT_ID, intent: 'x'.repeat(201) }, /at most 200/],
       [{ client_id: SMART_CLIENT_ID, need_patient_banner: 'no' }, /must be a boolean/],
       [{ client_id: SMART_CLIENT_ID, patient: 'nobody' }, /does not exist/],

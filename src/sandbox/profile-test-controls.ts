@@ -38,12 +38,12 @@ function fhirContextItem(value: unknown): FhirContextItem {
   for (const [name, field] of Object.entries(entry)) {
     if (name === 'identifier') {
       const identifier = field as JsonBody;
-      if (typeof identifier !== 'object' || identifier === null)
-        throw new BadInput('identifier must be an object');
-      item.identifier = {
-        ...(text(identifier, 'system') !== undefined ? { system: text(identifier, 'system') } : {}),
-        ...(text(identifier, 'value') !== undefined ? { value: text(identifier, 'value') } : {}),
-      };
+      const idValue =
+        typeof identifier === 'object' && identifier !== null ? text(identifier, 'value') : undefined;
+      if (idValue === undefined)
+        throw new BadInput('identifier must be an object with a value (and a system)');
+      const system = text(identifier, 'system');
+      item.identifier = { ...(system !== undefined ? { system } : {}), value: idValue };
     } else if (name === 'reference' || name === 'canonical' || name === 'type' || name === 'role') {
       item[name] = text(entry, name);
     } else {

@@ -120,8 +120,9 @@ describe('SMART profile: EHR launch, scopes and the token response', () => {
 
   it('answers fhirContext, intent, need_patient_banner false, smart_style_url, tenant and an id_token', async () => {
     const fhirContext = [
-      { reference: 'Observation/VS-12724065-bp-1' },
+      { reference: 'Observation/VS-197292820' },
       { reference: 'Patient/12724066', role: 'https://example.org/role/sibling' },
+      { identifier: { system: 'urn:example:orders', value: 'ORD-42' }, type: 'ServiceRequest' },
     ];
     const body = await launchAndExchange('launch openid fhirUser profile user/Patient.rs offline_access', {
       intent: 'reconcile-medications',
