@@ -89,7 +89,7 @@ describe('Settings → Connections: Cerner, Epic and SMART (generic)', () => {
     assert.match(body, /<option value="auto" selected>Automatic/);
     assert.match(
       body,
-      /id="resolved-scopes"[^>]*>openid fhirUser launch user\/Patient\.read user\/Encounter\.read user\/Observation\.read</,
+      /id="resolved-scopes"[^>]*>openid fhirUser launch user\/Patient\.read user\/Encounter\.read user\/Observation\.read offline_access</,
     );
   });
 

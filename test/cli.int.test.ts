@@ -243,7 +243,7 @@ describe('chartside admin commands', () => {
     assert.equal(epic.vendor, 'epic');
     assert.equal(
       epic.scopes,
-      'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read',
+      'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read offline_access',
     );
     assert.equal(
       epic.credentials.sandbox?.auth_method,

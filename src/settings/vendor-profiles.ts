@@ -42,9 +42,11 @@ export const VENDOR_PROFILES: Readonly<Record<Vendor, VendorProfile>> = {
     },
   },
   epic: {
-    // Epic grants what the app's registration selects; refresh tokens come from the registration,
-    // not from online_access, which Epic does not document (fhir.epic.com OAuth 2.0 Specification).
-    defaultScopes: 'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read',
+    // Epic grants what the app's registration selects. A refresh token comes to a confidential
+    // app that asks for offline_access (Epic does not echo it in `scope`: peers-and-libs.md §B.4,
+    // client-js#138); online_access is not Epic's (fhir.epic.com OAuth 2.0 Specification).
+    defaultScopes:
+      'openid fhirUser launch user/Patient.read user/Encounter.read user/Observation.read offline_access',
     // Epic recommends JWT client authentication over secrets for confidential apps, and
     // requires a JWK Set URL for it (fhir.epic.com OAuth 2.0 Specification, "JWKS URLs").
     defaultAuthMethod: 'private_key_jwt',

@@ -34,6 +34,7 @@ describe('the launch context beyond the tokens (SMART 2.2 §Launch context)', ()
 
   it('never keeps a token: by name, or by a JWT-shaped value at any depth', () => {
     const { extraContext } = extraContextOf({
+      state: 'consumed-state',
       issued_token_type: 'urn:x',
       session_secret: 's',
       client_assertion: 'a',
@@ -43,6 +44,11 @@ describe('the launch context beyond the tokens (SMART 2.2 §Launch context)', ()
       kept: 'yes',
     });
     assert.deepEqual(extraContext, { kept: 'yes' });
+    // Dotted opaque ids are not tokens: Epic's look like this one.
+    const epicId = 'TbT3KuCY0B5PSrJvCu2j-PlK.aiHsu2xUjU.M8bWpetXoB';
+    assert.deepEqual(extraContextOf({ '__epic.dstu2.patient': epicId }).extraContext, {
+      '__epic.dstu2.patient': epicId,
+    });
   });
 
   it('fhirContext that is not an array, or too large, is null; extra fields stop at the size cap', () => {

@@ -4,8 +4,12 @@
  * @see https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#launch-context-arrives-with-your-access_token
  */
 
-/** Token-response fields that are the grant itself, or SMART context Chartside keeps apart. */
+/**
+ * Token-response fields that are the grant itself, SMART context Chartside keeps apart, or the
+ * flow's own `state` (Epic repeats it: consumed, and of no use to the app).
+ */
 const KNOWN_FIELDS = new Set([
+  'state',
   'access_token',
   'token_type',
   'expires_in',
@@ -23,8 +27,8 @@ const KNOWN_FIELDS = new Set([
 
 /** A field whose name says it carries a credential (`issued_token_type` too: cheap to lose). */
 const CREDENTIAL_NAME = /token|secret|assertion|password|code_verifier|^code$/i;
-/** A compact JWS or JWE: three or five base64url parts. Tokens under other names stay out too. */
-const JWT_SHAPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){2,4}$/;
+/** A compact JWS or JWE: three or five base64url parts, the first a JSON header (`{"` is `eyJ`). */
+const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){2}((\.[A-Za-z0-9_-]*){2})?$/;
 
 /** At most this much JSON is kept of `fhirContext` and of the extra fields, each. */
 export const MAX_CONTEXT_JSON = 16_384;
@@ -64,9 +68,21 @@ function extraFields(response: Readonly<Record<string, unknown>>): Record<string
 }
 
 function holdsJwt(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.length > 40 && JWT_SHAPE.test(value);
+  if (typeof value === 'string') return JWT_SHAPE.test(value) && hasJoseHeader(value);
   if (depth > 8 || typeof value !== 'object' || value === null) return false;
   return Object.values(value).some((inner) => holdsJwt(inner, depth + 1));
+}
+
+/** Tokens under other names stay out too: a value whose first part is a JOSE header (`alg`, `enc`). */
+function hasJoseHeader(value: string): boolean {
+  try {
+    const header: unknown = JSON.parse(
+      Buffer.from(value.slice(0, value.indexOf('.')), 'base64url').toString('utf8'),
+    );
+    return typeof header === 'object' && header !== null && ('alg' in header || 'enc' in header);
+  } catch {
+    return false;
+  }
 }
 
 function fits(value: unknown): boolean {
