@@ -28,7 +28,9 @@ const API_KEY_PREFIX = /^Bearer\s+(cs_(?:test|live|sk)_[A-Za-z0-9]{12})_/i;
  */
 export function limitedSurfaceOf(request: FastifyRequest): LimitedSurface | null {
   const route = request.routeOptions.url ?? '';
-  if (route.startsWith('/api/auth/smart/launch')) return 'launch';
+  // The launch, its callback and the standalone launch: each first hop writes a pending launch.
+  if (route.startsWith('/api/auth/smart/launch') || route.startsWith('/api/auth/smart/standalone'))
+    return 'launch';
   if (route.startsWith('/launch-contexts')) return 'api';
   if (route.startsWith('/fhir/')) return 'fhir';
   if (route.startsWith('/api/cds/')) return 'cds';

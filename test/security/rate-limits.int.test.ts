@@ -87,6 +87,28 @@ describe('rate limits', () => {
     assert.notEqual(otherClient.statusCode, 429, 'another IP has its own budget');
   });
 
+  it('the standalone launch counts with the launch (each first hop writes a pending launch)', async () => {
+    const ip = '203.0.113.12';
+    const standalone = {
+      method: 'GET' as const,
+      url: `/api/auth/smart/standalone/${orgId}?iss=https%3A%2F%2Fx.example`,
+      remoteAddress: ip,
+    };
+    const { statuses, last } = await burst(app, standalone, LIMIT + 1);
+    assert.ok(
+      statuses.slice(0, LIMIT).every((status) => status !== 429),
+      String(statuses),
+    );
+    assert.equal(last.statusCode, 429);
+    assert.match(String(last.headers['content-type']), /^text\/html/);
+    const launch = await app.inject({
+      method: 'GET',
+      url: `/api/auth/smart/launch/${orgId}?iss=https%3A%2F%2Fx.example&launch=1`,
+      remoteAddress: ip,
+    });
+    assert.equal(launch.statusCode, 429, 'one budget for both');
+  });
+
   it('the app API counts per API key (else per IP), with the rate_limit_error envelope', async () => {
     const ip = '203.0.113.20';
     const read = {
