@@ -5,33 +5,38 @@
  *
  * Four processes on 127.0.0.1 besides this driver: a fast EHR stub (bench/launch/ehr-stub.ts),
  * the baseline (bench/launch/fhirclient-baseline.ts), the floor (bench/launch/bare-relay.ts) and
- * `chartside serve` (production mode, fresh database per engine). Each launch: subject launch URL
- * → the EHR's authorize (approves at once) → the subject's callback (code exchange) → stop at the
- * 302 to the app launch URL. Rounds alternate between the subjects, the order rotating from
- * round to round. Per engine × concurrency it prints launches/s, the
- * latency the subject adds (its two hops minus the EHR's token-endpoint time), CPU ms per
- * launch of each process (from /proc), resident memory, and the ratios against the targets.
+ * `chartside serve` (production mode, fresh database per engine and client authentication).
+ * Each launch: subject launch URL → the EHR's authorize (approves at once) → the subject's
+ * callback (code exchange) → stop at the 302 to the app launch URL. Rounds alternate between the
+ * subjects, the order rotating from round to round. Per engine × client authentication ×
+ * concurrency it prints launches/s, the latency the subject adds (its two hops minus the EHR's
+ * token-endpoint time), CPU ms per launch of each process (from /proc), the gateway's database
+ * queries per launch (its own counter, read from /metrics outside the CPU window), resident
+ * memory; then the targets of issue 17 with ✔/✘.
  *
- * Environment: BENCH_LAUNCHES (per round, default 600), BENCH_CONCURRENCY (default 1,10,50),
+ * Environment: BENCH_LAUNCHES (per round, default 600), BENCH_CONCURRENCY (default 10,50),
  * BENCH_ENGINES (default sqlite,postgres; PostgreSQL on 127.0.0.1:5432, user postgres, a fresh
- * database per run), BENCH_ROUNDS (per subject per cell, default 3: each subject takes each
- * place in the rotation once; 0 = soak only), BENCH_SOAK (e.g. 100000: launches per subject of
- * the memory run), BENCH_LOG_LEVEL (gateway, default
- * warn), BENCH_PROFILE (a folder: CPU-profile the gateway and summarise the measured rounds),
- * BENCH_CHARTSIDE_BIN (another checkout's bin/chartside.js: compare two gateway versions, each
- * against the same baseline, whose ratio absorbs the machine's load), BENCH_FLOOR (0 leaves the
- * bare relay out; it never takes part in the soak, whose question is Chartside's memory).
+ * database per run), BENCH_AUTH (default client_secret_basic,private_key_jwt), BENCH_ROUNDS
+ * (per subject per cell, default 3: each subject takes each place in the rotation once; 0 = soak
+ * only), BENCH_SOAK (e.g. 100000: launches per subject of the memory run, on the first engine
+ * and client authentication), BENCH_LOG_LEVEL (gateway, default warn), BENCH_PROFILE (a folder:
+ * CPU-profile the gateway and summarise the measured rounds), BENCH_CHARTSIDE_BIN (another
+ * checkout's bin/chartside.js: compare two gateway versions, each against the same baseline,
+ * whose ratio absorbs the machine's load), BENCH_FLOOR (0 leaves the bare relay out; it never
+ * takes part in the soak, whose question is Chartside's memory).
  * Raw figures go to bench-results/launch-<timestamp>.json.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestEngine } from '../test/support/databases.ts';
-import { percentile, type Subject } from './launch/driver.ts';
-import { type Cell, formatCell, formatSoak, formatTargets, type SoakResult, slope } from './launch/report.ts';
-import { type Ehr, measureRound, pool, type Round } from './launch/rounds.ts';
+import type { Subject } from './launch/driver.ts';
+import { type Cell, formatCell, formatSoak, type SoakResult } from './launch/report.ts';
+import { type Ehr, measureRound, note, type Problems, pool, type Round } from './launch/rounds.ts';
+import { soak } from './launch/soak.ts';
 import {
+  AUTH_METHODS,
+  type AuthMethod,
   type Client,
   newClient,
   startBareRelay,
@@ -39,37 +44,56 @@ import {
   startChartside,
   startEhrStub,
 } from './launch/subjects.ts';
-import { CLOCK_TICKS, freePort, positive, stop } from './support/processes.ts';
+import { runAlone } from './support/alone.ts';
+import { isEntryPoint, list, positive } from './support/cli.ts';
+import { CLOCK_TICKS, freePort, stop } from './support/processes.ts';
 import { formatSummary, profileFiles, summarizeProfiles, type Window } from './support/profile-summary.ts';
+import { percentile, rotate } from './support/stats.ts';
+import { type Check, launchChecks, soakChecks } from './support/targets.ts';
 
-const LAUNCHES = positive(process.env.BENCH_LAUNCHES, 600);
-const CONCURRENCY = list(process.env.BENCH_CONCURRENCY, '1,10,50').map(Number);
-const ENGINES = list(process.env.BENCH_ENGINES, 'sqlite,postgres') as TestEngine[];
-const ROUNDS = process.env.BENCH_ROUNDS === '0' ? 0 : positive(process.env.BENCH_ROUNDS, 3);
-const SOAK = positive(process.env.BENCH_SOAK, 0);
-const SOAK_CONCURRENCY = 20;
-const SOAK_SAMPLE_EVERY = 5000;
-const WARMUP = Math.min(300, LAUNCHES);
-const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
-const PROFILE = process.env.BENCH_PROFILE;
-const FLOOR = process.env.BENCH_FLOOR !== '0';
-const resultsFolder = fileURLToPath(new URL('../bench-results/', import.meta.url));
-
-function list(value: string | undefined, fallback: string): string[] {
-  return (value || fallback)
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+export interface LaunchSettings {
+  readonly launches: number;
+  readonly concurrency: readonly number[];
+  readonly engines: readonly TestEngine[];
+  readonly auths: readonly AuthMethod[];
+  readonly rounds: number;
+  readonly soak: number;
+  readonly warmup: number;
+  readonly logLevel: string;
+  readonly profile: string | undefined;
+  readonly floor: boolean;
+  readonly bin: string | undefined;
 }
 
-interface Problems {
-  count: number;
-  samples: string[];
+export function launchSettings(env: NodeJS.ProcessEnv, defaults: { soak?: number } = {}): LaunchSettings {
+  const launches = positive(env.BENCH_LAUNCHES, 600);
+  const auths = list(env.BENCH_AUTH, AUTH_METHODS.join(','));
+  for (const auth of auths) {
+    if (!(AUTH_METHODS as readonly string[]).includes(auth))
+      throw new Error(`BENCH_AUTH: ${auth} is not one of ${AUTH_METHODS.join(', ')}`);
+  }
+  return {
+    launches,
+    concurrency: list(env.BENCH_CONCURRENCY, '10,50').map(Number),
+    engines: list(env.BENCH_ENGINES, 'sqlite,postgres') as TestEngine[],
+    auths: auths as AuthMethod[],
+    rounds: env.BENCH_ROUNDS === '0' ? 0 : positive(env.BENCH_ROUNDS, 3),
+    soak: env.BENCH_SOAK === '0' ? 0 : positive(env.BENCH_SOAK, defaults.soak ?? 0),
+    warmup: Math.min(300, launches),
+    logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
+    profile: env.BENCH_PROFILE || undefined,
+    floor: env.BENCH_FLOOR !== '0',
+    bin: env.BENCH_CHARTSIDE_BIN || undefined,
+  };
 }
 
-function note(problems: Problems, round: Round): void {
-  problems.count += round.errorCount;
-  problems.samples.push(...round.errors.slice(0, Math.max(0, 10 - problems.samples.length)));
+export interface LaunchResults {
+  readonly settings: LaunchSettings;
+  readonly cells: Array<Cell & { rounds: unknown[] }>;
+  readonly soak: SoakResult | null;
+  /** The CPU profile's summary (BENCH_PROFILE), as printed. */
+  readonly profile: string | null;
+  readonly errors: Problems;
 }
 
 interface Subjects {
@@ -82,39 +106,44 @@ interface Subjects {
 const subjectList = (subjects: Subjects): Subject[] =>
   [subjects.chartside, subjects.fhirclient, subjects.floor].filter((subject) => subject !== undefined);
 
-/** Rotated by `by`: each subject leads in turn, so none always runs right after another's load. */
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const start = by % items.length;
-  return [...items.slice(start), ...items.slice(0, start)];
-}
-
 interface Ports {
   readonly baseline: number;
   /** The floor's; null leaves it out. */
   readonly floor: number | null;
 }
 
-/** Start the subjects on a fresh database, run `body`, stop them and drop the database. */
+interface Context {
+  readonly settings: LaunchSettings;
+  readonly client: Client;
+  readonly ehr: Ehr;
+  readonly ports: Ports;
+  readonly problems: Problems;
+}
+
+/** Start the subjects (a fresh database for Chartside), run `body`, stop them, drop the database. */
 async function withSubjects<T>(
-  client: Client,
-  ehr: Ehr,
-  ports: Ports,
+  context: Context,
   engine: TestEngine,
+  authMethod: AuthMethod,
+  floorPort: number | null,
   body: (subjects: Subjects) => Promise<T>,
 ): Promise<T> {
+  const { settings, client, ehr, ports } = context;
   const chartside = await startChartside(client, {
     engine,
-    iss: ehr.iss,
-    logLevel: LOG_LEVEL,
-    ...(PROFILE ? { profileDir: PROFILE } : {}),
+    authMethod,
+    ehr,
+    logLevel: settings.logLevel,
+    profileDir: settings.profile,
+    bin: settings.bin,
   });
   try {
-    const baseline = await startBaseline(client, ports.baseline);
+    const baseline = await startBaseline(client, ports.baseline, authMethod);
     try {
-      const floor = ports.floor === null ? null : await startBareRelay(client, ports.floor);
+      const floor = floorPort === null ? null : await startBareRelay(client, floorPort, authMethod);
       try {
         return await body({
-          chartside: chartside.subject as Subject,
+          chartside: chartside.subject,
           fhirclient: baseline.subject as Subject,
           ...(floor ? { floor: floor.subject as Subject } : {}),
         });
@@ -125,30 +154,33 @@ async function withSubjects<T>(
       await stop(baseline.child);
     }
   } finally {
-    await stop(chartside.child);
-    await chartside.drop();
+    await chartside.stop();
   }
 }
 
 async function measureCells(
+  context: Context,
   subjects: Subjects,
-  ehr: Ehr,
   engine: TestEngine,
-  problems: Problems,
+  auth: AuthMethod,
   windows: Window[],
 ): Promise<Array<Cell & { rounds: unknown[] }>> {
+  const { settings, ehr, problems } = context;
   const cells: Array<Cell & { rounds: unknown[] }> = [];
   const all = subjectList(subjects);
   // Warm-up: JIT, connection pools, each subject's discovery cache.
   for (const subject of all) {
-    note(problems, await measureRound(subject, ehr, WARMUP, 10, `warm-${engine}-${subject.name}`));
+    note(
+      problems,
+      await measureRound(subject, ehr, settings.warmup, 10, `warm-${engine}-${auth}-${subject.name}`),
+    );
   }
-  for (const concurrency of CONCURRENCY) {
+  for (const concurrency of settings.concurrency) {
     const rounds: Record<string, Round[]> = Object.fromEntries(all.map((subject) => [subject.name, []]));
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < settings.rounds; r++) {
       for (const subject of rotate(all, r)) {
-        const tag = `${engine}-c${concurrency}-r${r}-${subject.name}`;
-        const round = await measureRound(subject, ehr, LAUNCHES, concurrency, tag);
+        const tag = `${engine}-${auth}-c${concurrency}-r${r}-${subject.name}`;
+        const round = await measureRound(subject, ehr, settings.launches, concurrency, tag);
         note(problems, round);
         rounds[subject.name]?.push(round);
         if (subject.name === 'chartside') windows.push(round.window);
@@ -156,10 +188,11 @@ async function measureCells(
     }
     const cell: Cell = {
       engine,
+      auth,
       concurrency,
-      chartside: pool(rounds.chartside ?? [], percentile),
-      fhirclient: pool(rounds.fhirclient ?? [], percentile),
-      ...(rounds.floor ? { floor: pool(rounds.floor, percentile) } : {}),
+      chartside: pool(rounds.chartside ?? []),
+      fhirclient: pool(rounds.fhirclient ?? []),
+      ...(rounds.floor ? { floor: pool(rounds.floor) } : {}),
     };
     console.log(formatCell(cell));
     cells.push({ ...cell, rounds: Object.values(rounds).flat().map(roundFigures) });
@@ -173,77 +206,49 @@ function roundFigures(round: Round) {
   return { ...figures, addedP50: percentile(added, 0.5), addedP99: percentile(added, 0.99) };
 }
 
-/** N launches per subject at concurrency 20, RSS after every 5,000; growth after warm-up. */
-async function soak(
-  subjects: Subjects,
-  ehr: Ehr,
-  engine: TestEngine,
-  problems: Problems,
-): Promise<SoakResult> {
-  const started = Date.now();
-  const result: SoakResult = {
-    engine,
-    launchesPerSubject: SOAK,
-    concurrency: SOAK_CONCURRENCY,
-    seconds: 0,
-    subjects: {},
-  };
-  const samples: Record<string, Array<{ launches: number; rss: number }>> = { chartside: [], fhirclient: [] };
-  for (let done = 0; done < SOAK; ) {
-    const count = Math.min(SOAK_SAMPLE_EVERY, SOAK - done);
-    for (const subject of [subjects.chartside, subjects.fhirclient]) {
-      const round = await measureRound(subject, ehr, count, SOAK_CONCURRENCY, `soak-${done}-${subject.name}`);
-      note(problems, round);
-      if (done === 0) samples[subject.name]?.push({ launches: 0, rss: round.rssBefore });
-      samples[subject.name]?.push({ launches: done + count, rss: round.rssAfter });
-    }
-    done += count;
-    process.stdout.write(`\rsoak: ${done}/${SOAK} launches per subject`);
-  }
-  process.stdout.write('\n');
-  const warmUp = Math.min(20_000, SOAK * 0.2);
-  for (const [name, points] of Object.entries(samples)) {
-    const settled = points.filter((point) => point.launches >= warmUp);
-    result.subjects[name] = {
-      samples: points,
-      bytesPerLaunch: slope(settled.map((point) => ({ x: point.launches, y: point.rss }))),
-    };
-  }
-  return { ...result, seconds: (Date.now() - started) / 1000 };
-}
-
-async function main(): Promise<void> {
-  const startedAt = new Date();
+/** Every cell (engine × client authentication × concurrency), then the soak; tables printed as they come. */
+export async function runLaunchBench(settings: LaunchSettings): Promise<LaunchResults> {
   const client = newClient();
-  const ports: Ports = { baseline: await freePort(), floor: FLOOR ? await freePort() : null };
+  const ports: Ports = { baseline: await freePort(), floor: settings.floor ? await freePort() : null };
   const stub = await startEhrStub(client, ports.baseline, ...(ports.floor === null ? [] : [ports.floor]));
-  const ehr: Ehr = { origin: stub.origin, iss: stub.iss, pid: stub.child.pid };
-  const problems: Problems = { count: 0, samples: [] };
+  const context: Context = {
+    settings,
+    client,
+    ehr: { origin: stub.origin, iss: stub.iss, pid: stub.child.pid },
+    ports,
+    problems: { count: 0, samples: [] },
+  };
   const windows: Window[] = [];
-  const profilesBefore = new Set(PROFILE ? safeList(PROFILE) : []);
+  const profilesBefore = new Set(settings.profile ? safeList(settings.profile) : []);
   const cells: Array<Cell & { rounds: unknown[] }> = [];
   let soakResult: SoakResult | null = null;
   console.log(
-    `Chartside launch benchmark: ${LAUNCHES} launches per round, ${ROUNDS} rounds per subject per cell, ` +
-      `concurrency ${CONCURRENCY.join('/')}, engines ${ENGINES.join('/')}, gateway log level ${LOG_LEVEL}, ` +
-      `node ${process.version}, ${availableParallelism()} CPUs (CLK_TCK ${CLOCK_TICKS}). All subjects use ` +
-      'client_secret_basic, the same scopes and PKCE S256 against the same EHR stub' +
-      (FLOOR ? '; the floor is a bare fastify relay with no database, verification or sealing.' : '.'),
+    `Chartside launch benchmark: ${settings.launches} launches per round, ${settings.rounds} rounds per subject ` +
+      `per cell, concurrency ${settings.concurrency.join('/')}, engines ${settings.engines.join('/')}, client ` +
+      `authentication ${settings.auths.join('/')}, gateway log level ${settings.logLevel}, node ${process.version}, ` +
+      `${availableParallelism()} CPUs (CLK_TCK ${CLOCK_TICKS}). Every subject of a cell authenticates the same ` +
+      'way, with the same scopes and PKCE S256, against the same EHR stub' +
+      (settings.floor
+        ? '; the floor is a bare fastify relay with no database, verification or sealing.'
+        : '.'),
   );
   try {
-    if (ROUNDS > 0) {
-      for (const engine of ENGINES) {
-        cells.push(
-          ...(await withSubjects(client, ehr, ports, engine, (subjects) =>
-            measureCells(subjects, ehr, engine, problems, windows),
-          )),
-        );
+    if (settings.rounds > 0) {
+      for (const engine of settings.engines) {
+        for (const auth of settings.auths) {
+          cells.push(
+            ...(await withSubjects(context, engine, auth, ports.floor, (subjects) =>
+              measureCells(context, subjects, engine, auth, windows),
+            )),
+          );
+        }
       }
     }
-    if (SOAK > 0) {
-      const engine = ENGINES[0] ?? 'sqlite';
-      soakResult = await withSubjects(client, ehr, { ...ports, floor: null }, engine, (subjects) =>
-        soak(subjects, ehr, engine, problems),
+    if (settings.soak > 0) {
+      const engine = settings.engines[0] ?? 'sqlite';
+      const auth = settings.auths[0] ?? 'client_secret_basic';
+      soakResult = await withSubjects(context, engine, auth, null, (subjects) =>
+        soak([subjects.chartside, subjects.fhirclient], context.ehr, engine, settings.soak, context.problems),
       );
       console.log(formatSoak(soakResult));
     }
@@ -251,44 +256,28 @@ async function main(): Promise<void> {
     await stop(stub.child);
   }
 
-  const targets = formatTargets(cells, soakResult);
-  console.log(targets.text);
   let profile: string | null = null;
-  if (PROFILE) {
-    const files = profileFiles([PROFILE]).filter((file) => !profilesBefore.has(file));
+  if (settings.profile) {
+    const files = profileFiles([settings.profile]).filter((file) => !profilesBefore.has(file));
     const measured = cells.reduce((sum, cell) => sum + cell.chartside.launches, 0);
     if (files.length > 0) {
       profile = formatSummary(summarizeProfiles(files, windows), 15, measured || undefined);
       console.log(`\nChartside ${profile}\n(profiles: ${files.join(', ')})`);
     }
   }
-  console.log(
-    `\nThis machine: ${availableParallelism()} CPUs shared by the driver, the EHR stub and the subject ` +
-      `(load average ${loadavg()[0]?.toFixed(2)} at the end). CPU ms per launch is the steadiest figure.`,
-  );
-  mkdirSync(resultsFolder, { recursive: true });
-  const file = join(resultsFolder, `launch-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        startedAt: startedAt.toISOString(),
-        settings: { LAUNCHES, CONCURRENCY, ENGINES, ROUNDS, SOAK, LOG_LEVEL, WARMUP, FLOOR },
-        machine: { cpus: availableParallelism(), loadavg: loadavg(), node: process.version },
-        cells,
-        soak: soakResult,
-        profile,
-        errors: problems,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`Raw figures: ${file}`);
-  if (problems.count > 0) {
-    console.error(`\n${problems.count} launches failed:\n  ${problems.samples.join('\n  ')}`);
-    process.exitCode = 1;
-  }
+  return { settings, cells, soak: soakResult, profile, errors: context.problems };
+}
+
+export const launchResultChecks = (results: LaunchResults): Check[] => [
+  ...launchChecks(results.cells),
+  ...soakChecks(results.soak),
+];
+
+/** The failed launches, printed; true when there were any. */
+export function reportProblems(problems: Problems): boolean {
+  if (problems.count === 0) return false;
+  console.error(`\n${problems.count} launches failed:\n  ${problems.samples.join('\n  ')}`);
+  return true;
 }
 
 function safeList(folder: string): string[] {
@@ -299,7 +288,12 @@ function safeList(folder: string): string[] {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (isEntryPoint(import.meta.url)) {
+  runAlone({
+    kind: 'launch',
+    run: () => runLaunchBench(launchSettings(process.env)),
+    checks: launchResultChecks,
+    failed: (results) => reportProblems(results.errors),
+    note: 'The driver, the EHR stub and the subject share the cores; CPU ms per launch is the steadiest figure.',
+  });
+}

@@ -1,337 +1,198 @@
 /**
- * `npm run bench:proxy`: what the FHIR proxy costs. Loopback only, bounded (about a minute).
+ * `npm run bench:proxy`: what the FHIR proxy costs, on each engine. Loopback only.
  *
- * Starts the local Cerner sandbox and a gateway (`chartside serve`, SQLite) as child processes on
- * 127.0.0.1, makes one EHR launch, then measures with autocannon, in the same run:
- *   direct  GET <sandbox>/r4/<tenant>/<path>        with the launch's EHR access token
- *   proxy   GET <gateway>/fhir/<launch id>/<path>    with the app's API key
- * for a Patient read and a paged Observation search, each at saturation (throughput) and at a
- * fixed moderate rate (latency without queueing), and prints req/s, p50, p99 and the ratios.
- * Targets: proxy ≥ 0.9× direct throughput, ≤ 2 ms added p99.
+ * Per engine it starts the local Cerner sandbox, a gateway (`chartside serve` on a fresh SQLite
+ * file or PostgreSQL database, the production lookup cache, the FHIR rate limiter on but far
+ * above the benchmark's rate) and the pass-through floor (bench/pass-through-proxy.ts: the same
+ * relay without key check, token lookup or audit) as child processes on 127.0.0.1, makes one EHR
+ * launch, then measures with autocannon, in alternating rounds at fixed rates (200 and 1,000
+ * requests/s: latency without queueing):
+ *   direct        GET <sandbox>/r4/<tenant>/<path>        with the launch's EHR access token
+ *   proxy         GET <gateway>/fhir/<launch id>/<path>    with the app's API key
+ *   pass-through  GET <floor>/<path>
+ * for a Patient read and a paged Observation search; and prints req/s, p50, p99, CPU ms per
+ * request of the relaying process and of the sandbox (from /proc), and the gateway's database
+ * queries per request (its own counter, read from /metrics outside the CPU window).
+ * Targets (issue 17): gateway CPU per request ≤ 1.5× the pass-through's; added p99 (proxy −
+ * direct) ≤ 1 ms at 200 and at 1,000 req/s.
  *
- * Environment: BENCH_DURATION (seconds per measurement, default 8), BENCH_CONNECTIONS (default
- * 10), BENCH_RATE (requests/s of the latency runs, default 200), BENCH_LOG_LEVEL (gateway log
- * level, default warn), BENCH_PROFILE (a folder: write CPU profiles of the gateway and sandbox),
- * BENCH_LOOKUP_CACHE_MS (the gateway's CHARTSIDE_LOOKUP_CACHE_MS, default 2000 as in production).
- *
- * A third target, the bare pass-through (pass-through-proxy.ts), shows what any extra Node hop
- * costs on this machine: the gateway's throughput is also reported against it.
+ * Environment: BENCH_ENGINES (default sqlite,postgres), BENCH_DURATION (seconds per run,
+ * default 3), BENCH_RATES (default 200,1000), BENCH_ROUNDS (runs per target per rate, default 3;
+ * each target takes each place in the rotation once), BENCH_LOG_LEVEL (gateway, default warn),
+ * BENCH_PROFILE (a folder: CPU profiles of the gateway and the sandbox), BENCH_LOOKUP_CACHE_MS
+ * (the gateway's CHARTSIDE_LOOKUP_CACHE_MS, default 2000 as in production).
+ * Raw figures go to bench-results/proxy-<timestamp>.json.
  */
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { createApiKey } from '../src/api/api-keys.ts';
-import { loadConfig } from '../src/config/index.ts';
-import { createSealer } from '../src/crypto/sealing.ts';
-import { migrateToLatest, openDatabase } from '../src/db/index.ts';
-import { tokenContext } from '../src/launch/ehr-launches.ts';
-import { callbackUrl, jwksUrl, launchUrl } from '../src/launch/urls.ts';
-import { setConnection } from '../src/settings/connections.ts';
-import { addFhirSource } from '../src/settings/fhir-sources.ts';
-import { linkOrgToSource } from '../src/settings/org-links.ts';
-import { createOrganization } from '../src/settings/organizations.ts';
-import { cpuMs, freePort, positive, startNode, stop, waitFor } from './support/processes.ts';
+import type { TestEngine } from '../test/support/databases.ts';
+import {
+  type Endpoint,
+  measure,
+  type Pooled,
+  poolRuns,
+  type Run,
+  TARGETS,
+  type Target,
+} from './proxy/runs.ts';
+import { PATIENT, withStack } from './proxy/stack.ts';
+import { runAlone } from './support/alone.ts';
+import { isEntryPoint, list, positive } from './support/cli.ts';
+import { rotate } from './support/stats.ts';
+import { table } from './support/table.ts';
+import { type Check, type ProxyCellFigures, proxyChecks } from './support/targets.ts';
 
-const bin = fileURLToPath(new URL('../bin/chartside.js', import.meta.url));
-const passThrough = fileURLToPath(new URL('./pass-through-proxy.ts', import.meta.url));
-const DURATION = positive(process.env.BENCH_DURATION, 8);
-const CONNECTIONS = positive(process.env.BENCH_CONNECTIONS, 10);
-const RATE = positive(process.env.BENCH_RATE, 200);
-const WARMUP_SECONDS = 2;
-
-/** BENCH_PROFILE=<folder>: a V8 CPU profile of each child (open it in Chrome DevTools). */
-function start(name: string, script: string, args: string[], env: NodeJS.ProcessEnv) {
-  return startNode(name, script, args, {
-    env,
-    nodeArgs: ['--import', 'tsx'],
-    ...(process.env.BENCH_PROFILE ? { profileDir: process.env.BENCH_PROFILE } : {}),
-  });
-}
-const TENANT = 'ec2458f2-1e24-41c8-b71b-0e701af7583d';
 const SCENARIOS = [
-  { name: 'Patient read', path: 'Patient/12742400' },
+  { name: 'Patient read', path: `Patient/${PATIENT}` },
   {
     name: 'Observation search (5 of 12)',
-    path: 'Observation?patient=12742400&category=vital-signs&_count=5',
+    path: `Observation?patient=${PATIENT}&category=vital-signs&_count=5`,
   },
 ];
+const WARMUP_SECONDS = 2;
 
-interface Measurement {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  failures: number;
-  /** CPU milliseconds per request spent by the gateway and by the sandbox (Linux only). */
-  gatewayCpu: number;
-  sandboxCpu: number;
+export interface ProxyCell extends ProxyCellFigures {
+  readonly byRate: ReadonlyArray<{ readonly rate: number } & Record<Target, Pooled>>;
 }
 
-/** One autocannon run. Latencies come from each response's own timer (sub-millisecond). */
-async function measure(
-  url: string,
-  headers: Record<string, string>,
-  options: { rate?: number; seconds: number },
-  pids: { gateway?: number; sandbox?: number },
-) {
-  const latencies: number[] = [];
-  const cpuBefore = [cpuMs(pids.gateway), cpuMs(pids.sandbox)];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        headers,
-        connections: options.rate ? 1 : CONNECTIONS,
-        duration: options.seconds,
-        ...(options.rate ? { overallRate: options.rate } : {}),
-      },
-      (error, done) => (error ? reject(error) : resolve(done)),
-    );
-    instance.on('response', (_client, status, _bytes, responseTime) => {
-      if (status < 400) latencies.push(responseTime);
-    });
-  });
-  const requests = result.requests.total;
-  const gatewayCpu = (cpuMs(pids.gateway) - (cpuBefore[0] as number)) / requests;
-  const sandboxCpu = (cpuMs(pids.sandbox) - (cpuBefore[1] as number)) / requests;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+export interface ProxyResults {
+  readonly settings: ProxySettings;
+  readonly cells: ProxyCell[];
+}
+
+export interface ProxySettings {
+  readonly engines: readonly TestEngine[];
+  readonly seconds: number;
+  readonly rates: readonly number[];
+  readonly rounds: number;
+  readonly logLevel: string;
+  readonly profile: string | undefined;
+  readonly lookupCacheMs: string;
+}
+
+export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
   return {
-    requestsPerSecond: result.requests.average,
-    p50: at(0.5),
-    p99: at(0.99),
-    failures: result.non2xx + result.errors + result.timeouts,
-    gatewayCpu,
-    sandboxCpu,
-  } satisfies Measurement;
-}
-
-async function main(): Promise<void> {
-  const folder = mkdtempSync(join(tmpdir(), 'chartside-bench-'));
-  const masterKey = randomBytes(32);
-  const [gatewayPort, sandboxPort, ceilingPort] = [await freePort(), await freePort(), await freePort()];
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
-  const fhirBase = `${sandboxOrigin}/r4/${TENANT}`;
-  const env = {
-    PATH: process.env.PATH,
-    CHARTSIDE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: String(gatewayPort),
-    PUBLIC_URL: gatewayUrl,
-    DATABASE_URL: `sqlite:${join(folder, 'chartside.db')}`,
-    CHARTSIDE_DATA_DIR: folder,
-    CHARTSIDE_MASTER_KEY: masterKey.toString('base64'),
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    CHARTSIDE_SWEEP_INTERVAL_SECONDS: '0',
-    // Test mode turns the lookup cache off; measure with the production default (2000 ms).
-    CHARTSIDE_LOOKUP_CACHE_MS: process.env.BENCH_LOOKUP_CACHE_MS ?? '2000',
+    engines: list(env.BENCH_ENGINES, 'sqlite,postgres') as TestEngine[],
+    seconds: positive(env.BENCH_DURATION, 3),
+    rates: list(env.BENCH_RATES, '200,1000').map(Number),
+    rounds: Math.floor(positive(env.BENCH_ROUNDS, 3)),
+    logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
+    profile: env.BENCH_PROFILE || undefined,
+    lookupCacheMs: env.BENCH_LOOKUP_CACHE_MS ?? '2000',
   };
-  const children: ChildProcess[] = [];
-  try {
-    // Seed the gateway's database as an operator would.
-    const config = loadConfig(env);
-    const database = openDatabase(env.DATABASE_URL);
-    await migrateToLatest(database);
-    const org = await createOrganization(database.db, { name: 'Bench Clinic' });
-    const clientId = randomUUID();
-    const clientSecret = randomBytes(24).toString('base64url');
-    const source = await addFhirSource(database.db, {
-      iss: fhirBase,
-      vendor: 'cerner',
-      environment: 'sandbox',
-    });
-    await linkOrgToSource(database.db, { orgId: org.id, sourceId: source.id, actor: 'bench' });
-    await setConnection(database.db, createSealer(masterKey), config, org.id, 'cerner', {
-      appLaunchUrl: 'https://app.example.org/launch',
-      useCustomCredentials: true,
-      clientId,
-      clientSecret,
-    });
-    const { key: apiKey } = await createApiKey(database.db, org.id, 'bench');
-
-    const sandboxConfig = join(folder, 'sandbox.json');
-    writeFileSync(
-      sandboxConfig,
-      JSON.stringify({
-        host: '127.0.0.1',
-        publicOrigin: sandboxOrigin,
-        tenant: TENANT,
-        testControls: true,
-        accessTokenLifetimeSeconds: 3600,
-        apps: [
-          {
-            name: 'Chartside bench',
-            applicationId: randomUUID(),
-            clientId,
-            secret: clientSecret,
-            jwksUrl: jwksUrl(config),
-            redirectUris: [callbackUrl(config)],
-            launchUri: launchUrl(config, org.id),
-            accessType: 'offline',
-            scopes: [
-              'openid',
-              'fhirUser',
-              'launch',
-              'online_access',
-              'user/Patient.read',
-              'user/Encounter.read',
-              'user/Observation.read',
-            ],
-          },
-        ],
-      }),
-    );
-    const sandbox = start(
-      'sandbox',
-      bin,
-      ['sandbox', '--config', sandboxConfig, '--port', String(sandboxPort)],
-      env,
-    );
-    children.push(sandbox);
-    const gateway = start('gateway', bin, ['serve'], env);
-    children.push(gateway);
-    await Promise.all([waitFor(`${fhirBase}/metadata`, sandbox), waitFor(`${gatewayUrl}/health`, gateway)]);
-
-    // One launch, hop by hop, as a browser would.
-    const launch = (await (
-      await fetch(`${sandboxOrigin}/_test/launch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_id: clientId, patient: '12742400', encounter: '97953530' }),
-      })
-    ).json()) as { launch_url: string; session_cookie: string };
-    const toEhr = await fetch(launch.launch_url, { redirect: 'manual' });
-    const authorize = await fetch(toEhr.headers.get('location') as string, {
-      redirect: 'manual',
-      headers: { cookie: launch.session_cookie },
-    });
-    const callback = await fetch(authorize.headers.get('location') as string, { redirect: 'manual' });
-    const launchId = new URL(callback.headers.get('location') as string).searchParams.get('mb_launch');
-    if (!launchId) throw new Error(`the launch did not complete (${callback.status})`);
-    const row = await database.db
-      .selectFrom('ehr_launch')
-      .select('access_token')
-      .where('id', '=', launchId)
-      .executeTakeFirstOrThrow();
-    const ehrToken = createSealer(masterKey).open(
-      row.access_token as string,
-      tokenContext(launchId, 'access_token'),
-    );
-    await database.close();
-    const ceiling = start('pass-through', passThrough, [], {
-      PATH: process.env.PATH,
-      PASS_THROUGH_PORT: String(ceilingPort),
-      PASS_THROUGH_TARGET: fhirBase,
-      PASS_THROUGH_TOKEN: ehrToken,
-    });
-    children.push(ceiling);
-    await waitFor(`http://127.0.0.1:${ceilingPort}/metadata`, ceiling);
-
-    const targets = {
-      direct: {
-        base: `${fhirBase}/`,
-        headers: { authorization: `Bearer ${ehrToken}`, accept: 'application/fhir+json' },
-      },
-      proxy: {
-        base: `${gatewayUrl}/fhir/${launchId}/`,
-        headers: { authorization: `Bearer ${apiKey}`, accept: 'application/fhir+json' },
-      },
-      /** The bare pass-through (pass-through-proxy.ts): what any extra Node hop costs here. */
-      'pass-through': {
-        base: `http://127.0.0.1:${ceilingPort}/`,
-        headers: { accept: 'application/fhir+json' },
-      },
-    };
-    console.log(
-      `Chartside FHIR proxy benchmark: ${DURATION} s per run, ${CONNECTIONS} connections at saturation, ` +
-        `${RATE} req/s for latency, gateway log level ${env.LOG_LEVEL}, node ${process.version}\n`,
-    );
-    const pids = (target: keyof typeof targets) => ({
-      gateway: target === 'pass-through' ? ceiling.pid : gateway.pid,
-      sandbox: sandbox.pid,
-    });
-    const run = (target: keyof typeof targets, path: string, options: { seconds: number; rate?: number }) =>
-      measure(targets[target].base + path, targets[target].headers, options, pids(target));
-    const rows: string[][] = [];
-    const verdicts: string[] = [];
-    for (const scenario of SCENARIOS) {
-      await run('direct', scenario.path, { seconds: WARMUP_SECONDS });
-      await run('proxy', scenario.path, { seconds: WARMUP_SECONDS });
-      await run('pass-through', scenario.path, { seconds: WARMUP_SECONDS });
-      const saturated = {
-        direct: await run('direct', scenario.path, { seconds: DURATION }),
-        proxy: await run('proxy', scenario.path, { seconds: DURATION }),
-        'pass-through': await run('pass-through', scenario.path, { seconds: DURATION }),
-      };
-      const paced = {
-        direct: await run('direct', scenario.path, { seconds: DURATION / 2, rate: RATE }),
-        proxy: await run('proxy', scenario.path, { seconds: DURATION / 2, rate: RATE }),
-      };
-      for (const [load, runs] of [
-        ['saturation', saturated],
-        [`${RATE} req/s`, paced],
-      ] as const) {
-        for (const [name, result] of Object.entries(runs)) {
-          rows.push([
-            scenario.name,
-            load,
-            name,
-            result.requestsPerSecond.toFixed(0),
-            result.p50.toFixed(2),
-            result.p99.toFixed(2),
-            String(result.failures),
-            name === 'direct' ? '-' : result.gatewayCpu.toFixed(3),
-            result.sandboxCpu.toFixed(3),
-          ]);
-        }
-      }
-      const ratio = saturated.proxy.requestsPerSecond / saturated.direct.requestsPerSecond;
-      const ceilingRatio = saturated['pass-through'].requestsPerSecond / saturated.direct.requestsPerSecond;
-      const addedSaturated = saturated.proxy.p99 - saturated.direct.p99;
-      const addedPaced = paced.proxy.p99 - paced.direct.p99;
-      const addedP50 = paced.proxy.p50 - paced.direct.p50;
-      verdicts.push(
-        `${scenario.name}: throughput ratio ${ratio.toFixed(2)}× (target ≥ 0.90: ${ratio >= 0.9 ? 'met' : 'missed'}); ` +
-          `added p99 ${addedPaced.toFixed(2)} ms at ${RATE} req/s (target ≤ 2 ms: ${addedPaced <= 2 ? 'met' : 'missed'}), ` +
-          `${addedSaturated.toFixed(2)} ms at saturation; added p50 ${addedP50.toFixed(2)} ms at ${RATE} req/s; ` +
-          `the bare pass-through reaches ${ceilingRatio.toFixed(2)}× direct, so the gateway gets ` +
-          `${(ratio / ceilingRatio).toFixed(2)}× of what any Node proxy gets here`,
-      );
-    }
-    const header = [
-      'scenario',
-      'load',
-      'target',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'failed',
-      'proxy CPU ms/req',
-      'EHR CPU ms/req',
-    ];
-    const widths = header.map((title, i) =>
-      Math.max(title.length, ...rows.map((row) => (row[i] as string).length)),
-    );
-    const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ');
-    console.log(line(header));
-    for (const row of rows) console.log(line(row));
-    console.log(`\n${verdicts.join('\n')}`);
-    console.log(
-      `\nThis machine: ${availableParallelism()} CPUs shared by autocannon, the sandbox and the gateway ` +
-        `(load average ${loadavg()[0]?.toFixed(2)} at the end).`,
-    );
-  } finally {
-    await Promise.all(children.map(stop));
-    rmSync(folder, { recursive: true, force: true });
-  }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+async function measureEngine(settings: ProxySettings, engine: TestEngine): Promise<ProxyCell[]> {
+  return withStack(settings, engine, async (endpoints, sandbox) => {
+    const cells: ProxyCell[] = [];
+    const top = Math.max(...settings.rates);
+    for (const scenario of SCENARIOS) {
+      const at = (target: Target): Endpoint => ({
+        ...endpoints[target],
+        url: endpoints[target].url + scenario.path,
+      });
+      for (const target of TARGETS) await measure(at(target), top, WARMUP_SECONDS, sandbox.pid);
+      const byRate: Array<{ rate: number } & Record<Target, Pooled>> = [];
+      for (const rate of settings.rates) {
+        const runs: Record<Target, Run[]> = { direct: [], proxy: [], 'pass-through': [] };
+        for (let round = 0; round < settings.rounds; round++) {
+          for (const target of rotate(TARGETS, round)) {
+            runs[target].push(await measure(at(target), rate, settings.seconds, sandbox.pid));
+          }
+        }
+        byRate.push({
+          rate,
+          direct: poolRuns(runs.direct),
+          proxy: poolRuns(runs.proxy),
+          'pass-through': poolRuns(runs['pass-through']),
+        });
+      }
+      const overRates = (target: 'proxy' | 'pass-through') => {
+        const requests = byRate.reduce((sum, row) => sum + row[target].requests, 0);
+        const cpu = byRate.reduce(
+          (sum, row) => sum + row[target].relayCpuPerRequest * row[target].requests,
+          0,
+        );
+        return cpu / requests;
+      };
+      const proxyRequests = byRate.reduce((sum, row) => sum + row.proxy.requests, 0);
+      const cell: ProxyCell = {
+        engine,
+        scenario: scenario.name,
+        byRate,
+        cpuPerRequest: { proxy: overRates('proxy'), passThrough: overRates('pass-through') },
+        added: byRate.map((row) => ({ rate: row.rate, p99: row.proxy.p99 - row.direct.p99 })),
+        queriesPerRequest:
+          byRate.reduce((sum, row) => sum + row.proxy.queriesPerRequest * row.proxy.requests, 0) /
+          proxyRequests,
+      };
+      console.log(formatProxyCell(cell));
+      cells.push(cell);
+    }
+    return cells;
+  });
+}
+
+export function formatProxyCell(cell: ProxyCell): string {
+  const rows = cell.byRate.flatMap((row) =>
+    TARGETS.map((target) => {
+      const figures = row[target];
+      return [
+        `${row.rate} req/s`,
+        target,
+        figures.requestsPerSecond.toFixed(0),
+        figures.p50.toFixed(2),
+        figures.p99.toFixed(2),
+        String(figures.failures),
+        target === 'direct' ? '-' : figures.relayCpuPerRequest.toFixed(3),
+        target === 'proxy' ? figures.queriesPerRequest.toFixed(2) : '-',
+        figures.sandboxCpuPerRequest.toFixed(3),
+      ];
+    }),
+  );
+  return [
+    `\n${cell.engine} · ${cell.scenario}`,
+    table(
+      [
+        'load',
+        'target',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'failed',
+        'relay CPU ms/req',
+        'DB queries/req',
+        'EHR CPU ms/req',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+export async function runProxyBench(settings: ProxySettings): Promise<ProxyResults> {
+  console.log(
+    `\nChartside FHIR proxy benchmark: engines ${settings.engines.join('/')}, ${settings.rounds} rounds of ` +
+      `${settings.seconds} s per target at ${settings.rates.join(' and ')} req/s, gateway log level ` +
+      `${settings.logLevel}, lookup cache ${settings.lookupCacheMs} ms`,
+  );
+  const cells: ProxyCell[] = [];
+  for (const engine of settings.engines) cells.push(...(await measureEngine(settings, engine)));
+  return { settings, cells };
+}
+
+export const proxyResultChecks = (results: ProxyResults): Check[] => proxyChecks(results.cells);
+
+/** Requests that failed in any run: none is expected. */
+export const proxyFailures = (results: ProxyResults): number =>
+  results.cells.reduce(
+    (sum, cell) =>
+      sum + cell.byRate.reduce((each, row) => each + TARGETS.reduce((all, t) => all + row[t].failures, 0), 0),
+    0,
+  );
+
+if (isEntryPoint(import.meta.url)) {
+  runAlone({
+    kind: 'proxy',
+    run: () => runProxyBench(proxySettings(process.env)),
+    checks: proxyResultChecks,
+    failed: (results) => proxyFailures(results) > 0,
+  });
+}

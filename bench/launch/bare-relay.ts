@@ -2,7 +2,8 @@
  * The floor for `npm run bench:launch`: the cheapest EHR launch a Node gateway can do on this
  * machine. A bare fastify 5 app with the same protocol hops as Chartside and nothing else:
  * SMART discovery (cached forever), the nine-parameter authorize redirect with PKCE S256, the
- * code exchange with client_secret_basic, and the 302 to the app with an `mb_launch` id.
+ * code exchange with client_secret_basic or a private_key_jwt assertion signed with node:crypto,
+ * and the 302 to the app with an `mb_launch` id.
  *
  * What it leaves out, on purpose (Chartside does all of it): a database (state lives in this
  * process's memory, so it works for one process only and forgets launches on restart), id_token
@@ -13,14 +14,17 @@
  *
  * Configuration: the `BARE_RELAY_CONFIG` environment variable, JSON {@link BareRelayConfig}.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, type JsonWebKey, randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply } from 'fastify';
 import * as undici from 'undici';
+import { JWT_BEARER, signAssertion } from './assertion.ts';
 
 export interface BareRelayConfig {
   port: number;
   clientId: string;
-  clientSecret: string;
+  /** client_secret_basic; else `privateJwk` (private_key_jwt). */
+  clientSecret?: string;
+  privateJwk?: JsonWebKey & { kid: string; alg: 'RS384' };
   scope: string;
   appLaunchUrl: string;
   /** The redirect URI registered at the EHR: this app's `/callback`, absolute. */
@@ -47,8 +51,22 @@ const pending = new Map<string, PendingLaunch>();
 /** RFC 6749 §2.3.1: id and secret are form-encoded before base64; computed once. */
 const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
 const basicAuthorization = `Basic ${Buffer.from(
-  `${formEncode(config.clientId)}:${formEncode(config.clientSecret)}`,
+  `${formEncode(config.clientId)}:${formEncode(config.clientSecret ?? '')}`,
 ).toString('base64')}`;
+const signingKey = config.privateJwk ? createPrivateKey({ key: config.privateJwk, format: 'jwk' }) : null;
+
+/** The token request's client authentication: a header, or two more form fields. */
+function authenticate(tokenEndpoint: string, headers: Record<string, string>, form: URLSearchParams): void {
+  if (!signingKey || !config.privateJwk) {
+    headers.authorization = basicAuthorization;
+    return;
+  }
+  form.set('client_assertion_type', JWT_BEARER);
+  form.set(
+    'client_assertion',
+    signAssertion(signingKey, config.privateJwk.kid, config.clientId, tokenEndpoint),
+  );
+}
 
 const app = Fastify({ logger: false, keepAliveTimeout: 60_000 });
 
@@ -84,20 +102,22 @@ app.get<{ Querystring: { code?: string; state?: string } }>('/callback', async (
   if (typeof code !== 'string' || !code || typeof state !== 'string' || !launch)
     return refuse(reply, 400, 'unknown state');
   pending.delete(state); // single use, whatever happens next
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  const form = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: config.callbackUrl,
+    code_verifier: launch.verifier,
+  });
+  authenticate(launch.tokenEndpoint, headers, form);
   const response = await undici.request(launch.tokenEndpoint, {
     method: 'POST',
     dispatcher: ehr,
-    headers: {
-      authorization: basicAuthorization,
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: config.callbackUrl,
-      code_verifier: launch.verifier,
-    }).toString(),
+    headers,
+    body: form.toString(),
   });
   const text = await response.body.text();
   if (response.statusCode !== 200)

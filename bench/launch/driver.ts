@@ -16,6 +16,8 @@ export interface Subject {
   localCallback(url: string): string;
   /** Where a successful launch ends: the app launch URL it redirects to must start with this. */
   readonly appLaunchPrefix: string;
+  /** The gateway's count of queries sent to its database (`chartside_db_queries_total`). */
+  readonly databaseQueries?: () => Promise<number>;
 }
 
 export interface LaunchTiming {
@@ -111,10 +113,4 @@ function expectRedirect(response: Hop, name: string, expected: (location: string
   const where = response.location ? ` to ${response.location.split('?')[0]}` : '';
   const title = /<title>([^<]*)<\/title>/.exec(response.body)?.[1];
   throw new Error(`${name} hop answered ${response.status}${where}: ${title ?? response.body.slice(0, 200)}`);
-}
-
-/** Nearest-rank percentile of an ascending list. */
-export function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }

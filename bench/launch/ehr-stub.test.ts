@@ -1,14 +1,16 @@
 /**
- * The benchmark's EHR stub refuses what a real EHR refuses, so neither subject can pass the
- * benchmark with a sloppy launch; and it reports its own time for the driver to subtract.
+ * The benchmark's EHR stub refuses what a real EHR refuses, so no subject can pass the
+ * benchmark with a sloppy launch (a client secret or a JWT client assertion); and it reports its
+ * own time for the driver to subtract.
  * Run: bash scripts/test.sh bench/launch/*.test.ts
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT } from 'jose';
 import { stop } from '../support/processes.ts';
+import { JWT_BEARER, signAssertion } from './assertion.ts';
 import { type Client, newClient, startEhrStub } from './subjects.ts';
 
 const BASELINE_PORT = 1; // only appears in the registered redirect URIs
@@ -62,13 +64,16 @@ describe('bench EHR stub', () => {
       body: new URLSearchParams({ grant_type: 'authorization_code', redirect_uri: redirectUri, ...form }),
     });
 
-  it('advertises SMART endpoints with S256 and client_secret_basic', async () => {
+  it('advertises SMART endpoints with S256, client_secret_basic and private_key_jwt', async () => {
     const response = await fetch(`${stub.iss}/.well-known/smart-configuration`);
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(body.authorization_endpoint, `${stub.origin}/authorize`);
     assert.equal(body.token_endpoint, `${stub.origin}/token`);
     assert.equal(body.jwks_uri, `${stub.origin}/jwks`);
     assert.deepEqual(body.code_challenge_methods_supported, ['S256']);
+    assert.deepEqual(body.token_endpoint_auth_methods_supported, ['client_secret_basic', 'private_key_jwt']);
+    assert.deepEqual(body.token_endpoint_auth_signing_alg_values_supported, ['RS384', 'ES384']);
+    assert.ok((body.capabilities as string[]).includes('client-confidential-asymmetric'));
     assert.match(response.headers.get('server-timing') ?? '', /^ehr;dur=\d+\.\d{3}$/);
   });
 
@@ -147,6 +152,91 @@ describe('bench EHR stub', () => {
     const later = await idTokenOf('l-reuse-3');
     assert.ok(later.iat > first.iat);
     assert.notEqual(later.id_token, first.id_token);
+  });
+
+  describe('private_key_jwt', () => {
+    let key: KeyObject;
+    const tokenUrl = () => `${stub.origin}/token`;
+    const withAssertion = async (launch: string, assertion: string) => {
+      const response = await fetch(tokenUrl(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          redirect_uri: redirectUri,
+          code: await codeFrom(launch),
+          code_verifier: verifier,
+          client_assertion_type: JWT_BEARER,
+          client_assertion: assertion,
+        }),
+      });
+      const body = (await response.json()) as { error?: string; access_token?: string };
+      return { status: response.status, body };
+    };
+    const crafted = (
+      claims: Record<string, unknown>,
+      options: { kid?: string; signWith?: KeyObject } = {},
+    ) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        iss: client.clientId,
+        sub: client.clientId,
+        aud: tokenUrl(),
+        jti: randomUUID(),
+        exp: now + 120,
+        ...claims,
+      })
+        .setProtectedHeader({ alg: 'RS384', typ: 'JWT', kid: options.kid ?? client.privateJwk.kid })
+        .sign(options.signWith ?? key);
+    };
+    before(() => {
+      key = createPrivateKey({ key: client.privateJwk, format: 'jwk' });
+    });
+
+    it('accepts an assertion signed with a key registered for the client, once', async () => {
+      const assertion = signAssertion(key, client.privateJwk.kid, client.clientId, tokenUrl());
+      const first = await withAssertion('l-jwt-1', assertion);
+      assert.equal(first.status, 200);
+      assert.ok(first.body.access_token);
+      const replayed = await withAssertion('l-jwt-2', assertion);
+      assert.deepEqual(replayed, { status: 401, body: { error: 'invalid_client' } });
+    });
+
+    it('refuses a wrong aud, iss, sub or exp, an unknown kid and a signature by another key', async () => {
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const now = Math.floor(Date.now() / 1000);
+      const refused = [
+        await crafted({ aud: `${stub.origin}/authorize` }),
+        await crafted({ iss: 'someone-else' }),
+        await crafted({ sub: 'someone-else' }),
+        await crafted({ exp: now - 120 }),
+        await crafted({ exp: now + 3600 }),
+        await crafted({ jti: undefined }),
+        await crafted({}, { kid: 'not-registered' }),
+        await crafted({}, { signWith: other }),
+        'not.a.jwt',
+      ];
+      for (const [i, assertion] of refused.entries()) {
+        const answer = await withAssertion(`l-jwt-refused-${i}`, assertion);
+        assert.deepEqual(answer, { status: 401, body: { error: 'invalid_client' } }, `assertion ${i}`);
+      }
+      assert.equal((await withAssertion('l-jwt-fine', await crafted({}))).status, 200);
+    });
+
+    it('accepts the gateway’s keys once they are posted to /_bench/client-keys', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const kid = 'gateway-key';
+      const assertion = signAssertion(privateKey, kid, client.clientId, tokenUrl());
+      assert.equal((await withAssertion('l-gw-before', assertion)).status, 401);
+      const posted = await fetch(`${stub.origin}/_bench/client-keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS384' }] }),
+      });
+      assert.equal(posted.status, 204);
+      const again = signAssertion(privateKey, kid, client.clientId, tokenUrl());
+      assert.equal((await withAssertion('l-gw-after', again)).status, 200);
+    });
   });
 
   it('keeps the token endpoint’s time per launch until the driver drains it', async () => {

@@ -1,11 +1,16 @@
 /**
  * A fast local EHR for `npm run bench:launch`: SMART discovery, an authorize endpoint that
- * approves at once, a token endpoint (client_secret_basic, PKCE S256, RS256 id_token with
- * `fhirUser`) and its JWKS. Its own process, so its CPU is measured apart from the subjects'.
+ * approves at once, a token endpoint (client_secret_basic or private_key_jwt, PKCE S256, RS256
+ * id_token with `fhirUser`) and its JWKS. Its own process, so its CPU is measured apart from the
+ * subjects'.
  *
  * It checks what a real EHR checks (client, redirect URI, `aud` = the FHIR base byte for byte,
- * single-use codes, the PKCE verifier, the client secret) so neither subject can get away with
- * a sloppy request. It does not import the gateway (or its sandbox): node:http and jose only.
+ * single-use codes, the PKCE verifier, the client secret, or the client assertion: signature by
+ * a key registered for the client, iss, sub, aud, exp, single-use jti) so no subject can get away
+ * with a sloppy request. The client's keys are the baseline's and the floor's (in the
+ * configuration) and the gateway's JWKS, which the benchmark posts to `/_bench/client-keys` once
+ * the gateway has made its keys. It does not import the gateway (or its sandbox): node:http,
+ * node:crypto and jose only.
  *
  * The id_token is signed once per (client, user, second) and reused within that second: RSA
  * signing was about half the stub's CPU per launch, and on a 2-CPU machine the stub shares the
@@ -19,9 +24,10 @@
  *
  * Configuration: the `EHR_STUB_CONFIG` environment variable, JSON {@link StubConfig}.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, type JsonWebKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { AssertionRefused, AssertionVerifier } from './assertion.ts';
 
 export interface StubConfig {
   port: number;
@@ -29,6 +35,8 @@ export interface StubConfig {
   clientSecret: string;
   /** Registered redirect URIs (exact match, as Cerner does). */
   redirectUris: string[];
+  /** private_key_jwt: public keys registered for the client (more come by `/_bench/client-keys`). */
+  clientKeys: JsonWebKey[];
   patient: string;
   encounter: string;
   practitioner: string;
@@ -53,6 +61,8 @@ const origin = `http://127.0.0.1:${config.port}`;
 const fhirBase = `${origin}/fhir`;
 const redirectUris = new Set(config.redirectUris);
 const codes = new Map<string, IssuedCode>();
+const assertions = new AssertionVerifier(config.clientId, `${origin}/token`);
+assertions.addKeys(config.clientKeys);
 /**
  * The id_tokens of the current second, by audience and user; the promise, so requests arriving
  * while one is being signed share it. Emptied when the second changes, so it never grows.
@@ -71,12 +81,19 @@ const smartConfiguration = JSON.stringify({
   authorization_endpoint: `${origin}/authorize`,
   token_endpoint: `${origin}/token`,
   jwks_uri: `${origin}/jwks`,
-  token_endpoint_auth_methods_supported: ['client_secret_basic'],
+  token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
+  token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
   grant_types_supported: ['authorization_code', 'refresh_token'],
   code_challenge_methods_supported: ['S256'],
   scopes_supported: ['openid', 'fhirUser', 'launch', 'online_access', 'offline_access'],
   response_types_supported: ['code'],
-  capabilities: ['launch-ehr', 'client-confidential-symmetric', 'context-ehr-patient', 'sso-openid-connect'],
+  capabilities: [
+    'launch-ehr',
+    'client-confidential-symmetric',
+    'client-confidential-asymmetric',
+    'context-ehr-patient',
+    'sso-openid-connect',
+  ],
 });
 const capabilityStatement = JSON.stringify({
   resourceType: 'CapabilityStatement',
@@ -139,6 +156,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, starte
       return authorize(url, response, started);
     case 'POST /token':
       return token(request, response, started);
+    case 'POST /_bench/client-keys': {
+      const { keys } = JSON.parse(await readBody(request)) as { keys?: JsonWebKey[] };
+      assertions.addKeys(keys ?? []);
+      response.writeHead(204).end();
+      return;
+    }
     case 'GET /_bench/timings': {
       const body = JSON.stringify({ token: tokenTimes, other: otherRequests, pendingCodes: codes.size });
       tokenTimes = {};
@@ -191,7 +214,8 @@ async function token(request: IncomingMessage, response: ServerResponse, started
   if (!String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded'))
     throw new Refusal(400, 'invalid_request', 'token: not a form');
   const form = new URLSearchParams(await readBody(request));
-  authenticateClient(request.headers.authorization);
+  if (form.has('client_assertion')) authenticateAssertion(form);
+  else authenticateClient(request.headers.authorization);
   if (form.get('grant_type') !== 'authorization_code')
     throw new Refusal(400, 'unsupported_grant_type', 'token: grant_type');
   const code = form.get('code') ?? '';
@@ -260,6 +284,17 @@ function authenticateClient(header: string | undefined): void {
   const secret = colon > 0 ? formDecode(decoded.slice(colon + 1)) : '';
   if (id !== config.clientId || !safeEqual(secret, config.clientSecret))
     throw new Refusal(401, 'invalid_client', 'token: client authentication failed');
+}
+
+/** private_key_jwt: RFC 7523 §3 as SMART's asymmetric client authentication profiles it. */
+function authenticateAssertion(form: URLSearchParams): void {
+  try {
+    assertions.check(form);
+  } catch (error) {
+    if (error instanceof AssertionRefused)
+      throw new Refusal(401, 'invalid_client', `token: ${error.message}`);
+    throw error;
+  }
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -1,10 +1,12 @@
 /**
  * One measured round: `count` launches against one subject, with the CPU time of the subject,
- * the EHR stub and the driver read before and after, and the EHR's token-endpoint time per
- * launch fetched from the stub so it can be taken out of the callback hop.
+ * the EHR stub and the driver read before and after (and the gateway's count of database
+ * queries, read outside that window), and the EHR's token-endpoint time per launch fetched from
+ * the stub so it can be taken out of the callback hop.
  */
 import { request } from 'undici';
 import { cpuMs, ownCpuMs, rssBytes } from '../support/processes.ts';
+import { percentile } from '../support/stats.ts';
 import { browser, type LaunchRun, runLaunches, type Subject } from './driver.ts';
 
 export interface Ehr {
@@ -26,10 +28,23 @@ export interface Round {
   readonly driverCpuMs: number;
   readonly rssBefore: number;
   readonly rssAfter: number;
+  /** Queries the subject sent to its database in the round; NaN for a subject without one. */
+  readonly databaseQueries: number;
   readonly errors: string[];
   readonly errorCount: number;
   /** When the round ran, in CLOCK_MONOTONIC µs (to cut CPU profiles to the measured part). */
   readonly window: { start: number; end: number };
+}
+
+/** Failed launches: how many, and the first ten messages. */
+export interface Problems {
+  count: number;
+  samples: string[];
+}
+
+export function note(problems: Problems, round: Round): void {
+  problems.count += round.errorCount;
+  problems.samples.push(...round.errors.slice(0, Math.max(0, 10 - problems.samples.length)));
 }
 
 export interface EhrTimings {
@@ -53,6 +68,7 @@ export async function measureRound(
   tag: string,
 ): Promise<Round> {
   await drainEhrTimings(ehr);
+  const queriesBefore = subject.databaseQueries ? await subject.databaseQueries() : Number.NaN;
   const rssBefore = rssBytes(subject.pid);
   const before = { subject: cpuMs(subject.pid), ehr: cpuMs(ehr.pid), driver: ownCpuMs() };
   const start = monotonicUs();
@@ -60,6 +76,7 @@ export async function measureRound(
   const end = monotonicUs();
   const after = { subject: cpuMs(subject.pid), ehr: cpuMs(ehr.pid), driver: ownCpuMs() };
   const rssAfter = rssBytes(subject.pid);
+  const queriesAfter = subject.databaseQueries ? await subject.databaseQueries() : Number.NaN;
   const timings = await drainEhrTimings(ehr);
   const errors = [...run.errors];
   let errorCount = run.errorCount;
@@ -86,6 +103,7 @@ export async function measureRound(
     driverCpuMs: after.driver - before.driver,
     rssBefore,
     rssAfter,
+    databaseQueries: queriesAfter - queriesBefore,
     errors,
     errorCount,
     window: { start, end },
@@ -102,12 +120,14 @@ export interface Pooled {
   readonly cpuPerLaunch: number;
   readonly ehrCpuPerLaunch: number;
   readonly driverCpuPerLaunch: number;
+  /** Database queries per launch (round trips on PostgreSQL, statements on SQLite); NaN: none counted. */
+  readonly queriesPerLaunch: number;
   readonly rssBefore: number;
   readonly rssAfter: number;
   readonly errorCount: number;
 }
 
-export function pool(rounds: Round[], percentile: (sorted: number[], q: number) => number): Pooled {
+export function pool(rounds: Round[]): Pooled {
   const launches = rounds.reduce((sum, round) => sum + round.launches, 0);
   const sum = (pick: (round: Round) => number) => rounds.reduce((total, round) => total + pick(round), 0);
   const added = rounds.flatMap((round) => round.added).sort((a, b) => a - b);
@@ -121,6 +141,7 @@ export function pool(rounds: Round[], percentile: (sorted: number[], q: number) 
     cpuPerLaunch: sum((round) => round.subjectCpuMs) / launches,
     ehrCpuPerLaunch: sum((round) => round.ehrCpuMs) / launches,
     driverCpuPerLaunch: sum((round) => round.driverCpuMs) / launches,
+    queriesPerLaunch: sum((round) => round.databaseQueries) / launches,
     rssBefore: rounds[0]?.rssBefore ?? Number.NaN,
     rssAfter: rounds.at(-1)?.rssAfter ?? Number.NaN,
     errorCount: sum((round) => round.errorCount),

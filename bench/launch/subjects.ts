@@ -1,23 +1,20 @@
 /**
  * The processes of `npm run bench:launch`: the EHR stub, the fhirclient baseline, the bare
  * relay (the floor) and the Chartside gateway (`chartside serve`, production mode, seeded as an
- * operator would).
+ * operator would), each authenticating to the EHR with client_secret_basic or private_key_jwt.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { generateKeyPairSync, type JsonWebKey, randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/index.ts';
+import { request } from 'undici';
 import { createSealer } from '../../src/crypto/sealing.ts';
-import { migrateToLatest, openDatabase } from '../../src/db/index.ts';
-import { callbackUrl, launchUrl } from '../../src/launch/urls.ts';
+import { callbackUrl, jwksUrl, launchUrl } from '../../src/launch/urls.ts';
 import { DEFAULT_SCOPES, setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
 import { linkOrgToSource } from '../../src/settings/org-links.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
-import { createTestDatabase, type TestEngine } from '../../test/support/databases.ts';
+import type { TestEngine } from '../../test/support/databases.ts';
+import { type Gateway, startGateway } from '../support/gateway.ts';
 import { freePort, startNode, waitFor } from '../support/processes.ts';
 import type { BareRelayConfig } from './bare-relay.ts';
 import type { Subject } from './driver.ts';
@@ -25,26 +22,40 @@ import type { StubConfig } from './ehr-stub.ts';
 import type { BaselineConfig } from './fhirclient-baseline.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-/** BENCH_CHARTSIDE_BIN: another checkout's bin/chartside.js, to compare two gateway versions. */
-const bin = process.env.BENCH_CHARTSIDE_BIN ?? here('../../bin/chartside.js');
 const TSX = ['--import', 'tsx'];
 /** The gateway's public origin: https as production demands; the driver maps it to loopback. */
 export const PUBLIC_URL = 'https://chartside.bench.invalid';
 /** Where every subject sends the clinician; never fetched (the driver stops at the redirect). */
 export const APP_LAUNCH_URL = 'https://app.bench.invalid/launch';
 
-/** One OAuth client at the EHR, used by every subject: same scopes, same client_secret_basic. */
+/** How a subject authenticates at the EHR's token endpoint: one dimension of the benchmark. */
+export type AuthMethod = 'client_secret_basic' | 'private_key_jwt';
+export const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'private_key_jwt'];
+
+/** A private JWK with the `kid` and `alg` the subjects sign with. */
+export type SigningJwk = JsonWebKey & { kid: string; alg: 'RS384' };
+
+/**
+ * One OAuth client at the EHR, used by every subject: same scopes, same secret; for
+ * private_key_jwt the baseline and the floor share one RS384 key, the gateway signs with its own.
+ */
 export interface Client {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly scope: string;
+  readonly privateJwk: SigningJwk;
+  readonly publicJwk: JsonWebKey;
 }
 
 export function newClient(): Client {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomBytes(8).toString('hex');
   return {
     clientId: randomUUID(),
     clientSecret: randomBytes(24).toString('base64url'),
     scope: DEFAULT_SCOPES,
+    privateJwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS384' },
+    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS384', use: 'sig' } as JsonWebKey,
   };
 }
 
@@ -56,17 +67,21 @@ export interface Running {
 /** A subject listening on 127.0.0.1:`port` whose redirect URI is its own `/callback`. */
 const localCallbackUrl = (port: number) => `http://127.0.0.1:${port}/callback`;
 
+export interface EhrStub {
+  readonly child: ChildProcess;
+  readonly origin: string;
+  readonly iss: string;
+}
+
 /** The stub, with Chartside's redirect URI and `/callback` on each of `localPorts` registered. */
-export async function startEhrStub(
-  client: Client,
-  ...localPorts: number[]
-): Promise<{ child: ChildProcess; origin: string; iss: string }> {
+export async function startEhrStub(client: Client, ...localPorts: number[]): Promise<EhrStub> {
   const port = await freePort();
   const config: StubConfig = {
     port,
     clientId: client.clientId,
     clientSecret: client.clientSecret,
     redirectUris: [callbackUrl({ publicUrl: PUBLIC_URL }), ...localPorts.map(localCallbackUrl)],
+    clientKeys: [client.publicJwk],
     patient: '12724066',
     encounter: '97953477',
     practitioner: '593923',
@@ -80,13 +95,15 @@ export async function startEhrStub(
   return { child, origin, iss: `${origin}/fhir` };
 }
 
-export async function startBaseline(client: Client, port: number): Promise<Running> {
+export async function startBaseline(client: Client, port: number, authMethod: AuthMethod): Promise<Running> {
   const config: BaselineConfig = {
     port,
     clientId: client.clientId,
-    clientSecret: client.clientSecret,
     scope: client.scope,
     appLaunchUrl: APP_LAUNCH_URL,
+    ...(authMethod === 'private_key_jwt'
+      ? { privateJwk: client.privateJwk }
+      : { clientSecret: client.clientSecret }),
   };
   return startLocalSubject('fhirclient', './fhirclient-baseline.ts', port, {
     BASELINE_CONFIG: JSON.stringify(config),
@@ -94,14 +111,16 @@ export async function startBaseline(client: Client, port: number): Promise<Runni
 }
 
 /** The floor: the same hops on bare fastify, no database, verification, sealing or audit. */
-export async function startBareRelay(client: Client, port: number): Promise<Running> {
+export async function startBareRelay(client: Client, port: number, authMethod: AuthMethod): Promise<Running> {
   const config: BareRelayConfig = {
     port,
     clientId: client.clientId,
-    clientSecret: client.clientSecret,
     scope: client.scope,
     appLaunchUrl: APP_LAUNCH_URL,
     callbackUrl: localCallbackUrl(port),
+    ...(authMethod === 'private_key_jwt'
+      ? { privateJwk: client.privateJwk }
+      : { clientSecret: client.clientSecret }),
   };
   return startLocalSubject('floor', './bare-relay.ts', port, { BARE_RELAY_CONFIG: JSON.stringify(config) });
 }
@@ -134,68 +153,81 @@ async function startLocalSubject(
 
 export interface ChartsideOptions {
   engine: TestEngine;
-  iss: string;
+  authMethod: AuthMethod;
+  ehr: Pick<EhrStub, 'origin' | 'iss'>;
   logLevel: string;
-  profileDir?: string;
+  profileDir?: string | undefined;
+  /** BENCH_CHARTSIDE_BIN: another checkout's bin/chartside.js, to compare two gateway versions. */
+  bin?: string | undefined;
 }
 
-/** A fresh database (SQLite file or PostgreSQL database), seeded, and `chartside serve` on it. */
+/**
+ * A fresh database (SQLite file or PostgreSQL database), seeded, and `chartside serve` on it;
+ * with private_key_jwt, its JWKS (the keys it made at its first start) registered at the stub.
+ */
 export async function startChartside(
   client: Client,
   options: ChartsideOptions,
-): Promise<Running & { drop(): Promise<void> }> {
-  const database = await createTestDatabase(options.engine);
-  const folder = database.folder ?? mkdtempSync(join(tmpdir(), 'chartside-bench-'));
-  const port = await freePort();
-  const env = {
-    PATH: process.env.PATH,
-    CHARTSIDE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_URL,
-    DATABASE_URL: database.url,
-    CHARTSIDE_DATA_DIR: folder,
-    CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: options.logLevel,
-    // Per client IP, and every launch here comes from 127.0.0.1: keep the limiter (its cost is
-    // part of a production launch) but far above the benchmark's rate.
-    CHARTSIDE_RATE_LIMIT_LAUNCH_PER_MINUTE: '1000000',
-  };
-  const config = loadConfig(env);
-  const db = openDatabase(config.databaseUrl);
-  let orgId: string;
+): Promise<Gateway<{ orgId: string }> & { subject: Subject }> {
+  const gateway = await startGateway({
+    engine: options.engine,
+    logLevel: options.logLevel,
+    profileDir: options.profileDir,
+    bin: options.bin,
+    env: () => ({
+      CHARTSIDE_ENV: 'production',
+      PUBLIC_URL,
+      // Per client IP, and every launch here comes from 127.0.0.1: keep the limiter (its cost is
+      // part of a production launch) but far above the benchmark's rate.
+      CHARTSIDE_RATE_LIMIT_LAUNCH_PER_MINUTE: '1000000',
+    }),
+    seed: async (db, config) => {
+      const org = await createOrganization(db, { name: 'Bench Clinic' });
+      const source = await addFhirSource(db, {
+        iss: options.ehr.iss,
+        vendor: 'smart',
+        environment: 'sandbox',
+      });
+      await linkOrgToSource(db, { orgId: org.id, sourceId: source.id, actor: 'bench' });
+      await setConnection(db, createSealer(config.masterKey), config, org.id, 'smart', {
+        appLaunchUrl: APP_LAUNCH_URL,
+        useCustomCredentials: true,
+        clientId: client.clientId,
+        ...(options.authMethod === 'client_secret_basic' ? { clientSecret: client.clientSecret } : {}),
+        authMethod: options.authMethod,
+        scopes: client.scope,
+      });
+      return { orgId: org.id };
+    },
+  });
+  const { origin } = gateway;
+  const toLocal = (url: string) => (url.startsWith(PUBLIC_URL) ? origin + url.slice(PUBLIC_URL.length) : url);
   try {
-    await migrateToLatest(db);
-    const org = await createOrganization(db.db, { name: 'Bench Clinic' });
-    orgId = org.id;
-    const source = await addFhirSource(db.db, { iss: options.iss, vendor: 'smart', environment: 'sandbox' });
-    await linkOrgToSource(db.db, { orgId: org.id, sourceId: source.id, actor: 'bench' });
-    await setConnection(db.db, createSealer(config.masterKey), config, org.id, 'smart', {
-      appLaunchUrl: APP_LAUNCH_URL,
-      useCustomCredentials: true,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      authMethod: 'client_secret_basic',
-      scopes: client.scope,
-    });
-  } finally {
-    await db.close();
+    if (options.authMethod === 'private_key_jwt') {
+      // What the EHR would fetch from the JWKS URL registered for the app.
+      const jwks = await request(toLocal(jwksUrl({ publicUrl: PUBLIC_URL })));
+      const registered = await request(`${options.ehr.origin}/_bench/client-keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: await jwks.body.text(),
+      });
+      await registered.body.dump();
+      if (registered.statusCode !== 204)
+        throw new Error(`the stub refused the gateway's JWKS (${registered.statusCode})`);
+    }
+  } catch (error) {
+    await gateway.stop();
+    throw error;
   }
-  const child = startNode('chartside', bin, ['serve'], { env, profileDir: options.profileDir });
-  const origin = `http://127.0.0.1:${port}`;
-  await waitFor(`${origin}/health`, child);
   return {
-    child,
+    ...gateway,
     subject: {
       name: 'chartside',
-      pid: child.pid,
-      launchUrl: launchUrl({ publicUrl: origin }, orgId),
-      localCallback: (url) => (url.startsWith(PUBLIC_URL) ? origin + url.slice(PUBLIC_URL.length) : url),
+      pid: gateway.child.pid,
+      launchUrl: launchUrl({ publicUrl: origin }, gateway.seed.orgId),
+      localCallback: toLocal,
       appLaunchPrefix: `${APP_LAUNCH_URL}?mb_launch=`,
-    },
-    drop: async () => {
-      await database.drop();
-      if (!database.folder) rmSync(folder, { recursive: true, force: true });
+      databaseQueries: gateway.queries,
     },
   };
 }

@@ -8,11 +8,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-export function positive(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 /** A port that was free a moment ago (a PUBLIC_URL must be known before the process listens). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

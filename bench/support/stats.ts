@@ -1,0 +1,27 @@
+/** Small helpers the benchmarks share: percentiles, slopes, and the order of alternating rounds. */
+
+/** Nearest-rank percentile (`q` in 0…1) of an ascending list; NaN when it is empty. */
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/** Least-squares slope of y over x. */
+export function slope(points: Array<{ x: number; y: number }>): number {
+  if (points.length < 2) return Number.NaN;
+  const mx = points.reduce((sum, p) => sum + p.x, 0) / points.length;
+  const my = points.reduce((sum, p) => sum + p.y, 0) / points.length;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return num / den;
+}
+
+/** `items` rotated by `by`: in round r each subject leads in turn, so none always runs right after another's load. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
