@@ -71,6 +71,11 @@ export async function buildSandbox(options: SandboxOptions): Promise<FastifyInst
   app.addHook('onClose', async () => {
     ctx.registry.close();
   });
+  // The Epic and SMART profiles' id_token keys (RSA: slow to make) are made in the background once
+  // listening, so the first token request does not wait for them.
+  app.addHook('onReady', async () => {
+    for (const server of ctx.profiles) server.idTokenKey().catch(() => undefined);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) {

@@ -51,7 +51,8 @@ export async function startProfileStack(engine: TestEngine = 'sqlite'): Promise<
     PUBLIC_URL: gatewayUrl,
     DATABASE_URL: database.url,
     CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-    CHARTSIDE_HTTP_TIMEOUT_MS: '2000',
+    // Generous: these tests time nothing, and run beside the whole suite.
+    CHARTSIDE_HTTP_TIMEOUT_MS: '5000',
     LOG_LEVEL: 'warn',
   });
   const logStream = new Writable({ write: (_chunk, _encoding, done) => done() });
