@@ -201,6 +201,21 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('the development launch-debug page shows the whole context, never a token', async () => {
+      await stack.connect({ authMethod: 'client_secret_basic', signingAlg: 'auto', scopes: SCOPES.v2 });
+      const id = launchIdFrom((await driveSmartLaunch(stack, 'ehr')).callbackResponse);
+      const page = await (await fetch(`${stack.gatewayUrl}/launch-debug?mb_launch=${id}`)).text();
+      for (const shown of [
+        '<dt>Vendor</dt><dd>smart</dd>',
+        '<dt>Intent</dt><dd>reconcile-medications</dd>',
+        'Observation/obs-1',
+        '__acme_unit',
+      ]) {
+        assert.ok(page.includes(shown), shown);
+      }
+      assert.ok(!page.includes('opaque-secret') && !page.includes(stack.ehr.accessTokens.at(-1) as string));
+    });
+
     it('names our JWKS URL in the assertion’s jku header when the connection asks for it', async () => {
       await stack.connect({
         authMethod: 'private_key_jwt',

@@ -183,6 +183,9 @@ for (const engine of ['sqlite', 'postgres'] as const satisfies readonly TestEngi
           clientId: 'the-client',
           clientSecret: 'the-secret',
           authMethod: 'client_secret_basic',
+          // Migration 0009: the EHR's choice of assertion algorithm, no jku.
+          signingAlg: null,
+          jku: null,
         });
         assert.equal(found?.connection.appLaunchUrl, 'https://app.example.org/launch');
       }

@@ -91,7 +91,12 @@ export async function showLaunchDebug(
     ['fhirUser', launch.fhir_user],
     ['Scope granted', launch.scope],
     ['FHIR base URL (iss)', launch.iss],
+    ['Vendor', launch.vendor],
     ['Tenant', launch.tenant],
+    ['Intent', launch.intent],
+    ['fhirContext', launch.fhir_context],
+    ['Style (smart_style_url)', launch.smart_style_url],
+    ['Other context', launch.extra_context],
     [
       'Patient banner needed',
       launch.need_patient_banner === null ? null : launch.need_patient_banner ? 'yes' : 'no',
