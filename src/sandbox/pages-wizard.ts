@@ -63,85 +63,47 @@ ${first ? '' : html`<button type="submit" name="action" value="back" class="seco
 </div>`;
 }
 
+/** The wizard's one-of-several questions: the legend, then each choice's value and label. */
+const QUESTIONS = {
+  application_type: ['Application Type', { provider: 'Provider', patient: 'Patient', system: 'System' }],
+  type_of_access: ['Type of Access', { offline: 'Offline', online: 'Online' }],
+  application_privacy: ['Application Privacy', { confidential: 'Confidential', public: 'Public' }],
+  smart_version: ['SMART Version', { v1: 'SMART v1', v2: 'SMART v2' }],
+  default_fhir_version: ['Default FHIR Version', { R4: 'R4', DSTU2: 'DSTU2' }],
+  product_family: ['Product Family', { Millennium: 'Millennium', Soarian: 'Soarian' }],
+} satisfies Record<string, readonly [legend: string, labels: Record<string, string>]>;
+
+/** One question as radios: the draft's answer ticked, the hint and the check's message below. */
+function question(
+  name: keyof typeof QUESTIONS,
+  answer: string,
+  errors: FieldErrors,
+  hint?: string,
+): SafeHtml {
+  const [legend, labels] = QUESTIONS[name];
+  const choices = Object.entries(labels).map(([value, label]) => ({ value, label }));
+  return radioGroup({ name, legend, choices, value: answer, error: errors[name], hint });
+}
+
 function basicInformation(draft: RegistrationDraft, errors: FieldErrors, focusRow?: number): SafeHtml {
   return html`<h2>Basic Information</h2>
 ${textInput({ name: 'application_name', label: 'Application Name', value: draft.name, error: errors.application_name, hint: 'Shown to clinicians on the consent screen and in My Applications.' })}
 ${textInput({ name: 'application_owner', label: 'Application Owner', value: draft.owner, error: errors.application_owner, hint: 'Your company name.' })}
-${radioGroup({
-  name: 'application_type',
-  legend: 'Application Type',
-  value: draft.type,
-  error: errors.application_type,
-  choices: [
-    { value: 'provider', label: 'Provider' },
-    { value: 'patient', label: 'Patient' },
-    { value: 'system', label: 'System' },
-  ],
-  hint: 'Provider: a clinician launches the app in context. It decides which products and scopes the next steps show.',
-})}
-${radioGroup({
-  name: 'type_of_access',
-  legend: 'Type of Access',
-  value: draft.access,
-  error: errors.type_of_access,
-  choices: [
-    { value: 'offline', label: 'Offline' },
-    { value: 'online', label: 'Online' },
-  ],
-  hint: 'Offline gives the app offline_access and a refresh token. Online: online_access only, no refresh token.',
-})}
+${question('application_type', draft.type, errors, 'Provider: a clinician launches the app in context. It decides which products and scopes the next steps show.')}
+${question('type_of_access', draft.access, errors, 'Offline gives the app offline_access and a refresh token. Online: online_access only, no refresh token.')}
 <h2 style="margin-top:28px">Privacy, SMART Version, and URIs</h2>
-${radioGroup({
-  name: 'application_privacy',
-  legend: 'Application Privacy',
-  value: draft.privacy,
-  error: errors.application_privacy,
-  choices: [
-    { value: 'confidential', label: 'Confidential' },
-    { value: 'public', label: 'Public' },
-  ],
-  hint: 'Confidential: Cerner issues a client secret (and accepts JWT assertions). Public: no secret, PKCE required.',
-})}
-${radioGroup({
-  name: 'smart_version',
-  legend: 'SMART Version',
-  value: draft.smartVersion,
-  error: errors.smart_version,
-  choices: [
-    { value: 'v1', label: 'SMART v1' },
-    { value: 'v2', label: 'SMART v2' },
-  ],
-  hint: 'SMART v1 scopes read .read/.write; SMART v2 scopes read .rs/.cud.',
-})}
+${question('application_privacy', draft.privacy, errors, 'Confidential: Cerner issues a client secret (and accepts JWT assertions). Public: no secret, PKCE required.')}
+${question('smart_version', draft.smartVersion, errors, 'SMART v1 scopes read .read/.write; SMART v2 scopes read .rs/.cud.')}
 ${checkboxGroup({ name: 'intended_users', legend: 'Intended Users', checked: draft.intendedUsers, error: errors.intended_users, choices: choicesOf(INTENDED_USERS) })}
 ${checkboxGroup({ name: 'intended_purposes', legend: 'Intended Purposes', checked: draft.intendedPurposes, error: errors.intended_purposes, choices: choicesOf(INTENDED_PURPOSES) })}
 ${uriFields(draft.redirectUris, draft.launchUri, errors, focusRow)}
-${radioGroup({
-  name: 'default_fhir_version',
-  legend: 'Default FHIR Version',
-  value: draft.fhirVersion,
-  error: errors.default_fhir_version,
-  choices: [
-    { value: 'R4', label: 'R4' },
-    { value: 'DSTU2', label: 'DSTU2' },
-  ],
-})}`;
+${question('default_fhir_version', draft.fhirVersion, errors)}`;
 }
 
 function productSelection(draft: RegistrationDraft, errors: FieldErrors): SafeHtml {
   return html`<h2>Product Selection</h2>
 <p class="muted">Application Type: ${draft.type === 'patient' ? 'Patient' : draft.type === 'system' ? 'System' : 'Provider'}</p>
-${radioGroup({
-  name: 'product_family',
-  legend: 'Product Family',
-  value: draft.productFamily,
-  error: errors.product_family,
-  choices: [
-    { value: 'Millennium', label: 'Millennium' },
-    { value: 'Soarian', label: 'Soarian' },
-  ],
-  hint: 'Millennium is the Oracle Health EHR platform the sandbox tenant runs.',
-})}
+${question('product_family', draft.productFamily, errors, 'Millennium is the Oracle Health EHR platform the sandbox tenant runs.')}
 ${checkboxGroup({ name: 'products', legend: 'Select Products', checked: draft.products, error: errors.products, choices: choicesOf(PRODUCTS), hint: 'The FHIR R4 product is the FHIR surface the next step grants; the EHR APIs are proprietary (CCL, MPages).' })}`;
 }
 
