@@ -50,6 +50,12 @@ function sendHtml(reply: FastifyReply, status: number, body: string): FastifyRep
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
+/** The launcher's answer for an application id this tenant does not have (a launch or a consent). */
+function sendAppNotFound(reply: FastifyReply): FastifyReply {
+  const message = 'No application with this id is registered for this tenant.';
+  return sendHtml(reply, 404, messagePage('Application not found', message, 'plain'));
+}
+
 export function launcherHandlers(ctx: SandboxContext) {
   function findApp(request: LauncherRequest): SandboxAppRegistration | undefined {
     if (request.params.tenant !== ctx.tenant) return undefined;
@@ -63,16 +69,7 @@ export function launcherHandlers(ctx: SandboxContext) {
   return {
     async launch(request: LauncherRequest, reply: FastifyReply) {
       const app = findApp(request);
-      if (!app)
-        return sendHtml(
-          reply,
-          404,
-          messagePage(
-            'Application not found',
-            'No application with this id is registered for this tenant.',
-            'plain',
-          ),
-        );
+      if (!app) return sendAppNotFound(reply);
       if (app.launchUri === '') {
         return sendHtml(
           reply,
@@ -127,16 +124,7 @@ export function launcherHandlers(ctx: SandboxContext) {
 
     async consent(request: LauncherRequest, reply: FastifyReply) {
       const app = findApp(request);
-      if (!app)
-        return sendHtml(
-          reply,
-          404,
-          messagePage(
-            'Application not found',
-            'No application with this id is registered for this tenant.',
-            'plain',
-          ),
-        );
+      if (!app) return sendAppNotFound(reply);
       const fields = formBody(request)?.fields ?? {};
       const session = currentSession(ctx, request);
       const consent = session ? ctx.state.takeConsent(fields.consent_id ?? '', session.id) : undefined;
