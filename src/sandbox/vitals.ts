@@ -42,80 +42,40 @@ const VITALS: Record<VitalKind, VitalDefinition> = {
   height: { code: '8302-2', display: 'Body height', text: 'Height/Length Measured', unit: 'cm', ucum: 'cm' },
 };
 
-/** [hours after the encounter start, kind, value ([systolic, diastolic] for bp)]. */
-type Reading = readonly [number, VitalKind, number | readonly [number, number]];
+/** A value as charted: a number, or [systolic, diastolic] for a blood pressure. */
+type VitalValue = number | readonly [number, number];
 
-const READINGS: Record<string, readonly Reading[]> = {
+/** Vital signs charted together, `hour` hours after the encounter start, in charting order. */
+type ChartedVitals = { hour: number } & Partial<Record<VitalKind, VitalValue>>;
+
+/** Each patient's charted vital signs during the sandbox encounter. */
+const CHARTED: Record<string, readonly ChartedVitals[]> = {
   '12724065': [
-    [0, 'bp', [152, 94]],
-    [0, 'hr', 78],
-    [0, 'weight', 71.2],
-    [0.5, 'bp', [146, 90]],
+    { hour: 0, bp: [152, 94], hr: 78, weight: 71.2 },
+    { hour: 0.5, bp: [146, 90] },
   ],
-  '12724066': [
-    [0, 'bp', [118, 76]],
-    [0, 'hr', 84],
-    [0, 'weight', 68.4],
-  ],
-  '12724067': [
-    [0, 'bp', [124, 80]],
-    [0, 'hr', 66],
-    [0, 'rr', 14],
-    [0, 'temp', 36.8],
-    [0, 'spo2', 98],
-    [0, 'weight', 84.1],
-    [0, 'height', 180.3],
-  ],
-  '12724068': [
-    [0, 'height', 165.1],
-    [0, 'weight', 58.0],
-    [0, 'hr', 58],
-  ],
+  '12724066': [{ hour: 0, bp: [118, 76], hr: 84, weight: 68.4 }],
+  '12724067': [{ hour: 0, bp: [124, 80], hr: 66, rr: 14, temp: 36.8, spo2: 98, weight: 84.1, height: 180.3 }],
+  '12724068': [{ hour: 0, height: 165.1, weight: 58.0, hr: 58 }],
   '12724069': [
-    [0, 'rr', 32],
-    [0, 'spo2', 91],
-    [1, 'rr', 26],
-    [1, 'spo2', 95],
+    { hour: 0, rr: 32, spo2: 91 },
+    { hour: 1, rr: 26, spo2: 95 },
   ],
   '12724070': [
-    [0, 'bp', [98, 58]],
-    [0, 'hr', 112],
-    [0, 'rr', 24],
-    [0, 'temp', 38.4],
-    [0, 'spo2', 92],
-    [4, 'hr', 104],
-    [4, 'spo2', 94],
-    [4, 'temp', 37.9],
+    { hour: 0, bp: [98, 58], hr: 112, rr: 24, temp: 38.4, spo2: 92 },
+    { hour: 4, hr: 104, spo2: 94, temp: 37.9 },
   ],
   '12724071': [
-    [0, 'temp', 39.1],
-    [0, 'hr', 102],
-    [2, 'temp', 38.3],
+    { hour: 0, temp: 39.1, hr: 102 },
+    { hour: 2, temp: 38.3 },
   ],
-  '12742399': [
-    [0, 'height', 102.4],
-    [0, 'weight', 16.3],
-    [0, 'temp', 36.7],
-  ],
-  '12742397': [
-    [0, 'weight', 14.2],
-    [0, 'height', 96.5],
-    [0, 'hr', 104],
-    [0, 'temp', 36.9],
-  ],
+  '12742399': [{ hour: 0, height: 102.4, weight: 16.3, temp: 36.7 }],
+  '12742397': [{ hour: 0, weight: 14.2, height: 96.5, hr: 104, temp: 36.9 }],
   '12742400': [
-    [0, 'bp', [136, 88]],
-    [0, 'hr', 88],
-    [0, 'rr', 18],
-    [0, 'temp', 37.2],
-    [0, 'spo2', 96],
-    [8, 'bp', [130, 84]],
-    [8, 'hr', 82],
-    [8, 'temp', 37.0],
-    [24, 'bp', [128, 82]],
-    [24, 'hr', 76],
-    [24, 'spo2', 97],
-    [32, 'temp', 36.8],
+    { hour: 0, bp: [136, 88], hr: 88, rr: 18, temp: 37.2, spo2: 96 },
+    { hour: 8, bp: [130, 84], hr: 82, temp: 37.0 },
+    { hour: 24, bp: [128, 82], hr: 76, spo2: 97 },
+    { hour: 32, temp: 36.8 },
   ],
 };
 
@@ -126,10 +86,15 @@ function quantity(value: number, vital: VitalDefinition) {
   return { value, unit: vital.unit, system: UCUM, code: vital.ucum };
 }
 
-function observation(id: number, patient: SandboxPatient, reading: Reading): Observation {
-  const [hours, kind, value] = reading;
+function observation(
+  id: number,
+  patient: SandboxPatient,
+  hour: number,
+  kind: VitalKind,
+  value: VitalValue,
+): Observation {
   const vital = VITALS[kind];
-  const effective = new Date(Date.parse(patient.encounterStart) + hours * 3_600_000).toISOString();
+  const effective = new Date(Date.parse(patient.encounterStart) + hour * 3_600_000).toISOString();
   const resource: Observation = {
     resourceType: 'Observation',
     id: `VS-${id}`,
@@ -180,9 +145,11 @@ function buildObservations(): Observation[] {
   const out: Observation[] = [];
   let id = FIRST_ID;
   for (const patient of PATIENTS) {
-    for (const reading of READINGS[patient.id] ?? []) {
-      out.push(observation(id, patient, reading));
-      id += 1;
+    for (const { hour, ...vitals } of CHARTED[patient.id] ?? []) {
+      for (const [kind, value] of Object.entries(vitals) as [VitalKind, VitalValue][]) {
+        out.push(observation(id, patient, hour, kind, value));
+        id += 1;
+      }
     }
   }
   return out;
