@@ -4,6 +4,7 @@
  */
 import { PATIENTS, patientDisplayName } from './data.ts';
 import { html, page, type SafeHtml } from './html.ts';
+import { messagePage } from './pages-auth.ts';
 import type { ProfileClient, ProfileServer } from './profile-types.ts';
 
 function themeOf(server: ProfileServer): 'epic' | 'smart' {
@@ -11,11 +12,7 @@ function themeOf(server: ProfileServer): 'epic' | 'smart' {
 }
 
 export function profileMessagePage(server: ProfileServer, title: string, message: string): string {
-  return page(
-    title,
-    themeOf(server),
-    html`<section class="card narrow"><h1>${title}</h1><p>${message}</p></section>`,
-  );
+  return messagePage(title, message, themeOf(server));
 }
 
 export interface SignInPageInput {
