@@ -6,24 +6,14 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext } from './context.ts';
-import { requestPath } from './forms.ts';
-import { authenticateProfileClient } from './profile-client-auth.ts';
 import { ProfileTokenError } from './profile-errors.ts';
-import { profileForm, sendProfileError } from './profile-token.ts';
+import { authenticatedForm, sendProfileError } from './profile-token.ts';
 import type { ProfileClient, ProfileServer } from './profile-types.ts';
 import { setTokenHeaders } from './token-http.ts';
 
 export function profileRevocationHandlers(ctx: SandboxContext, server: ProfileServer) {
   async function authenticated(request: FastifyRequest): Promise<{ client: ProfileClient; token: string }> {
-    const fields = profileForm(request);
-    const endpointUrl = `${ctx.urls.origin}${requestPath(request)}`;
-    const { client } = await authenticateProfileClient(
-      ctx,
-      server,
-      request.headers.authorization,
-      fields,
-      endpointUrl,
-    );
+    const { client, fields } = await authenticatedForm(ctx, server, request);
     if (!fields.token) throw new ProfileTokenError('invalid_request', 'token is missing');
     return { client, token: fields.token };
   }

@@ -22,13 +22,34 @@ const GRANTS_NOT_IMITATED = [
 ];
 
 /** Form-encoded, no repeated parameters (RFC 6749 3.2). */
-export function profileForm(request: FastifyRequest): Record<string, string> {
+function profileForm(request: FastifyRequest): Record<string, string> {
   const form = formBody(request);
   if (!form)
     throw new ProfileTokenError('invalid_request', 'the body must be application/x-www-form-urlencoded');
   if (form.repeated.length > 0)
     throw new ProfileTokenError('invalid_request', `repeated parameters: ${form.repeated.join(', ')}`);
   return form.fields;
+}
+
+/**
+ * The form of a request to the token, revocation or introspection endpoint, and the client that
+ * authenticated it there (an assertion's `aud` is the URL the request went to).
+ */
+export async function authenticatedForm(
+  ctx: SandboxContext,
+  server: ProfileServer,
+  request: FastifyRequest,
+): Promise<{ client: ProfileClient; fields: Record<string, string> }> {
+  const fields = profileForm(request);
+  const endpointUrl = `${ctx.urls.origin}${requestPath(request)}`;
+  const { client } = await authenticateProfileClient(
+    ctx,
+    server,
+    request.headers.authorization,
+    fields,
+    endpointUrl,
+  );
+  return { client, fields };
 }
 
 export function sendProfileError(reply: FastifyReply, error: ProfileTokenError): FastifyReply {
@@ -116,15 +137,7 @@ export function profileTokenHandlers(ctx: SandboxContext, server: ProfileServer)
       });
       if (await answerWithFault(ctx, reply, serverError)) return reply;
       try {
-        const fields = profileForm(request);
-        const endpointUrl = `${ctx.urls.origin}${requestPath(request)}`;
-        const { client } = await authenticateProfileClient(
-          ctx,
-          server,
-          request.headers.authorization,
-          fields,
-          endpointUrl,
-        );
+        const { client, fields } = await authenticatedForm(ctx, server, request);
         if (fields.grant_type === 'authorization_code')
           return reply.send(await authorizationCode(ctx, server, fields, client));
         if (fields.grant_type === 'refresh_token')
