@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { RunningSandbox } from './index.ts';
+import { describe, it } from 'node:test';
 import {
   authorizeUrl,
   CLIENT_ID,
@@ -11,6 +10,7 @@ import {
   providerApp,
   REDIRECT_URI,
   redirectParams,
+  sandboxForSuite,
   startTestSandbox,
   testLaunch,
 } from './test-support.ts';
@@ -18,24 +18,17 @@ import {
 const GRANT = 'urn:cerner:error:authorization-server:oauth2:grant:';
 const LAUNCH = 'urn:cerner:error:authorization-server:smart-v1:grant:launch:';
 
-describe('authorize endpoint (S4)', () => {
-  let sandbox: RunningSandbox;
+/** Beside the guide's provider app: a Patient app, whose Redirect URI carries a query. */
+const PATIENT_APP = providerApp({
+  name: 'patient app',
+  applicationId: 'patient-app',
+  clientId: 'patient-client',
+  persona: 'patient',
+  redirectUris: ['http://localhost:4100/callback?tenant=x'],
+});
 
-  before(async () => {
-    sandbox = await startTestSandbox({
-      apps: [
-        providerApp(),
-        providerApp({
-          name: 'patient app',
-          applicationId: 'patient-app',
-          clientId: 'patient-client',
-          persona: 'patient',
-          redirectUris: ['http://localhost:4100/callback?tenant=x'],
-        }),
-      ],
-    });
-  });
-  after(() => sandbox.close());
+describe('authorize endpoint (S4)', () => {
+  const sandbox = sandboxForSuite(() => startTestSandbox({ apps: [providerApp(), PATIENT_APP] }));
 
   /** Asserts an HTML error page (no redirect) showing this URN. */
   async function assertErrorPage(response: Response, urn: string, status = 400) {

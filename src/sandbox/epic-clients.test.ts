@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { RunningSandbox } from './index.ts';
+import { describe, it } from 'node:test';
 import {
   authorizeCode,
   discovered,
@@ -13,19 +12,17 @@ import {
   PROFILE_REDIRECT_URI,
   startProfileSandbox,
 } from './profile-test-support.ts';
-import { basicAuth, get, postForm, redirectParams } from './test-support.ts';
+import { basicAuth, get, postForm, redirectParams, sandboxForSuite } from './test-support.ts';
 
 const WILMA = '12724065';
 const EHR_SCOPES = 'launch openid fhirUser user/Patient.read offline_access';
 
 describe('Epic profile: non-production and production client ids', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startProfileSandbox({
+  const sandbox = sandboxForSuite(() =>
+    startProfileSandbox({
       epicApps: [epicApp({ production: { clientId: EPIC_PROD_CLIENT_ID, secret: EPIC_PROD_SECRET } })],
-    });
-  });
-  after(() => sandbox.close());
+    }),
+  );
 
   it('launches each client id at its own system, and a token is good only there', async () => {
     const prodBase = sandbox.epic.production.fhirBaseUrl;
@@ -72,18 +69,16 @@ describe('Epic profile: non-production and production client ids', () => {
 });
 
 describe('Epic profile: a public client', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startProfileSandbox({
+  const sandbox = sandboxForSuite(() =>
+    startProfileSandbox({
       epicApps: [
         epicApp({
           nonProduction: { clientId: 'epic-public-np' },
           production: { clientId: 'epic-public-prod' },
         }),
       ],
-    });
-  });
-  after(() => sandbox.close());
+    }),
+  );
 
   it('must send PKCE, names itself at the token endpoint, and gets no refresh token by default', async () => {
     const base = sandbox.epic.nonProduction.fhirBaseUrl;

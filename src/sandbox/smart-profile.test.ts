@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { RunningSandbox } from './index.ts';
 import {
   authorizeCode,
   discovered,
@@ -12,17 +11,13 @@ import {
   smartApp,
   startProfileSandbox,
 } from './profile-test-support.ts';
-import { basicAuth, get, pkcePair, postForm, redirectParams } from './test-support.ts';
+import { basicAuth, get, pkcePair, postForm, redirectParams, sandboxForSuite } from './test-support.ts';
 
 const WILMA = '12724065';
 const NANCY = '12724066';
 
 describe('SMART profile: discovery', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startProfileSandbox();
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(startProfileSandbox);
 
   it('publishes a SMART App Launch 2 smart-configuration', async () => {
     const base = sandbox.smart.fhirBaseUrl;
@@ -77,13 +72,8 @@ describe('SMART profile: discovery', () => {
 });
 
 describe('SMART profile: EHR launch, scopes and the token response', () => {
-  let sandbox: RunningSandbox;
-  let authorizeUrl: string;
-  let tokenUrl: string;
-  let base: string;
-
-  before(async () => {
-    sandbox = await startProfileSandbox({
+  const sandbox = sandboxForSuite(() =>
+    startProfileSandbox({
       smartApps: [
         smartApp({
           scopes: [
@@ -94,13 +84,18 @@ describe('SMART profile: EHR launch, scopes and the token response', () => {
           ],
         }),
       ],
-    });
+    }),
+  );
+  let authorizeUrl: string;
+  let tokenUrl: string;
+  let base: string;
+
+  before(async () => {
     base = sandbox.smart.fhirBaseUrl;
     const config = await discovered(base);
     authorizeUrl = String(config.authorization_endpoint);
     tokenUrl = String(config.token_endpoint);
   });
-  after(() => sandbox.close());
 
   async function launchAndExchange(scope: string, launchBody: Record<string, unknown> = {}) {
     const launch = await launchApp(sandbox, SMART_CLIENT_ID, launchBody);

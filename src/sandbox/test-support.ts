@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import type { SandboxAppRegistration, SandboxOptions } from './config.ts';
 import { type RunningSandbox, startSandbox } from './index.ts';
 
@@ -35,6 +36,20 @@ export function providerApp(overrides: Partial<SandboxAppRegistration> = {}): Sa
 
 export async function startTestSandbox(options: Partial<SandboxOptions> = {}): Promise<RunningSandbox> {
   return startSandbox({ port: 0, testControls: true, apps: [providerApp()], ...options });
+}
+
+/**
+ * The sandbox of the enclosing `describe` block: started (by `start`) before its first test and
+ * closed after its last. The object is filled in once the sandbox listens, so read it in tests
+ * and in hooks declared after this call.
+ */
+export function sandboxForSuite(start: () => Promise<RunningSandbox>): RunningSandbox {
+  const sandbox = {} as RunningSandbox;
+  before(async () => {
+    Object.assign(sandbox, await start());
+  });
+  after(() => sandbox.close());
+  return sandbox;
 }
 
 export interface TestLaunch {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import type { RunningSandbox } from './index.ts';
 import {
   assertTokenError,
   basicAuth,
@@ -10,6 +9,7 @@ import {
   ENCOUNTER_WILMA,
   exchange,
   hostsTokenUrl,
+  type IssuedCode,
   issueCode,
   jwtPart,
   PATIENT_WILMA,
@@ -17,27 +17,31 @@ import {
   providerApp,
   REDIRECT_URI,
   SECRET,
+  sandboxForSuite,
   startTestSandbox,
   TOKEN_URN,
 } from './test-support.ts';
 
-describe('token endpoint with client_secret_basic (S5)', () => {
-  let sandbox: RunningSandbox;
+/** The code's authorization_code form as a client that leaves `field` out sends it. */
+function codeFormWithout(
+  issued: IssuedCode,
+  field: 'code_verifier' | 'redirect_uri',
+): Record<string, string> {
+  const form: Record<string, string> = codeForm(issued.code, issued.verifier);
+  delete form[field];
+  return form;
+}
 
-  before(async () => {
-    sandbox = await startTestSandbox({
-      apps: [
-        providerApp(),
-        providerApp({
-          name: 'online app',
-          applicationId: 'online-app',
-          clientId: 'online-client',
-          accessType: 'online',
-        }),
-      ],
-    });
-  });
-  after(() => sandbox.close());
+/** Beside the guide's provider app (Offline): one with Type of Access Online. */
+const ONLINE_APP = providerApp({
+  name: 'online app',
+  applicationId: 'online-app',
+  clientId: 'online-client',
+  accessType: 'online',
+});
+
+describe('token endpoint with client_secret_basic (S5)', () => {
+  const sandbox = sandboxForSuite(() => startTestSandbox({ apps: [providerApp(), ONLINE_APP] }));
 
   it("exchanges a code for Cerner's exact token response (docs/cerner.md §5)", async () => {
     const { code, verifier } = await issueCode(sandbox);
@@ -232,15 +236,8 @@ describe('token endpoint with client_secret_basic (S5)', () => {
     const wrong = await issueCode(sandbox);
     const result = await exchange(sandbox, codeForm(wrong.code, `${wrong.verifier}x`));
     assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}invalid-code-verifier`);
-    const missing = await issueCode(sandbox);
-    const form = codeForm(missing.code, missing.verifier);
-    delete (form as Partial<typeof form>).code_verifier;
-    assertTokenError(
-      sandbox,
-      await exchange(sandbox, form),
-      'invalid_grant',
-      `${TOKEN_URN}invalid-code-verifier`,
-    );
+    const missing = await exchange(sandbox, codeFormWithout(await issueCode(sandbox), 'code_verifier'));
+    assertTokenError(sandbox, missing, 'invalid_grant', `${TOKEN_URN}invalid-code-verifier`);
   });
 
   it('requires redirect_uri at token exactly as sent at authorize (docs/cerner.md §3)', async () => {
@@ -251,24 +248,15 @@ describe('token endpoint with client_secret_basic (S5)', () => {
     );
     assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}invalid-redirect-uri`);
 
-    const omittedAtToken = await issueCode(sandbox);
-    const form = codeForm(omittedAtToken.code, omittedAtToken.verifier);
-    delete (form as Partial<typeof form>).redirect_uri;
-    assertTokenError(
-      sandbox,
-      await exchange(sandbox, form),
-      'invalid_grant',
-      `${TOKEN_URN}invalid-redirect-uri`,
-    );
+    const omitted = await exchange(sandbox, codeFormWithout(await issueCode(sandbox), 'redirect_uri'));
+    assertTokenError(sandbox, omitted, 'invalid_grant', `${TOKEN_URN}invalid-redirect-uri`);
   });
 
   it('requires redirect_uri to be omitted at token when it was omitted at authorize', async () => {
     const { code, verifier } = await issueCode(sandbox, {}, { redirect_uri: '' });
     const result = await exchange(sandbox, codeForm(code, verifier));
     assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}invalid-redirect-uri`);
-    const { code: code2, verifier: verifier2 } = await issueCode(sandbox, {}, { redirect_uri: '' });
-    const form = codeForm(code2, verifier2);
-    delete (form as Partial<typeof form>).redirect_uri;
+    const form = codeFormWithout(await issueCode(sandbox, {}, { redirect_uri: '' }), 'redirect_uri');
     assert.equal((await exchange(sandbox, form)).response.status, 200);
   });
 
