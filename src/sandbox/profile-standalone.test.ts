@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { RunningSandbox } from './index.ts';
 import {
   discovered,
@@ -10,7 +10,15 @@ import {
   SMART_SECRET,
   startProfileSandbox,
 } from './profile-test-support.ts';
-import { basicAuth, cookiesFrom, get, pkcePair, postForm, redirectParams } from './test-support.ts';
+import {
+  basicAuth,
+  cookiesFrom,
+  get,
+  pkcePair,
+  postForm,
+  redirectParams,
+  sandboxForSuite,
+} from './test-support.ts';
 
 const NANCY = '12724066';
 
@@ -31,16 +39,14 @@ async function session(sandbox: RunningSandbox, body: Record<string, unknown> = 
 }
 
 describe('standalone launch (launch-standalone)', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(startProfileSandbox);
   let smart: Record<string, unknown>;
   let epic: Record<string, unknown>;
 
   before(async () => {
-    sandbox = await startProfileSandbox();
     smart = await discovered(sandbox.smart.fhirBaseUrl);
     epic = await discovered(sandbox.epic.nonProduction.fhirBaseUrl);
   });
-  after(() => sandbox.close());
 
   function standaloneUrl(
     config: Record<string, unknown>,
@@ -62,12 +68,15 @@ describe('standalone launch (launch-standalone)', () => {
     return `${String(config.authorization_endpoint)}?${query.toString()}`;
   }
 
+  /** The SMART EHR's standalone authorize URL for the registered SMART app. */
+  function smartStandaloneUrl(scope: string, challenge: string) {
+    return standaloneUrl(smart, SMART_CLIENT_ID, sandbox.smart.fhirBaseUrl, scope, challenge);
+  }
+
   it('SMART: sign-in page, then the patient picker, then the code with the picked patient', async () => {
     const { verifier, challenge } = pkcePair();
     const scope = 'launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs';
-    const signInPage = await get(
-      standaloneUrl(smart, SMART_CLIENT_ID, sandbox.smart.fhirBaseUrl, scope, challenge),
-    );
+    const signInPage = await get(smartStandaloneUrl(scope, challenge));
     assert.equal(signInPage.status, 200);
     const signInHtml = await signInPage.text();
     assert.match(signInHtml, /action="\/smart-ehr\/auth\/sign-in"/);
@@ -138,16 +147,8 @@ describe('standalone launch (launch-standalone)', () => {
   it('SMART: a signed-in user who picked a patient (test control) gets the code at once', async () => {
     const cookie = await session(sandbox, { patient: NANCY });
     const { challenge } = pkcePair();
-    const response = await get(
-      standaloneUrl(
-        smart,
-        SMART_CLIENT_ID,
-        sandbox.smart.fhirBaseUrl,
-        'launch/patient patient/Patient.rs',
-        challenge,
-      ),
-      { cookie },
-    );
+    const url = smartStandaloneUrl('launch/patient patient/Patient.rs', challenge);
+    const response = await get(url, { cookie });
     assert.equal(response.status, 302);
     assert.ok(redirectParams(response).get('code'));
   });
@@ -155,32 +156,15 @@ describe('standalone launch (launch-standalone)', () => {
   it('SMART: cancelling the picker answers access_denied; without launch/patient there is no picker', async () => {
     const cookie = await session(sandbox);
     const { challenge } = pkcePair();
-    const picker = await get(
-      standaloneUrl(
-        smart,
-        SMART_CLIENT_ID,
-        sandbox.smart.fhirBaseUrl,
-        'launch/patient patient/Patient.rs',
-        challenge,
-      ),
-      { cookie },
-    );
+    const picker = await get(smartStandaloneUrl('launch/patient patient/Patient.rs', challenge), { cookie });
     const cancelled = await postForm(
       `${sandbox.origin}/smart-ehr/auth/patient`,
       { pending: pendingOf(await picker.text()), action: 'cancel' },
       { cookie },
     );
     assert.equal(redirectParams(cancelled).get('error'), 'access_denied');
-    const noPatient = await get(
-      standaloneUrl(
-        smart,
-        SMART_CLIENT_ID,
-        sandbox.smart.fhirBaseUrl,
-        'openid user/Patient.rs patient/Patient.rs',
-        challenge,
-      ),
-      { cookie },
-    );
+    const withoutPicker = smartStandaloneUrl('openid user/Patient.rs patient/Patient.rs', challenge);
+    const noPatient = await get(withoutPicker, { cookie });
     assert.equal(noPatient.status, 302);
     assert.ok(redirectParams(noPatient).get('code'));
   });
