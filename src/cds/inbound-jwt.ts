@@ -8,8 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { Config } from '../config/index.ts';
+import {
+  decodeUnverified,
+  type JwtAlgorithm,
+  type JwtClaims,
+  JwtVerificationError,
+  verifyJwt,
+} from '../crypto/jwt-verify.ts';
 import { isUniqueViolation } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { assertAllowedUrl, urlPolicyForMode } from '../http/url-policy.ts';
@@ -17,7 +23,7 @@ import type { Services } from '../services.ts';
 import { findTrustedCdsIssuer } from './issuers.ts';
 
 /** Asymmetric algorithms only (CDS Hooks: ES384 and RS384 recommended). */
-export const CDS_JWT_ALGORITHMS = [
+export const CDS_JWT_ALGORITHMS: readonly JwtAlgorithm[] = [
   'RS256',
   'RS384',
   'RS512',
@@ -81,15 +87,14 @@ export async function verifyCdsJwt(
   if (!match?.[1]) throw refuse('send Authorization: Bearer <JWT>');
   const token = match[1];
 
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let unverified: ReturnType<typeof decodeJwt>;
+  let header: Record<string, unknown>;
+  let unverified: JwtClaims;
   try {
-    header = decodeProtectedHeader(token);
-    unverified = decodeJwt(token);
+    ({ header, claims: unverified } = decodeUnverified(token));
   } catch (error) {
     throw refuse('it is not a well-formed JWT', error);
   }
-  if (typeof header.alg !== 'string' || !CDS_JWT_ALGORITHMS.includes(header.alg)) {
+  if (typeof header.alg !== 'string' || !(CDS_JWT_ALGORITHMS as readonly string[]).includes(header.alg)) {
     throw refuse(`alg ${JSON.stringify(header.alg ?? null)} is not allowed (asymmetric algorithms only)`);
   }
   if (typeof unverified.iss !== 'string') throw refuse('iss is missing');
@@ -98,7 +103,10 @@ export async function verifyCdsJwt(
 
   let keySetUrl = trusted.jwksUrl;
   if (header.jku !== undefined) {
-    if (header.jku !== trusted.jwksUrl && !trusted.jkuAllowlist.includes(header.jku)) {
+    if (
+      typeof header.jku !== 'string' ||
+      (header.jku !== trusted.jwksUrl && !trusted.jkuAllowlist.includes(header.jku))
+    ) {
       throw refuse('jku is not on the issuer’s allowlist');
     }
     keySetUrl = header.jku;
@@ -108,18 +116,18 @@ export async function verifyCdsJwt(
   const policy = urlPolicyForMode(services.config.mode, services.config.allowPrivateUpstreams);
   assertAllowedUrl(keySetUrl, policy, 'JWKS URL');
 
-  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+  let payload: JwtClaims;
   try {
-    ({ payload } = await jwtVerify(token, services.jwks.resolverFor(keySetUrl, policy), {
+    ({ claims: payload } = await verifyJwt(token, services.jwks.keysFor(keySetUrl, policy), {
       algorithms: CDS_JWT_ALGORITHMS,
       issuer: trusted.issuer,
       audience,
-      clockTolerance: CDS_JWT_SKEW_SECONDS,
-      maxTokenAge: CDS_JWT_MAX_LIFETIME_SECONDS,
+      clockToleranceSeconds: CDS_JWT_SKEW_SECONDS,
+      maxAgeSeconds: CDS_JWT_MAX_LIFETIME_SECONDS,
       requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
     }));
   } catch (error) {
-    throw refuse(describeJoseFailure(error), error);
+    throw refuse(describeVerificationFailure(error), error);
   }
   const now = Math.floor(Date.now() / 1000);
   const exp = payload.exp as number;
@@ -132,18 +140,24 @@ export async function verifyCdsJwt(
   return { issuer: trusted.issuer, jti, tenant: typeof payload.tenant === 'string' ? payload.tenant : null };
 }
 
-function describeJoseFailure(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'it has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud') return 'aud is not the URL called';
-    if (error.claim === 'iat') return 'iat is in the future or too old';
-    return `the ${error.claim} claim is not valid`;
+function describeVerificationFailure(error: unknown): string {
+  if (!(error instanceof JwtVerificationError)) return 'the issuer’s keys could not be read';
+  switch (error.failure) {
+    case 'expired':
+      return 'it has expired';
+    case 'claim':
+      if (error.claim === 'aud') return 'aud is not the URL called';
+      if (error.claim === 'iat') return 'iat is in the future or too old';
+      return `the ${error.claim} claim is not valid`;
+    case 'signature':
+      return 'the signature does not verify';
+    case 'no_key':
+      return 'no key of the issuer matches its kid';
+    case 'algorithm':
+      return 'alg is not allowed';
+    default:
+      return 'it could not be verified';
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
-  if (error instanceof errors.JWKSNoMatchingKey) return 'no key of the issuer matches its kid';
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'alg is not allowed';
-  if (error instanceof errors.JOSEError) return 'it could not be verified';
-  return 'the issuer’s keys could not be read';
 }
 
 /** Record the jti; a second use (any process, same database) is a replay. */

@@ -7,8 +7,8 @@
  * signature is verified against the EHR's JWKS (oauth4webapi only checks claims for id_tokens
  * from the token endpoint).
  */
-import { jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { verifyJwt } from '../crypto/jwt-verify.ts';
 import type { OutboundHttp } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
 import type { KeyRing } from '../keys/signing-keys.ts';
@@ -121,14 +121,14 @@ async function verifyIdTokenSignature(
     },
   );
   try {
-    const { payload } = await jwtVerify(idToken, deps.jwks.resolverFor(keys.jwksUri, policy), {
+    const { claims } = await verifyJwt(idToken, deps.jwks.keysFor(keys.jwksUri, policy), {
       audience: clientId,
       issuer: keys.issuer,
       algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256', 'PS384'],
-      clockTolerance: 30,
+      clockToleranceSeconds: 30,
       requiredClaims: ['exp', 'iat', 'sub'],
     });
-    return payload;
+    return { ...claims };
   } catch (error) {
     throw new TokenExchangeError('id_token signature or claims did not verify', { cause: error });
   }

@@ -1,30 +1,33 @@
 /**
  * Remote JWKS (an EHR's id_token keys, a CDS client's keys) fetched through the outbound wrapper
- * under the caller's URL policy (SSRF guard) and cached per URL and policy.
+ * under the caller's URL policy (SSRF guard) and cached per URL and policy, as public KeyObjects
+ * ready for crypto/jwt-verify.ts.
  * An unknown `kid` triggers one refetch (keys rotate; Cerner's rotate every few days), but not
  * more than once per cooldown, so a stream of bogus kids cannot make us hammer the EHR.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { LookupCache } from '../cache/lookup-cache.ts';
+import type { JwtHeader, KeysFor } from '../crypto/jwt-verify.ts';
 import { type OutboundHttp, readJsonBody } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
-
-type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 
 /** Key sets remembered at once (EHR issuers and CDS clients): far more than a gateway talks to. */
 const MAX_KEY_SETS = 1000;
 
+interface PublishedKey {
+  readonly kid: string | undefined;
+  readonly alg: string | undefined;
+  readonly key: KeyObject;
+}
+
 interface CachedSet {
-  resolver: KeyResolver;
-  fetchedAt: number;
+  readonly keys: readonly PublishedKey[];
+  readonly fetchedAt: number;
 }
 
 export interface JwksCache {
-  /** A jose key-resolver function for `jwksUri`, fetched under `policy`. */
-  resolverFor(
-    jwksUri: string,
-    policy: UrlPolicy,
-  ): (header: JWSHeaderParameters) => Promise<Awaited<ReturnType<KeyResolver>>>;
+  /** The published keys of `jwksUri` that may have signed a token with a given header. */
+  keysFor(jwksUri: string, policy: UrlPolicy): KeysFor;
 }
 
 export function createJwksCache(
@@ -41,29 +44,56 @@ export function createJwksCache(
       await response.body?.cancel();
       throw new Error(`JWKS answered ${response.status}`);
     }
-    const jwks = (await readJsonBody(response)) as JSONWebKeySet;
-    const entry = { resolver: createLocalJWKSet(jwks), fetchedAt: Date.now() };
+    const entry = { keys: publishedKeys(await readJsonBody(response)), fetchedAt: Date.now() };
     sets.set(key, entry);
     return entry;
   }
 
   return {
-    resolverFor(jwksUri, policy) {
+    keysFor(jwksUri, policy) {
       // A set fetched under a looser policy (a sandbox source's) is not reused under a stricter one.
       const key = `${policyKind(policy)} ${jwksUri}`;
       return async (header) => {
         const entry = sets.get(key) ?? (await load(key, jwksUri, policy));
-        try {
-          return await entry.resolver(header);
-        } catch (error) {
-          if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - entry.fetchedAt < cooldownMs)
-            throw error;
-          const refreshed = await load(key, jwksUri, policy);
-          return refreshed.resolver(header);
-        }
+        const found = candidates(entry.keys, header);
+        if (found.length > 0 || Date.now() - entry.fetchedAt < cooldownMs) return found;
+        return candidates((await load(key, jwksUri, policy)).keys, header);
       };
     },
   };
+}
+
+/** The verification keys of a JWK Set (RFC 7517 §5); members that are not usable are skipped. */
+function publishedKeys(document: unknown): PublishedKey[] {
+  const keys = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new Error('the JWKS has no keys array');
+  return keys.flatMap((jwk: unknown) => {
+    if (typeof jwk !== 'object' || jwk === null) return [];
+    const { kid, alg, use, key_ops: ops } = jwk as Record<string, unknown>;
+    if (use !== undefined && use !== 'sig') return [];
+    if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return [];
+    try {
+      const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+      return [
+        {
+          kid: typeof kid === 'string' ? kid : undefined,
+          alg: typeof alg === 'string' ? alg : undefined,
+          key,
+        },
+      ];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Keys with the header's `kid` (any, without one) whose own `alg`, when given, is the header's. */
+function candidates(keys: readonly PublishedKey[], header: JwtHeader): KeyObject[] {
+  return keys
+    .filter(
+      (key) => (header.kid === undefined || key.kid === header.kid) && (!key.alg || key.alg === header.alg),
+    )
+    .map((key) => key.key);
 }
 
 function policyKind(policy: UrlPolicy): string {
