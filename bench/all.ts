@@ -8,8 +8,9 @@
  * Each benchmark's own variables apply (see the head of each file); the ones to shorten or
  * lengthen a run: BENCH_ONLY (default launch,proxy,cds), BENCH_ENGINES (sqlite,postgres),
  * BENCH_ROUNDS (3, every benchmark), BENCH_LAUNCHES (600 per round), BENCH_CONCURRENCY (10,50),
- * BENCH_AUTH (client_secret_basic,private_key_jwt), BENCH_SOAK (20000 here: launches of the
- * memory run; 100000 for the issue's full soak, about 15 minutes more; 0 leaves it out),
+ * BENCH_AUTH (client_secret_basic,private_key_jwt), BENCH_SOAK (40000 here, Chartside alone:
+ * launches of the memory run; 100000 for the issue's full soak, about 5 minutes more; 0 leaves
+ * it out; BENCH_SOAK_BASELINE=1 runs fhirclient's beside it),
  * BENCH_DURATION (3 s per proxy run), BENCH_RATES (200,1000), BENCH_REQUESTS (2000 per CDS
  * target). For a quick look: BENCH_ROUNDS=1 BENCH_LAUNCHES=100 BENCH_SOAK=0 BENCH_DURATION=1
  * BENCH_REQUESTS=300.
@@ -35,8 +36,8 @@ import { BUSY_LOAD_AVERAGE, describeMachine, formatMachine } from './support/mac
 import { writeResults } from './support/results.ts';
 import { formatChecks } from './support/targets.ts';
 
-/** The memory soak of `npm run bench`: long enough to see a slope, short enough for the run. */
-export const DEFAULT_SOAK = 20_000;
+/** The memory soak of `npm run bench`: Chartside alone, long enough to see a slope, short enough for the run. */
+export const DEFAULT_SOAK = 40_000;
 const BENCHMARKS = ['launch', 'proxy', 'cds'] as const;
 
 async function main(): Promise<void> {
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
       throw new Error(`BENCH_ONLY: ${name} is not one of ${BENCHMARKS.join(', ')}`);
   }
   const settings = {
-    launch: launchSettings(process.env, { soak: DEFAULT_SOAK }),
+    launch: launchSettings(process.env, { soak: DEFAULT_SOAK, soakBaseline: false }),
     proxy: proxySettings(process.env),
     cds: cdsSettings(process.env),
   };

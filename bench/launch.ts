@@ -19,7 +19,8 @@
  * database per run), BENCH_AUTH (default client_secret_basic,private_key_jwt), BENCH_ROUNDS
  * (per subject per cell, default 3: each subject takes each place in the rotation once; 0 = soak
  * only), BENCH_SOAK (e.g. 100000: launches per subject of the memory run, on the first engine
- * and client authentication), BENCH_LOG_LEVEL (gateway, default warn), BENCH_PROFILE (a folder:
+ * and client authentication; bench/launch/soak.ts), BENCH_SOAK_BASELINE (0 leaves fhirclient
+ * out of the soak, which halves it; its memory is no target), BENCH_LOG_LEVEL (gateway, default warn), BENCH_PROFILE (a folder:
  * CPU-profile the gateway and summarise the measured rounds), BENCH_CHARTSIDE_BIN (another
  * checkout's bin/chartside.js: compare two gateway versions, each against the same baseline,
  * whose ratio absorbs the machine's load), BENCH_FLOOR (0 leaves the bare relay out; it never
@@ -58,6 +59,8 @@ export interface LaunchSettings {
   readonly auths: readonly AuthMethod[];
   readonly rounds: number;
   readonly soak: number;
+  /** fhirclient takes part in the soak too, for comparison. */
+  readonly soakBaseline: boolean;
   readonly warmup: number;
   readonly logLevel: string;
   readonly profile: string | undefined;
@@ -65,7 +68,10 @@ export interface LaunchSettings {
   readonly bin: string | undefined;
 }
 
-export function launchSettings(env: NodeJS.ProcessEnv, defaults: { soak?: number } = {}): LaunchSettings {
+export function launchSettings(
+  env: NodeJS.ProcessEnv,
+  defaults: { soak?: number; soakBaseline?: boolean } = {},
+): LaunchSettings {
   const launches = positive(env.BENCH_LAUNCHES, 600);
   const auths = list(env.BENCH_AUTH, AUTH_METHODS.join(','));
   for (const auth of auths) {
@@ -79,6 +85,7 @@ export function launchSettings(env: NodeJS.ProcessEnv, defaults: { soak?: number
     auths: auths as AuthMethod[],
     rounds: env.BENCH_ROUNDS === '0' ? 0 : positive(env.BENCH_ROUNDS, 3),
     soak: env.BENCH_SOAK === '0' ? 0 : positive(env.BENCH_SOAK, defaults.soak ?? 0),
+    soakBaseline: env.BENCH_SOAK_BASELINE ? env.BENCH_SOAK_BASELINE !== '0' : (defaults.soakBaseline ?? true),
     warmup: Math.min(300, launches),
     logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
     profile: env.BENCH_PROFILE || undefined,
@@ -248,7 +255,13 @@ export async function runLaunchBench(settings: LaunchSettings): Promise<LaunchRe
       const engine = settings.engines[0] ?? 'sqlite';
       const auth = settings.auths[0] ?? 'client_secret_basic';
       soakResult = await withSubjects(context, engine, auth, null, (subjects) =>
-        soak([subjects.chartside, subjects.fhirclient], context.ehr, engine, settings.soak, context.problems),
+        soak(
+          settings.soakBaseline ? [subjects.chartside, subjects.fhirclient] : [subjects.chartside],
+          context.ehr,
+          engine,
+          settings.soak,
+          context.problems,
+        ),
       );
       console.log(formatSoak(soakResult));
     }

@@ -103,7 +103,8 @@ export function formatSoak(soak: SoakResult): string {
   ]);
   return [
     `\nMemory soak: ${soak.launchesPerSubject} launches per subject at concurrency ${soak.concurrency} ` +
-      `on ${soak.engine}, ${soak.seconds.toFixed(0)} s; growth is the least-squares slope after warm-up`,
+      `on ${soak.engine}, ${soak.seconds.toFixed(0)} s; growth is the slope of the lowest RSS of every 5,000 ` +
+      'launches after warm-up',
     table(['subject', 'RSS MB at start', 'RSS MB at end', 'bytes/launch'], rows),
   ].join('\n');
 }

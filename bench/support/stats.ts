@@ -20,6 +20,24 @@ export function slope(points: Array<{ x: number; y: number }>): number {
   return num / den;
 }
 
+/**
+ * The lowest point of each `window` of x (0 < x ≤ window, window < x ≤ 2 window, …): what
+ * resident memory comes back to between collections, so a leak shows as a rising floor and the
+ * garbage collector's sawtooth does not.
+ */
+export function lowerEnvelope(
+  points: ReadonlyArray<{ x: number; y: number }>,
+  window: number,
+): Array<{ x: number; y: number }> {
+  const lowest = new Map<number, { x: number; y: number }>();
+  for (const point of points) {
+    const slot = Math.ceil(point.x / window);
+    const low = lowest.get(slot);
+    if (!low || point.y < low.y) lowest.set(slot, point);
+  }
+  return [...lowest.entries()].sort(([a], [b]) => a - b).map(([, point]) => ({ x: point.x, y: point.y }));
+}
+
 /** `items` rotated by `by`: in round r each subject leads in turn, so none always runs right after another's load. */
 export function rotate<T>(items: readonly T[], by: number): T[] {
   const start = by % items.length;
