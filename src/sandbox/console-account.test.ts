@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ConsoleBrowser, detail, fieldError } from './console-test-support.ts';
 import type { RunningSandbox } from './index.ts';
-import { startTestSandbox } from './test-support.ts';
+import { sandboxForSuite, startTestSandbox } from './test-support.ts';
 
 const APPS = '/developer/smart-on-fhir/apps';
 
@@ -165,11 +165,7 @@ describe('Cerner Central System Account', () => {
 });
 
 describe('the sandbox’s 404 pages', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startTestSandbox({ apps: [] });
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(() => startTestSandbox({ apps: [] }));
 
   it('answer a browser with a page that does not wear the sign-in header, and API clients with JSON', async () => {
     for (const path of ['/nowhere', `${APPS}/no-such-app`, '/system-accounts/nobody']) {

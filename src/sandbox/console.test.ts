@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   ConsoleBrowser,
   detail,
@@ -7,17 +7,12 @@ import {
   GUIDE_REGISTRATION,
   inputValue,
 } from './console-test-support.ts';
-import type { RunningSandbox } from './index.ts';
-import { startTestSandbox } from './test-support.ts';
+import { sandboxForSuite, startTestSandbox } from './test-support.ts';
 
 const APPS = '/developer/smart-on-fhir/apps';
 
 describe('Code Console sign-in (the guide: "sign in with your Cerner Code account")', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startTestSandbox({ apps: [] });
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(() => startTestSandbox({ apps: [] }));
 
   it('sends + New Application to Sign in first, and back to it afterwards', async () => {
     const browser = new ConsoleBrowser(sandbox.origin);
@@ -61,14 +56,12 @@ describe('Code Console sign-in (the guide: "sign in with your Cerner Code accoun
 });
 
 describe('+ New Application: the wizard', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(() => startTestSandbox({ apps: [] }));
   let browser: ConsoleBrowser;
   before(async () => {
-    sandbox = await startTestSandbox({ apps: [] });
     browser = new ConsoleBrowser(sandbox.origin);
     await browser.signIn();
   });
-  after(() => sandbox.close());
 
   it('shows My Applications empty, with an enabled + New Application', async () => {
     const page = await browser.get(APPS);

@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { buildSandbox, type RunningSandbox } from './index.ts';
-import { get, providerApp, startTestSandbox } from './test-support.ts';
+import { before, describe, it } from 'node:test';
+import { buildSandbox } from './index.ts';
+import { get, providerApp, sandboxForSuite, startTestSandbox } from './test-support.ts';
 
 describe('sandbox discovery (S3)', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(startTestSandbox);
   let tenantBase: string;
   let host: string;
 
-  before(async () => {
-    sandbox = await startTestSandbox();
+  before(() => {
     tenantBase = `${sandbox.origin}/tenants/${sandbox.tenant}`;
     host = new URL(sandbox.origin).host;
   });
-  after(() => sandbox.close());
 
   it('serves the FHIR base at /r4/{tenant} without a trailing slash', () => {
     assert.equal(sandbox.tenant, 'ec2458f2-1e24-41c8-b71b-0e701af7583d');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Bundle, Observation, OperationOutcome, Patient } from 'fhir/r4.js';
 import type { RunningSandbox } from './index.ts';
 import {
@@ -15,6 +15,7 @@ import {
   providerApp,
   REDIRECT_URI,
   SECRET,
+  sandboxForSuite,
   startTestSandbox,
 } from './test-support.ts';
 
@@ -32,19 +33,17 @@ async function accessToken(sandbox: RunningSandbox, scope: string, patient = PAT
 }
 
 describe('FHIR R4 server (S7)', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(startTestSandbox);
   let userToken: string;
   let patientToken: string;
 
   before(async () => {
-    sandbox = await startTestSandbox();
     userToken = await accessToken(
       sandbox,
       'launch user/Patient.read user/Encounter.read user/Observation.read',
     );
     patientToken = await accessToken(sandbox, 'launch patient/Observation.read');
   });
-  after(() => sandbox.close());
 
   const fhir = (path: string, token?: string, headers: Record<string, string> = {}) =>
     get(`${sandbox.fhirBaseUrl}/${path}`, token ? { authorization: `Bearer ${token}`, ...headers } : headers);
@@ -268,17 +267,15 @@ describe('FHIR R4 server (S7)', () => {
 });
 
 describe('Condition, AllergyIntolerance and MedicationRequest (the API Access table’s other rows)', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startTestSandbox({
+  const sandbox = sandboxForSuite(() =>
+    startTestSandbox({
       apps: [
         providerApp({
           scopes: ['user/Condition.read', 'user/AllergyIntolerance.read', 'patient/MedicationRequest.read'],
         }),
       ],
-    });
-  });
-  after(() => sandbox.close());
+    }),
+  );
 
   async function tokenFor(scope: string): Promise<string> {
     const { code, verifier } = await issueCode(sandbox, {}, { scope });

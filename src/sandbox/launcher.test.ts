@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { RunningSandbox } from './index.ts';
+import { before, describe, it } from 'node:test';
 import { safeReturnTo } from './session.ts';
 import {
   APPLICATION_ID,
@@ -13,6 +12,7 @@ import {
   providerApp,
   REDIRECT_URI,
   redirectParams,
+  sandboxForSuite,
   startTestSandbox,
 } from './test-support.ts';
 
@@ -29,20 +29,17 @@ function formAction(page: string): string {
 }
 
 describe('Code Console pages (guide "Test in the Cerner Code Sandbox")', () => {
-  let sandbox: RunningSandbox;
-  const appPage = () => `${sandbox.origin}/developer/smart-on-fhir/apps/${APPLICATION_ID}`;
-
-  before(async () => {
-    sandbox = await startTestSandbox({
+  const sandbox = sandboxForSuite(() =>
+    startTestSandbox({
       apps: [
         providerApp({
           name: 'medblocks <b>&</b>',
           jwksUrl: 'https://app.medblocks.com/api/auth/.well-known/jwks',
         }),
       ],
-    });
-  });
-  after(() => sandbox.close());
+    }),
+  );
+  const appPage = () => `${sandbox.origin}/developer/smart-on-fhir/apps/${APPLICATION_ID}`;
 
   it('lists My Applications with type, Application ID and Client ID, and an enabled + New Application', async () => {
     const response = await get(`${sandbox.origin}/developer/smart-on-fhir/apps`);
@@ -142,14 +139,14 @@ describe('Code Console pages (guide "Test in the Cerner Code Sandbox")', () => {
 });
 
 describe('EHR launcher (S2): login, consent, redirect to the SMART Launch URI', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(() =>
+    startTestSandbox({ apps: [providerApp({ launchUri: `${LAUNCH_URI}?source=cerner` })] }),
+  );
   let launcherUrl: string;
 
-  before(async () => {
-    sandbox = await startTestSandbox({ apps: [providerApp({ launchUri: `${LAUNCH_URI}?source=cerner` })] });
+  before(() => {
     launcherUrl = `${sandbox.origin}/smart/${sandbox.tenant}/apps/${APPLICATION_ID}/?PAT_PersonId=12724065&VIS_EncntrId=97953483&USR_PersonId=12742069&username=portal&need_patient_banner=true`;
   });
-  after(() => sandbox.close());
 
   async function signIn(password = 'portal') {
     const first = await get(launcherUrl);

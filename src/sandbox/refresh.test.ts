@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { RunningSandbox } from './index.ts';
+import { describe, it } from 'node:test';
 import {
   assertTokenError,
   basicAuth,
@@ -10,26 +9,20 @@ import {
   issueCode,
   PATIENT_WILMA,
   postForm,
+  refreshForm,
   SECRET,
+  sandboxForSuite,
   startTestSandbox,
   TOKEN_URN,
 } from './test-support.ts';
 
 describe('refresh and revocation (docs/cerner.md §7, S5 refresh_token, S6)', () => {
-  let sandbox: RunningSandbox;
-
-  before(async () => {
-    sandbox = await startTestSandbox();
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(startTestSandbox);
 
   it('refreshes without issuing a new refresh token, keeping the scope (docs/cerner.md §7)', async () => {
     const { code, verifier } = await issueCode(sandbox);
     const first = await exchange(sandbox, codeForm(code, verifier));
-    const refreshed = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const refreshed = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assert.equal(refreshed.response.status, 200);
     assert.equal(refreshed.body.refresh_token, undefined);
     assert.equal(refreshed.body.scope, first.body.scope);
@@ -37,10 +30,7 @@ describe('refresh and revocation (docs/cerner.md §7, S5 refresh_token, S6)', ()
     assert.equal(refreshed.body.expires_in, 570);
     assert.notEqual(refreshed.body.access_token, first.body.access_token);
     // The original refresh token keeps working.
-    const again = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const again = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assert.equal(again.response.status, 200);
   });
 
@@ -52,10 +42,7 @@ describe('refresh and revocation (docs/cerner.md §7, S5 refresh_token, S6)', ()
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'portal' }),
     });
-    const result = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const result = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}refresh-token:session-invalid`);
   });
 
@@ -71,10 +58,7 @@ describe('refresh and revocation (docs/cerner.md §7, S5 refresh_token, S6)', ()
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    const result = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const result = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assert.equal(result.response.status, 200);
   });
 
@@ -88,10 +72,7 @@ describe('refresh and revocation (docs/cerner.md §7, S5 refresh_token, S6)', ()
     );
     assert.equal(revoke.status, 200);
     assert.equal(await revoke.text(), '');
-    const result = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const result = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}refresh-token:token-invalid`);
   });
 
@@ -105,42 +86,26 @@ describe('refresh and revocation (docs/cerner.md §7, S5 refresh_token, S6)', ()
     });
     const { revoked } = (await control.json()) as { revoked: number };
     assert.ok(revoked >= 1);
-    const result = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const result = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assertTokenError(sandbox, result, 'invalid_grant', `${TOKEN_URN}refresh-token:token-invalid`);
   });
 });
 
 describe('refresh-token rotation (rotateRefreshTokens)', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startTestSandbox({ rotateRefreshTokens: true });
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(() => startTestSandbox({ rotateRefreshTokens: true }));
 
   it('answers a refresh with a new refresh token and revokes the one presented', async () => {
     const { code, verifier } = await issueCode(sandbox);
     const first = await exchange(sandbox, codeForm(code, verifier));
-    const second = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const second = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assert.equal(second.response.status, 200);
     assert.match(String(second.body.refresh_token), /^[0-9a-f-]{36}$/);
     assert.notEqual(second.body.refresh_token, first.body.refresh_token);
     assert.equal(second.body.scope, first.body.scope);
 
-    const replayed = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(first.body.refresh_token),
-    });
+    const replayed = await exchange(sandbox, refreshForm(String(first.body.refresh_token)));
     assertTokenError(sandbox, replayed, 'invalid_grant', `${TOKEN_URN}refresh-token:token-invalid`);
-    const third = await exchange(sandbox, {
-      grant_type: 'refresh_token',
-      refresh_token: String(second.body.refresh_token),
-    });
+    const third = await exchange(sandbox, refreshForm(String(second.body.refresh_token)));
     assert.equal(third.response.status, 200, 'the rotated token works');
   });
 });

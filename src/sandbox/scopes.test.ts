@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { RunningSandbox } from './index.ts';
+import { describe, it } from 'node:test';
 import { decideAccess, grantableScopes, parseResourceScope } from './scopes.ts';
 import {
   basicAuth,
@@ -12,6 +11,7 @@ import {
   REDIRECT_URI,
   redirectParams,
   SECRET,
+  sandboxForSuite,
   startTestSandbox,
   testLaunch,
 } from './test-support.ts';
@@ -80,11 +80,9 @@ describe('SMART scope rules', () => {
 });
 
 describe('SMART v2 app (docs/cerner.md §2, §3 and pitfall 5)', () => {
-  let sandbox: RunningSandbox;
   const v2ClientId = 'v2-client';
-
-  before(async () => {
-    sandbox = await startTestSandbox({
+  const sandbox = sandboxForSuite(() =>
+    startTestSandbox({
       apps: [
         providerApp({
           applicationId: 'v2-app',
@@ -93,9 +91,8 @@ describe('SMART v2 app (docs/cerner.md §2, §3 and pitfall 5)', () => {
           scopes: ['user/Patient.rs', 'user/Patient.read'],
         }),
       ],
-    });
-  });
-  after(() => sandbox.close());
+    }),
+  );
 
   const authorizeAt = (profile: string, params: Record<string, string>) =>
     `${sandbox.origin}/tenants/${sandbox.tenant}/protocols/oauth2/profiles/${profile}/personas/provider/authorize?${new URLSearchParams(params)}`;

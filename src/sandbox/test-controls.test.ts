@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { RunningSandbox } from './index.ts';
 import type { RecordedRequest } from './request-log.ts';
@@ -15,7 +15,9 @@ import {
   pkcePair,
   postForm,
   REDIRECT_URI,
+  refreshForm,
   SECRET,
+  sandboxForSuite,
   startTestSandbox,
   testLaunch,
 } from './test-support.ts';
@@ -66,12 +68,7 @@ describe('test controls are off by default', () => {
 });
 
 describe('fault switches (PUT /_test/faults)', () => {
-  let sandbox: RunningSandbox;
-
-  before(async () => {
-    sandbox = await startTestSandbox();
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(startTestSandbox);
 
   it('rejects unknown faults and values without changing anything', async () => {
     assert.equal((await putFaults(sandbox, { token: 'explode' })).status, 400);
@@ -194,12 +191,7 @@ describe('token hang fault', () => {
 });
 
 describe('request log (GET /_test/requests)', () => {
-  let sandbox: RunningSandbox;
-
-  before(async () => {
-    sandbox = await startTestSandbox();
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(startTestSandbox);
 
   it('records what clients sent to each EHR endpoint, in arrival order', async () => {
     const launch = await testLaunch(sandbox);
@@ -279,11 +271,9 @@ describe('request log (GET /_test/requests)', () => {
       )
     ).json()) as { refresh_token: string };
     for (let i = 0; i < 3; i += 1) {
-      await postForm(
-        hostsTokenUrl(sandbox),
-        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
-        { authorization: basicAuth(CLIENT_ID, SECRET) },
-      );
+      await postForm(hostsTokenUrl(sandbox), refreshForm(tokens.refresh_token), {
+        authorization: basicAuth(CLIENT_ID, SECRET),
+      });
     }
     const { counts } = (await (await get(`${sandbox.origin}/_test/requests`)).json()) as {
       counts: Record<string, number>;
@@ -296,11 +286,7 @@ describe('request log (GET /_test/requests)', () => {
 });
 
 describe('token settings (PUT /_test/settings)', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startTestSandbox();
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(startTestSandbox);
 
   const put = (body: unknown) =>
     fetch(`${sandbox.origin}/_test/settings`, {

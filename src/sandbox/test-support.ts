@@ -208,6 +208,11 @@ export function codeForm(code: string, verifier: string, extra: Record<string, s
   };
 }
 
+/** A refresh_token grant form. */
+export function refreshForm(refreshToken: string): Record<string, string> {
+  return { grant_type: 'refresh_token', refresh_token: refreshToken };
+}
+
 /** Asserts Cerner's token error shape: `{error, error_uri}` only, with the URN and client in error_uri. */
 export function assertTokenError(
   sandbox: RunningSandbox,
