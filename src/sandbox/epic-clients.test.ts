@@ -10,6 +10,7 @@ import {
   epicApp,
   launchApp,
   PROFILE_REDIRECT_URI,
+  profileCodeForm,
   startProfileSandbox,
 } from './profile-test-support.ts';
 import { basicAuth, get, postForm, redirectParams, sandboxForSuite } from './test-support.ts';
@@ -35,12 +36,7 @@ describe('Epic profile: non-production and production client ids', () => {
       aud: prodBase,
       launch: launch.launch,
     });
-    const form = {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: PROFILE_REDIRECT_URI,
-      code_verifier: verifier,
-    };
+    const form = profileCodeForm(code, verifier);
     // The non-production secret does not open production.
     const wrongSecret = await postForm(String(prod.token_endpoint), form, {
       authorization: basicAuth(EPIC_PROD_CLIENT_ID, EPIC_NONPROD_SECRET),
@@ -100,13 +96,10 @@ describe('Epic profile: a public client', () => {
       scope: EHR_SCOPES,
       launch: launch.launch,
     });
-    const response = await postForm(String(config.token_endpoint), {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: PROFILE_REDIRECT_URI,
-      code_verifier: verifier,
-      client_id: 'epic-public-np',
-    });
+    const response = await postForm(
+      String(config.token_endpoint),
+      profileCodeForm(code, verifier, { client_id: 'epic-public-np' }),
+    );
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(body.refresh_token, undefined);

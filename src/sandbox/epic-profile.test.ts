@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import type { RunningSandbox } from './index.ts';
 import {
   authorizeCode,
   discovered,
@@ -11,20 +10,17 @@ import {
   launchApp,
   PROFILE_LAUNCH_URI,
   PROFILE_REDIRECT_URI,
+  profileCodeForm,
   startProfileSandbox,
 } from './profile-test-support.ts';
-import { basicAuth, get, postForm, redirectParams } from './test-support.ts';
+import { basicAuth, get, postForm, redirectParams, sandboxForSuite } from './test-support.ts';
 
 const WILMA = '12724065';
 const WILMA_ENCOUNTER = '97953483';
 const EHR_SCOPES = 'launch openid fhirUser user/Patient.read offline_access';
 
 describe('Epic profile: discovery', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startProfileSandbox();
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(startProfileSandbox);
 
   it("publishes Epic's smart-configuration under the FHIR base, with Epic's paths", async () => {
     const base = sandbox.epic.nonProduction.fhirBaseUrl;
@@ -105,26 +101,20 @@ describe('Epic profile: discovery', () => {
 });
 
 describe('Epic profile: EHR launch, authorize and token', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(startProfileSandbox);
   let authorizeUrl: string;
   let tokenUrl: string;
   let base: string;
   before(async () => {
-    sandbox = await startProfileSandbox();
     base = sandbox.epic.nonProduction.fhirBaseUrl;
     const config = await discovered(base);
     authorizeUrl = String(config.authorization_endpoint);
     tokenUrl = String(config.token_endpoint);
   });
-  after(() => sandbox.close());
 
   async function exchange(code: string, verifier: string) {
     const headers = { authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET) };
-    const response = await postForm(
-      tokenUrl,
-      { grant_type: 'authorization_code', code, redirect_uri: PROFILE_REDIRECT_URI, code_verifier: verifier },
-      headers,
-    );
+    const response = await postForm(tokenUrl, profileCodeForm(code, verifier), headers);
     return { response, body: (await response.json()) as Record<string, unknown> };
   }
 
@@ -209,12 +199,7 @@ describe('Epic profile: EHR launch, authorize and token', () => {
       scope: 'launch',
       launch: launch.launch,
     });
-    const form = {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: PROFILE_REDIRECT_URI,
-      code_verifier: verifier,
-    };
+    const form = profileCodeForm(code, verifier);
     const unauthenticated = await postForm(tokenUrl, { ...form, client_id: EPIC_NONPROD_CLIENT_ID });
     assert.equal(unauthenticated.status, 401, 'a confidential client must authenticate');
     assert.equal(((await unauthenticated.json()) as { error: string }).error, 'invalid_client');

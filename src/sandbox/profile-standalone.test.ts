@@ -6,6 +6,7 @@ import {
   EPIC_NONPROD_CLIENT_ID,
   EPIC_NONPROD_SECRET,
   PROFILE_REDIRECT_URI,
+  profileCodeForm,
   SMART_CLIENT_ID,
   SMART_SECRET,
   startProfileSandbox,
@@ -127,11 +128,9 @@ describe('standalone launch (launch-standalone)', () => {
     const found = redirectParams(picked);
     assert.equal(found.get('state'), 'standalone-1');
     const code = found.get('code') ?? '';
-    const token = await postForm(
-      String(smart.token_endpoint),
-      { grant_type: 'authorization_code', code, redirect_uri: PROFILE_REDIRECT_URI, code_verifier: verifier },
-      { authorization: basicAuth(SMART_CLIENT_ID, SMART_SECRET) },
-    );
+    const token = await postForm(String(smart.token_endpoint), profileCodeForm(code, verifier), {
+      authorization: basicAuth(SMART_CLIENT_ID, SMART_SECRET),
+    });
     const body = (await token.json()) as Record<string, unknown>;
     assert.equal(token.status, 200, JSON.stringify(body));
     assert.equal(body.patient, NANCY);
@@ -183,11 +182,9 @@ describe('standalone launch (launch-standalone)', () => {
       action: 'sign-in',
     });
     const code = redirectParams(signedIn).get('code') ?? '';
-    const token = await postForm(
-      String(epic.token_endpoint),
-      { grant_type: 'authorization_code', code, redirect_uri: PROFILE_REDIRECT_URI, code_verifier: verifier },
-      { authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET) },
-    );
+    const token = await postForm(String(epic.token_endpoint), profileCodeForm(code, verifier), {
+      authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET),
+    });
     const body = (await token.json()) as Record<string, unknown>;
     assert.equal(token.status, 200, JSON.stringify(body));
     assert.equal(body.patient, undefined);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { validateSandboxOptions } from './config.ts';
-import type { RunningSandbox } from './index.ts';
 import {
   authorizeCode,
   discovered,
@@ -13,6 +12,7 @@ import {
   launchApp,
   PROFILE_LAUNCH_URI,
   PROFILE_REDIRECT_URI,
+  profileCodeForm,
   SMART_CLIENT_ID,
   smartApp,
   startProfileSandbox,
@@ -24,6 +24,7 @@ import {
   postForm,
   providerApp,
   redirectParams,
+  sandboxForSuite,
   testLaunch,
 } from './test-support.ts';
 
@@ -37,14 +38,12 @@ async function postJson(url: string, body: unknown, method = 'POST') {
 }
 
 describe('test controls with the Epic and SMART profiles', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startProfileSandbox({
+  const sandbox = sandboxForSuite(() =>
+    startProfileSandbox({
       apps: [providerApp()],
       smartApps: [smartApp(), smartApp({ clientId: 'standalone-only', launchUri: undefined })],
-    });
-  });
-  after(() => sandbox.close());
+    }),
+  );
 
   it('POST /_test/launch refuses what a profile launch cannot carry, with a clear message', async () => {
     const url = `${sandbox.origin}/_test/launch`;
@@ -93,12 +92,7 @@ describe('test controls with the Epic and SMART profiles', () => {
       scope: 'launch',
       launch: launch.launch,
     });
-    const form = {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: PROFILE_REDIRECT_URI,
-      code_verifier: verifier,
-    };
+    const form = profileCodeForm(code, verifier);
     await postForm(String(epic.token_endpoint), form, {
       authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET),
     });
@@ -180,16 +174,9 @@ describe('test controls with the Epic and SMART profiles', () => {
         launch: epicLaunch.launch,
       });
       const tokens = (await (
-        await postForm(
-          String(epic.token_endpoint),
-          {
-            grant_type: 'authorization_code',
-            code,
-            redirect_uri: PROFILE_REDIRECT_URI,
-            code_verifier: verifier,
-          },
-          { authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET) },
-        )
+        await postForm(String(epic.token_endpoint), profileCodeForm(code, verifier), {
+          authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET),
+        })
       ).json()) as { id_token: string };
       const jwks = (await (
         await get(`${sandbox.origin}/epic/nonprod/api/epic/2019/Security/Open/PublicKeys/530005/OIDC`)
@@ -212,16 +199,9 @@ describe('test controls with the Epic and SMART profiles', () => {
         scope: 'launch',
         launch: launch.launch,
       });
-      const response = await postForm(
-        String(epic.token_endpoint),
-        {
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: PROFILE_REDIRECT_URI,
-          code_verifier: verifier,
-        },
-        { authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET) },
-      );
+      const response = await postForm(String(epic.token_endpoint), profileCodeForm(code, verifier), {
+        authorization: basicAuth(EPIC_NONPROD_CLIENT_ID, EPIC_NONPROD_SECRET),
+      });
       assert.equal(((await response.json()) as { expires_in: number }).expires_in, 120);
     } finally {
       await postJson(`${sandbox.origin}/_test/settings`, { access_token_lifetime_seconds: 600 }, 'PUT');
@@ -241,11 +221,7 @@ describe('test controls with the Epic and SMART profiles', () => {
 });
 
 describe('the browser launcher of a profile', () => {
-  let sandbox: RunningSandbox;
-  before(async () => {
-    sandbox = await startProfileSandbox();
-  });
-  after(() => sandbox.close());
+  const sandbox = sandboxForSuite(startProfileSandbox);
 
   it('lists the apps and patients, and launches the chosen app with iss and launch', async () => {
     const page = await get(sandbox.smart.launcherUrl);

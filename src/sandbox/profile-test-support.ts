@@ -84,6 +84,21 @@ export async function discovered(fhirBase: string): Promise<Record<string, unkno
   return (await response.json()) as Record<string, unknown>;
 }
 
+/** An authorization_code grant form with the redirect URI and the PKCE verifier (any extra fields after). */
+export function profileCodeForm(
+  code: string,
+  verifier: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: PROFILE_REDIRECT_URI,
+    code_verifier: verifier,
+    ...extra,
+  };
+}
+
 export interface ProfileCode {
   code: string;
   verifier: string;

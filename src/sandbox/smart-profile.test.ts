@@ -6,6 +6,7 @@ import {
   discovered,
   launchApp,
   PROFILE_REDIRECT_URI,
+  profileCodeForm,
   SMART_CLIENT_ID,
   SMART_SECRET,
   smartApp,
@@ -105,11 +106,9 @@ describe('SMART profile: EHR launch, scopes and the token response', () => {
       aud: base,
       launch: launch.launch,
     });
-    const response = await postForm(
-      tokenUrl,
-      { grant_type: 'authorization_code', code, redirect_uri: PROFILE_REDIRECT_URI, code_verifier: verifier },
-      { authorization: basicAuth(SMART_CLIENT_ID, SMART_SECRET) },
-    );
+    const response = await postForm(tokenUrl, profileCodeForm(code, verifier), {
+      authorization: basicAuth(SMART_CLIENT_ID, SMART_SECRET),
+    });
     return (await response.json()) as Record<string, unknown>;
   }
 

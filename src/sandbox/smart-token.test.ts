@@ -1,31 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { RunningSandbox } from './index.ts';
+import { before, describe, it } from 'node:test';
 import {
   authorizeCode,
   discovered,
   launchApp,
-  PROFILE_REDIRECT_URI,
+  profileCodeForm,
   SMART_CLIENT_ID,
   SMART_SECRET,
   startProfileSandbox,
 } from './profile-test-support.ts';
-import { basicAuth, get, postForm } from './test-support.ts';
+import { basicAuth, get, postForm, sandboxForSuite } from './test-support.ts';
 
 const WILMA = '12724065';
 
 describe('SMART profile: refresh, revocation (RFC 7009) and introspection (RFC 7662)', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(startProfileSandbox);
   let config: Record<string, unknown>;
   let base: string;
   const auth = { authorization: basicAuth(SMART_CLIENT_ID, SMART_SECRET) };
 
   before(async () => {
-    sandbox = await startProfileSandbox();
     base = sandbox.smart.fhirBaseUrl;
     config = await discovered(base);
   });
-  after(() => sandbox.close());
 
   async function tokens(
     scope = 'launch openid fhirUser patient/Patient.rs user/Observation.rs offline_access',
@@ -37,11 +34,7 @@ describe('SMART profile: refresh, revocation (RFC 7009) and introspection (RFC 7
       aud: base,
       launch: launch.launch,
     });
-    const response = await postForm(
-      String(config.token_endpoint),
-      { grant_type: 'authorization_code', code, redirect_uri: PROFILE_REDIRECT_URI, code_verifier: verifier },
-      auth,
-    );
+    const response = await postForm(String(config.token_endpoint), profileCodeForm(code, verifier), auth);
     assert.equal(response.status, 200);
     return { body: (await response.json()) as Record<string, string>, launch };
   }
