@@ -17,6 +17,7 @@ import {
   epicApp,
   launchApp,
   PROFILE_REDIRECT_URI,
+  profileCodeForm,
   SMART_CLIENT_ID,
   smartApp,
   startProfileSandbox,
@@ -49,14 +50,13 @@ async function exchangeWithAssertion(
     aud: fhirBase,
     launch: launch.launch,
   });
-  const response = await postForm(token, {
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: PROFILE_REDIRECT_URI,
-    code_verifier: verifier,
-    client_assertion_type: JWT_BEARER,
-    client_assertion: await assertion(token),
-  });
+  const response = await postForm(
+    token,
+    profileCodeForm(code, verifier, {
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await assertion(token),
+    }),
+  );
   return { response, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -107,47 +107,28 @@ describe('Epic profile: private_key_jwt against the JWK Set URL or an allowliste
     });
   }
 
+  /** A token request at one of Epic's systems, its assertion signed with the key only a jku serves. */
+  function exchangeSignedWithAlternateKey(system: 'production' | 'nonProduction', jku?: string) {
+    const clientId = system === 'production' ? EPIC_PROD_CLIENT_ID : EPIC_NONPROD_CLIENT_ID;
+    return exchangeWithAssertion(sandbox, sandbox.epic[system].fhirBaseUrl, clientId, (aud) =>
+      signAssertion({ key: alternateKey, clientId, aud, header: jku ? { jku } : {} }),
+    );
+  }
+
   it('reads the keys at an allowlisted jku (Epic’s JKU lookup), at production too', async () => {
     const before = alternate.hits();
-    const { response, body } = await exchangeWithAssertion(
-      sandbox,
-      sandbox.epic.production.fhirBaseUrl,
-      EPIC_PROD_CLIENT_ID,
-      (aud) =>
-        signAssertion({
-          key: alternateKey,
-          clientId: EPIC_PROD_CLIENT_ID,
-          aud,
-          header: { jku: alternate.url },
-        }),
-    );
+    const { response, body } = await exchangeSignedWithAlternateKey('production', alternate.url);
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.ok(alternate.hits() > before, 'the jku was fetched');
   });
 
   it('refuses a jku that is not allowlisted without fetching it, and a key only the jku holds without one', async () => {
-    const refused = await exchangeWithAssertion(
-      sandbox,
-      sandbox.epic.nonProduction.fhirBaseUrl,
-      EPIC_NONPROD_CLIENT_ID,
-      (aud) =>
-        signAssertion({
-          key: alternateKey,
-          clientId: EPIC_NONPROD_CLIENT_ID,
-          aud,
-          header: { jku: hostile.url },
-        }),
-    );
+    const refused = await exchangeSignedWithAlternateKey('nonProduction', hostile.url);
     assert.equal(refused.response.status, 401);
     assert.equal(refused.body.error, 'invalid_client');
     assert.match(String(refused.body.error_description), /jku/);
     assert.equal(hostile.hits(), 0);
-    const noJku = await exchangeWithAssertion(
-      sandbox,
-      sandbox.epic.nonProduction.fhirBaseUrl,
-      EPIC_NONPROD_CLIENT_ID,
-      (aud) => signAssertion({ key: alternateKey, clientId: EPIC_NONPROD_CLIENT_ID, aud }),
-    );
+    const noJku = await exchangeSignedWithAlternateKey('nonProduction');
     assert.equal(noJku.response.status, 401);
     assert.match(String(noJku.body.error_description), /kid/);
   });
