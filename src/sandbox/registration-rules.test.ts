@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { ConsoleBrowser } from './console-test-support.ts';
 import type { RunningSandbox } from './index.ts';
-import { authorizeAs, codeFor, viewSecret } from './registration-test-support.ts';
+import { authorizeAs, codeFor, tokensFor, viewSecret } from './registration-test-support.ts';
 
 import {
   assertTokenError,
@@ -25,33 +25,29 @@ import {
   postForm,
   REDIRECT_URI,
   redirectParams,
+  sandboxForSuite,
   startTestSandbox,
   TOKEN_URN,
 } from './test-support.ts';
 
 describe('registered apps at the authorize and token endpoints', () => {
-  let sandbox: RunningSandbox;
+  const sandbox = sandboxForSuite(() => startTestSandbox({ apps: [] }));
   let browser: ConsoleBrowser;
   before(async () => {
-    sandbox = await startTestSandbox({ apps: [] });
     browser = new ConsoleBrowser(sandbox.origin);
     await browser.signIn();
   });
-  after(() => sandbox.close());
 
   it('SMART v1: grants requested ∩ ticked (.read/.write), Offline adds offline_access and a refresh token', async () => {
     const { clientId } = await browser.register({
       apiAccess: { 'user:Patient:read': 'on', 'user:Patient:write': 'on', 'user:Observation:read': 'on' },
     });
-    const secret = await viewSecret(browser, clientId);
-    const { code, verifier } = await codeFor(
+    const { response, body } = await tokensFor(
       sandbox,
+      browser,
       clientId,
       'openid fhirUser launch offline_access user/Patient.read user/Patient.write user/Encounter.read user/Observation.read patient/Observation.read user/Observation.rs',
     );
-    const { response, body } = await exchange(sandbox, codeForm(code, verifier), {
-      authorization: basicAuth(clientId, secret),
-    });
     assert.equal(response.status, 200);
     assert.equal(
       body.scope,
@@ -65,30 +61,24 @@ describe('registered apps at the authorize and token endpoints', () => {
       basic: { smart_version: 'v2' },
       apiAccess: { 'user:Patient:read': 'on', 'user:Patient:write': 'on', 'patient:Observation:read': 'on' },
     });
-    const secret = await viewSecret(browser, clientId);
-    const { code, verifier } = await codeFor(
+    const { body } = await tokensFor(
       sandbox,
+      browser,
       clientId,
       'launch openid user/Patient.rs user/Patient.cud user/Patient.read user/Encounter.rs patient/Observation.rs',
       'smart-v2',
     );
-    const { body } = await exchange(sandbox, codeForm(code, verifier), {
-      authorization: basicAuth(clientId, secret),
-    });
     assert.equal(body.scope, 'launch openid patient/Observation.rs user/Patient.cud user/Patient.rs');
   });
 
   it('Online: online_access only (offline_access dropped) and no refresh token', async () => {
     const { clientId } = await browser.register({ basic: { type_of_access: 'online' } });
-    const secret = await viewSecret(browser, clientId);
-    const { code, verifier } = await codeFor(
+    const { response, body } = await tokensFor(
       sandbox,
+      browser,
       clientId,
       'launch openid online_access offline_access user/Patient.read',
     );
-    const { response, body } = await exchange(sandbox, codeForm(code, verifier), {
-      authorization: basicAuth(clientId, secret),
-    });
     assert.equal(response.status, 200);
     assert.equal(body.scope, 'launch online_access openid user/Patient.read');
     assert.equal('refresh_token' in body, false);

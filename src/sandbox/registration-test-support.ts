@@ -1,11 +1,22 @@
 /**
  * For the tests of what a registration enforces: the secret as Cerner Central's View shows it,
- * and a code for a registered client (a test-control launch, then authorize with PKCE).
+ * a code for a registered client (a test-control launch, then authorize with PKCE), and the
+ * token answer for that code.
  */
 import assert from 'node:assert/strict';
 import type { ConsoleBrowser } from './console-test-support.ts';
 import type { RunningSandbox } from './index.ts';
-import { authorizeUrl, get, pkcePair, REDIRECT_URI, redirectParams, testLaunch } from './test-support.ts';
+import {
+  authorizeUrl,
+  basicAuth,
+  codeForm,
+  exchange,
+  get,
+  pkcePair,
+  REDIRECT_URI,
+  redirectParams,
+  testLaunch,
+} from './test-support.ts';
 
 /** View on Cerner Central: the secret (shown once). */
 export async function viewSecret(browser: ConsoleBrowser, clientId: string): Promise<string> {
@@ -52,4 +63,17 @@ export async function codeFor(
   const code = redirectParams(response).get('code');
   assert.ok(code, `a code (got ${response.headers.get('location')})`);
   return { code, verifier };
+}
+
+/** A registered confidential client's token answer: View's secret, a code, then client_secret_basic. */
+export async function tokensFor(
+  sandbox: RunningSandbox,
+  browser: ConsoleBrowser,
+  clientId: string,
+  scope: string,
+  profile: 'smart-v1' | 'smart-v2' = 'smart-v1',
+) {
+  const secret = await viewSecret(browser, clientId);
+  const { code, verifier } = await codeFor(sandbox, clientId, scope, profile);
+  return exchange(sandbox, codeForm(code, verifier), { authorization: basicAuth(clientId, secret) });
 }
