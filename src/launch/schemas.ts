@@ -15,29 +15,35 @@ const OrgParams = Type.Object({
  * https://build.fhir.org/ig/HL7/smart-app-launch/app-launch.html#launch-app-ehr-launch). Other
  * parameters an EHR adds are accepted and ignored.
  */
-const LaunchQuery = Type.Object({
-  iss: Type.String({
+/** A required parameter of a launch link, with our words for each way it can be wrong. */
+function linkParameter(
+  name: string,
+  link: 'The launch' | 'The sign-in link',
+  options: { maxLength: number; description: string; missing?: string },
+) {
+  const missing = options.missing ?? `${link} is missing the ${name} parameter.`;
+  return Type.String({
     minLength: 1,
+    maxLength: options.maxLength,
+    description: options.description,
+    [MESSAGES]: {
+      required: missing,
+      minLength: missing,
+      type: `${link} has more than one ${name} parameter.`,
+      maxLength: `The ${name} parameter is too long.`,
+    },
+  });
+}
+
+const LaunchQuery = Type.Object({
+  iss: linkParameter('iss', 'The launch', {
     maxLength: 2048,
     description: 'The FHIR base URL of the EHR tenant (a registered `fhir_source`).',
-    [MESSAGES]: {
-      required: 'The launch is missing the iss parameter.',
-      minLength: 'The launch is missing the iss parameter.',
-      type: 'The launch has more than one iss parameter.',
-      maxLength: 'The iss parameter is too long.',
-    },
   }),
-  launch: Type.String({
-    minLength: 1,
-    // Epic's launch parameter can be a long JWT (docs/cerner.md §12).
+  // Epic's launch parameter can be a long JWT (docs/cerner.md §12).
+  launch: linkParameter('launch', 'The launch', {
     maxLength: 4096,
     description: 'The EHR’s opaque launch token, passed back on authorize.',
-    [MESSAGES]: {
-      required: 'The launch is missing the launch parameter.',
-      minLength: 'The launch is missing the launch parameter.',
-      type: 'The launch has more than one launch parameter.',
-      maxLength: 'The launch parameter is too long.',
-    },
   }),
 });
 export type LaunchQuery = Static<typeof LaunchQuery>;
@@ -60,16 +66,10 @@ export const startLaunchSchema = {
  * parameters are accepted and ignored.
  */
 const StandaloneQuery = Type.Object({
-  iss: Type.String({
-    minLength: 1,
+  iss: linkParameter('iss', 'The sign-in link', {
     maxLength: 2048,
     description: 'The FHIR base URL of the EHR tenant to sign in with (a registered `fhir_source`).',
-    [MESSAGES]: {
-      required: 'The sign-in link is missing the iss parameter (the EHR’s FHIR base URL).',
-      minLength: 'The sign-in link is missing the iss parameter (the EHR’s FHIR base URL).',
-      type: 'The sign-in link has more than one iss parameter.',
-      maxLength: 'The iss parameter is too long.',
-    },
+    missing: 'The sign-in link is missing the iss parameter (the EHR’s FHIR base URL).',
   }),
 });
 export type StandaloneQuery = Static<typeof StandaloneQuery>;
