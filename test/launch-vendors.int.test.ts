@@ -8,13 +8,10 @@
  * discovery alone.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { createApiKey } from '../src/api/api-keys.ts';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../src/launch/urls.ts';
 import { EPIC_DEFAULT_LOGIN_DEPARTMENT, epicStyleId } from '../src/sandbox/epic-profile.ts';
 import { type RunningSandbox, startSandbox } from '../src/sandbox/index.ts';
@@ -22,9 +19,8 @@ import { type ConnectionChanges, setConnection } from '../src/settings/connectio
 import { addFhirSource, type Vendor } from '../src/settings/fhir-sources.ts';
 import { linkOrgToSource } from '../src/settings/org-links.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
-import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import { AUTHORIZE_PARAMETERS, LAUNCH_CONTEXT_KEYS, launchIdFrom } from './support/launch-driver.ts';
-import { freePort } from './support/ports.ts';
+import { startTestGateway } from './support/test-gateway.ts';
 
 const APP = 'https://app.example.org/launch';
 const SECRET = 'vendor-matrix-secret';
@@ -61,7 +57,8 @@ interface World {
   gateway: FastifyInstance;
   gatewayUrl: string;
   sandbox: RunningSandbox;
-  database: TestDatabase;
+  /** Closes the gateway and drops its database. */
+  stop(): Promise<void>;
   orgId: string;
   apiKey: string;
   iss: Record<Vendor, string>;
@@ -69,20 +66,8 @@ interface World {
 }
 
 async function startWorld(engine: 'sqlite' | 'postgres'): Promise<World> {
-  const database = await createTestDatabase(engine);
-  const port = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    CHARTSIDE_ENV: 'test',
-    PORT: String(port),
-    PUBLIC_URL: gatewayUrl,
-    DATABASE_URL: database.url,
-    CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-    CHARTSIDE_HTTP_TIMEOUT_MS: '3000',
-    LOG_LEVEL: 'silent',
-  });
-  const gateway = await buildApp(config);
-  await gateway.listen({ host: '127.0.0.1', port });
+  const started = await startTestGateway({ engine, timeoutMs: 3000, logLevel: 'silent' });
+  const { gateway, gatewayUrl, config } = started;
   const { db, sealer } = gateway.services;
   const org = await createOrganization(db, { name: 'Three EHRs Clinic' });
   const registered = {
@@ -148,7 +133,7 @@ async function startWorld(engine: 'sqlite' | 'postgres'): Promise<World> {
     });
   }
   const { key } = await createApiKey(db, org.id, 'test');
-  return { gateway, gatewayUrl, sandbox, database, orgId: org.id, apiKey: key, iss, connect };
+  return { gateway, gatewayUrl, sandbox, stop: started.close, orgId: org.id, apiKey: key, iss, connect };
 }
 
 /** Follow the sandbox's redirects (authorize, sign-in, picker) until it sends the browser back to us. */
@@ -318,9 +303,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       world = await startWorld(engine);
     });
     after(async () => {
-      await world.gateway.close();
+      await world.stop();
       await world.sandbox.close();
-      await world.database.drop();
     });
 
     for (const { vendor, syntax, modes } of CASES) {

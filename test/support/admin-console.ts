@@ -143,3 +143,18 @@ export function fieldError(body: string, field: string): string | null {
   const match = new RegExp(`id="${field}-error">([^<]*)<`).exec(body);
   return match ? (match[1] as string) : null;
 }
+
+/** Every one of `texts` is on the page, in this order (a page's structure, top to bottom). */
+export function assertInOrder(body: string, texts: readonly string[]): void {
+  const at = texts.map((text) => body.indexOf(text));
+  assert.deepEqual(
+    texts.filter((_text, i) => (at[i] as number) < 0),
+    [],
+    'all present',
+  );
+  assert.deepEqual(
+    [...at].sort((a, b) => a - b),
+    at,
+    `in this order: ${texts.join(' → ')}`,
+  );
+}

@@ -6,19 +6,16 @@
  * gateway's JWKS URL, so a test picks the client authentication with `connect`.
  */
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../src/api/api-keys.ts';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../../src/launch/urls.ts';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { type ConnectionChanges, setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
 import { linkOrgToSource } from '../../src/settings/org-links.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
-import { createTestDatabase, type TestDatabase, type TestEngine } from './databases.ts';
-import { freePort } from './ports.ts';
+import type { TestDatabase, TestEngine } from './databases.ts';
+import { startTestGateway } from './test-gateway.ts';
 
 export const PROFILE_APP_LAUNCH_URL = 'https://app.example.org/launch';
 
@@ -42,22 +39,9 @@ export interface ProfileStack {
 }
 
 export async function startProfileStack(engine: TestEngine = 'sqlite'): Promise<ProfileStack> {
-  const database = await createTestDatabase(engine);
-  const port = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    CHARTSIDE_ENV: 'test',
-    PORT: String(port),
-    PUBLIC_URL: gatewayUrl,
-    DATABASE_URL: database.url,
-    CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-    // Generous: these tests time nothing, and run beside the whole suite.
-    CHARTSIDE_HTTP_TIMEOUT_MS: '5000',
-    LOG_LEVEL: 'warn',
-  });
-  const logStream = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const gateway = await buildApp(config, { logStream });
-  await gateway.listen({ host: '127.0.0.1', port });
+  // Generous timeout: these tests time nothing, and run beside the whole suite.
+  const started = await startTestGateway({ engine, timeoutMs: 5000, logLevel: 'warn' });
+  const { gateway, gatewayUrl, config, database } = started;
   const { db, sealer } = gateway.services;
   const org = await createOrganization(db, { name: 'Profile Clinic' });
   const keys = jwksUrl(config);
@@ -127,9 +111,8 @@ export async function startProfileStack(engine: TestEngine = 'sqlite'): Promise<
     apiKey: key,
     connect,
     async close() {
-      await gateway.close();
+      await started.close();
       await sandbox.close();
-      await database.drop();
     },
   };
 }

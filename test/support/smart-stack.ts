@@ -6,19 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../src/api/api-keys.ts';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/index.ts';
 import { callbackUrl, jwksUrl } from '../../src/launch/urls.ts';
 import { type ConnectionChanges, setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource, type Vendor } from '../../src/settings/fhir-sources.ts';
 import { linkOrgToSource } from '../../src/settings/org-links.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
-import { createTestDatabase, type TestDatabase, type TestEngine } from './databases.ts';
-import { freePort } from './ports.ts';
+import type { TestDatabase, TestEngine } from './databases.ts';
 import { type SmartEhr, type SmartEhrOptions, startSmartEhr } from './smart-ehr.ts';
+import { startTestGateway } from './test-gateway.ts';
 
 export const APP_LAUNCH_URL = 'https://app.example.org/launch';
 
@@ -44,27 +41,8 @@ export async function startSmartStack(
   vendor: Vendor,
   ehrOptions: Partial<SmartEhrOptions> = {},
 ): Promise<SmartStack> {
-  const database = await createTestDatabase(engine);
-  const port = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    CHARTSIDE_ENV: 'test',
-    PORT: String(port),
-    PUBLIC_URL: gatewayUrl,
-    DATABASE_URL: database.url,
-    CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-    CHARTSIDE_HTTP_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'info',
-  });
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
-  const gateway = await buildApp(config, { logStream });
-  await gateway.listen({ host: '127.0.0.1', port });
+  const started = await startTestGateway({ engine });
+  const { gateway, gatewayUrl, config, database, logs } = started;
 
   const clientId = randomUUID();
   const clientSecret = randomBytes(24).toString('base64url');
@@ -108,9 +86,8 @@ export async function startSmartStack(
         .execute();
     },
     async close() {
-      await gateway.close();
+      await started.close();
       await ehr.close();
-      await database.drop();
     },
   };
 }

@@ -4,11 +4,10 @@
  * Tests import both systems here; the systems themselves never import each other.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../src/api/api-keys.ts';
-import { type BuildOptions, buildApp } from '../../src/app.ts';
-import { type ClientAuthMethod, type Config, loadConfig } from '../../src/config/index.ts';
+import type { BuildOptions } from '../../src/app.ts';
+import type { ClientAuthMethod, Config } from '../../src/config/index.ts';
 import type { Sealer } from '../../src/crypto/sealing.ts';
 import type { Db } from '../../src/db/index.ts';
 import { callbackUrl, jwksUrl, launchUrl } from '../../src/launch/urls.ts';
@@ -18,8 +17,8 @@ import { setConnection } from '../../src/settings/connections.ts';
 import { addFhirSource } from '../../src/settings/fhir-sources.ts';
 import { linkOrgToSource } from '../../src/settings/org-links.ts';
 import { createOrganization } from '../../src/settings/organizations.ts';
-import { createTestDatabase, type TestDatabase, type TestEngine } from './databases.ts';
-import { freePort } from './ports.ts';
+import type { TestDatabase, TestEngine } from './databases.ts';
+import { startTestGateway } from './test-gateway.ts';
 
 export interface StackOptions {
   engine?: TestEngine;
@@ -53,29 +52,10 @@ export interface Stack {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const database = await createTestDatabase(options.engine ?? 'sqlite');
-  const port = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    CHARTSIDE_ENV: 'test',
-    PORT: String(port),
-    PUBLIC_URL: gatewayUrl,
-    DATABASE_URL: database.url,
-    CHARTSIDE_MASTER_KEY: randomBytes(32).toString('base64'),
-    CHARTSIDE_HTTP_TIMEOUT_MS: String(options.timeoutMs ?? 2000),
-    LOG_LEVEL: 'info',
-    ...options.env,
+  const { gateway, gatewayUrl, config, database, logs, close } = await startTestGateway({
+    ...options,
+    ...(options.build ? { build: options.build } : {}),
   });
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
-  const gateway = await buildApp(config, { ...options.build, logStream });
-  await gateway.listen({ host: '127.0.0.1', port });
-
   const tenant = await seedSandboxTenant(gateway.services, config, options);
   const { sandbox } = tenant;
   return {
@@ -85,9 +65,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     database,
     logs,
     async close() {
-      await gateway.close();
+      await close();
       await sandbox.close();
-      await database.drop();
     },
   };
 }
