@@ -184,7 +184,10 @@ async function measureEngine(
     // The EHR signs for the URL it calls, the gateway's public one (here its origin too).
     const relay = { url: `${gateway.origin}${path}`, audience: `${gateway.config.publicUrl}${path}` };
     const direct = { url: `${fake.origin}/cds-services/bench`, audience: relay.audience };
-    const perRound = Math.max(1, Math.ceil(settings.requests / settings.rounds));
+    // Round r takes its share of the requests, so each target gets exactly `settings.requests`.
+    const share = (round: number) =>
+      Math.floor(((round + 1) * settings.requests) / settings.rounds) -
+      Math.floor((round * settings.requests) / settings.rounds);
     await run(fake, direct.url, direct.audience, WARMUP, 'ok');
     await run(fake, relay.url, relay.audience, WARMUP, 'ok');
     const times = { direct: [] as number[], relay: [] as number[], cached: [] as number[] };
@@ -192,7 +195,7 @@ async function measureEngine(
       const order = round % 2 === 0 ? (['direct', 'relay'] as const) : (['relay', 'direct'] as const);
       for (const target of order) {
         const { url, audience } = target === 'direct' ? direct : relay;
-        times[target].push(...(await run(fake, url, audience, perRound, 'ok')));
+        times[target].push(...(await run(fake, url, audience, share(round), 'ok')));
       }
     }
     const database = gateway.openDatabase();
@@ -214,7 +217,7 @@ async function measureEngine(
     await new Promise((resolve) => setTimeout(resolve, LOOKUP_CACHE_MS + 200));
     await run(fake, relay.url, relay.audience, 1, 'ok'); // fills the cache
     await run(fake, relay.url, relay.audience, WARMUP, 'hit');
-    times.cached.push(...(await run(fake, relay.url, relay.audience, perRound * settings.rounds, 'hit')));
+    times.cached.push(...(await run(fake, relay.url, relay.audience, settings.requests, 'hit')));
     const figures = {
       direct: latency(times.direct),
       relay: latency(times.relay),
