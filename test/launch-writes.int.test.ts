@@ -469,9 +469,15 @@ describe('CHARTSIDE_PG_PREPARED_STATEMENTS on a whole gateway (postgres)', () =>
 
   const cases: { name: string; env: Record<string, string>; prepared: string[] }[] = [
     {
-      name: 'unset (on): a launch ends ready, its three writes prepared by name',
+      // The app page the launch lands on reads the context, which writes one audit row.
+      name: 'unset (on): a launch ends ready, its three writes and the audit row prepared by name',
       env: {},
-      prepared: ['chartside_complete_launch', 'chartside_start_launch', 'chartside_take_launch_state'],
+      prepared: [
+        'chartside_complete_launch',
+        'chartside_insert_audit_event',
+        'chartside_start_launch',
+        'chartside_take_launch_state',
+      ],
     },
     {
       name: 'false (a pooler in transaction mode): a launch ends ready and nothing is prepared',

@@ -9,12 +9,12 @@
  * (refresh, launch lifecycle) is written synchronously, in the same transaction as the change.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Insertable } from 'kysely';
-import type { AuditEventTable, Db, Engine } from '../db/index.ts';
+import type { Db, Engine } from '../db/index.ts';
 import { summarizeError } from '../logging.ts';
+import { type AuditRow, insertAuditRow } from './audit-log.ts';
 
 export interface AuditWriter {
-  add(row: Insertable<AuditEventTable>): void;
+  add(row: AuditRow): void;
   /** Write what is queued now (also waits for a write in progress). */
   flush(): Promise<void>;
 }
@@ -26,7 +26,7 @@ export function createAuditWriter(
 ): AuditWriter {
   const flushAfterMs = options.flushAfterMs ?? 25;
   const maxBatch = options.maxBatch ?? 200;
-  let queued: Insertable<AuditEventTable>[] = [];
+  let queued: AuditRow[] = [];
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> = Promise.resolve();
 
@@ -60,16 +60,16 @@ export function createAuditWriter(
 }
 
 /**
- * PostgreSQL: one multi-row INSERT (one round trip). SQLite: one row per INSERT in one
- * transaction, so the SQL text is always the same and its prepared statement is reused (a
- * multi-row INSERT is new SQL for every batch size, and preparing it cost more than writing).
+ * PostgreSQL: one multi-row INSERT (one round trip). SQLite: the one-row insert, compiled once,
+ * per row in one transaction, so its prepared statement is reused (a multi-row INSERT is new SQL
+ * for every batch size, and preparing it cost more than writing).
  */
-async function insertBatch(db: Db, batch: Insertable<AuditEventTable>[], engine: Engine): Promise<void> {
+async function insertBatch(db: Db, batch: AuditRow[], engine: Engine): Promise<void> {
   if (engine === 'postgres') {
     await db.insertInto('audit_event').values(batch).execute();
     return;
   }
   await db.transaction().execute(async (trx) => {
-    for (const row of batch) await trx.insertInto('audit_event').values(row).execute();
+    for (const row of batch) await insertAuditRow(trx, row);
   });
 }

@@ -8,16 +8,17 @@ import { LookupCache } from '../cache/lookup-cache.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
 import { appServiceUrl, callApp } from './app-client.ts';
-import { isObject, isText, type OrgParams, requireConnection, sendJson } from './relay-support.ts';
+import type { CdsLookups } from './cds-lookups.ts';
+import { isObject, isText, type OrgParams, sendJson } from './relay-support.ts';
 
 /** How long the app's discovery answer is reused. */
 export const DISCOVERY_TTL_MS = 60_000;
 
-export function discoveryHandler(services: Services) {
+export function discoveryHandler(services: Services, lookups: CdsLookups) {
   const cache = new LookupCache<{ services: unknown[] }>(DISCOVERY_TTL_MS, 1000);
   return async (request: FastifyRequest<{ Params: OrgParams }>, reply: FastifyReply) => {
     const { orgId } = request.params;
-    const connection = await requireConnection(services.db, orgId);
+    const connection = await lookups.connection(orgId);
     const key = `${orgId}\n${connection.cdsEndpoint}`;
     const cached = cache.get(key);
     if (cached) return sendJson(reply, cached);

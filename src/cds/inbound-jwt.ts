@@ -20,7 +20,7 @@ import { isUniqueViolation } from '../db/index.ts';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { assertAllowedUrl, urlPolicyForMode } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
-import { findTrustedCdsIssuer } from './issuers.ts';
+import type { CdsLookups } from './cds-lookups.ts';
 
 /** Asymmetric algorithms only (CDS Hooks: ES384 and RS384 recommended). */
 export const CDS_JWT_ALGORITHMS: readonly JwtAlgorithm[] = [
@@ -56,11 +56,11 @@ declare module 'fastify' {
  * The route hook that checks the JWT of a hook call (or, with `'feedback'`, of its feedback)
  * before the body is validated: a caller that is not trusted learns nothing about the body.
  */
-export function authenticateCdsCaller(services: Services, ...suffix: ['feedback'] | []) {
+export function authenticateCdsCaller(services: Services, lookups: CdsLookups, ...suffix: ['feedback'] | []) {
   return async (request: FastifyRequest<{ Params: { orgId: string; serviceId: string } }>) => {
     const { orgId, serviceId } = request.params;
     const audience = cdsHooksUrl(services.config, orgId, serviceId, ...suffix);
-    request.cdsCaller = await verifyCdsJwt(services, orgId, request.headers.authorization, audience);
+    request.cdsCaller = await verifyCdsJwt(services, lookups, orgId, request.headers.authorization, audience);
   };
 }
 
@@ -79,6 +79,7 @@ function refuse(reason: string, cause?: unknown): ChartsideError {
 
 export async function verifyCdsJwt(
   services: Services,
+  lookups: CdsLookups,
   orgId: string,
   authorization: string | undefined,
   audience: string,
@@ -98,7 +99,7 @@ export async function verifyCdsJwt(
     throw refuse(`alg ${JSON.stringify(header.alg ?? null)} is not allowed (asymmetric algorithms only)`);
   }
   if (typeof unverified.iss !== 'string') throw refuse('iss is missing');
-  const trusted = await findTrustedCdsIssuer(services.db, orgId, unverified.iss);
+  const trusted = await lookups.trustedIssuer(orgId, unverified.iss);
   if (!trusted) throw refuse('iss is not a trusted CDS client of this organization');
 
   let keySetUrl = trusted.jwksUrl;

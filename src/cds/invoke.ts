@@ -10,16 +10,10 @@ import type { Services } from '../services.ts';
 import { appServiceUrl, callApp } from './app-client.ts';
 import { cacheKey, readCachedAnswer, storeAnswer } from './cache.ts';
 import { checkCdsResponse } from './cards.ts';
+import type { CdsLookups } from './cds-lookups.ts';
 import { grantFhirAccess } from './fhir-grant.ts';
 import { callerOf } from './inbound-jwt.ts';
-import {
-  appOrigins,
-  auditFor,
-  failureDetails,
-  requireConnection,
-  type ServiceParams,
-  sendJson,
-} from './relay-support.ts';
+import { appOrigins, auditFor, failureDetails, type ServiceParams, sendJson } from './relay-support.ts';
 import type { HookRequest } from './schemas.ts';
 
 /** The hook request as forwarded: only the fields the app may see. */
@@ -33,7 +27,7 @@ export interface ForwardedHook {
   extension?: Record<string, unknown>;
 }
 
-export function invokeHandler(services: Services) {
+export function invokeHandler(services: Services, lookups: CdsLookups) {
   const { db, config } = services;
   return async (
     request: FastifyRequest<{ Params: ServiceParams; Body: HookRequest }>,
@@ -41,7 +35,7 @@ export function invokeHandler(services: Services) {
   ) => {
     const { orgId, serviceId } = request.params;
     const caller = callerOf(request);
-    const connection = await requireConnection(db, orgId);
+    const connection = await lookups.connection(orgId);
     const hook = forwardedHook(request.body);
     const audit = auditFor(db, request, orgId, `cds:${caller.issuer}`);
     const about = { service: serviceId, hook: hook.hook };

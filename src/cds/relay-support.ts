@@ -1,9 +1,8 @@
-/** Small pieces the CDS handlers share: JSON shape checks, the org's connection, replies, audit. */
+/** Small pieces the CDS handlers share: JSON shape checks, the app's origins, replies, audit. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuditEvent, recordAudit } from '../audit/audit-log.ts';
 import type { Db } from '../db/index.ts';
-import { ChartsideError } from '../errors/catalogue.ts';
-import { type CdsConnection, findCdsConnection } from '../settings/cds-connections.ts';
+import type { CdsConnection } from '../settings/cds-connections.ts';
 import type { AppCallResult } from './app-client.ts';
 
 export type { CdsConnection };
@@ -14,13 +13,6 @@ export type ServiceParams = { orgId: string; serviceId: string };
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isText = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
-
-/** The org's connection with a CDS endpoint (404 `cds_not_configured` without one). */
-export async function requireConnection(db: Db, orgId: string): Promise<CdsConnection> {
-  const connection = await findCdsConnection(db, orgId);
-  if (!connection) throw new ChartsideError('cds_not_configured');
-  return connection;
-}
 
 /** Origins whose `smart` links are the app's own: its CDS endpoint's and its launch URL's. */
 export function appOrigins(connection: CdsConnection): string[] {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
+import { createCdsLookups } from './cds-lookups.ts';
 import { discoveryHandler } from './discovery.ts';
 import { feedbackHandler } from './feedback.ts';
 import { authenticateCdsCaller } from './inbound-jwt.ts';
@@ -12,19 +13,20 @@ import { invokeHandler } from './invoke.ts';
 import { discoverySchema, feedbackSchema, invokeSchema } from './schemas.ts';
 
 export async function cdsRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const lookups = createCdsLookups(services.db, services.config.lookupCacheMs);
   await app.register(
     async (scope) => {
       scope.decorateRequest('cdsCaller', null);
-      scope.get('/:orgId/cds-services', { schema: discoverySchema }, discoveryHandler(services));
+      scope.get('/:orgId/cds-services', { schema: discoverySchema }, discoveryHandler(services, lookups));
       scope.post(
         '/:orgId/cds-services/:serviceId',
-        { schema: invokeSchema, preValidation: authenticateCdsCaller(services) },
-        invokeHandler(services),
+        { schema: invokeSchema, preValidation: authenticateCdsCaller(services, lookups) },
+        invokeHandler(services, lookups),
       );
       scope.post(
         '/:orgId/cds-services/:serviceId/feedback',
-        { schema: feedbackSchema, preValidation: authenticateCdsCaller(services, 'feedback') },
-        feedbackHandler(services),
+        { schema: feedbackSchema, preValidation: authenticateCdsCaller(services, lookups, 'feedback') },
+        feedbackHandler(services, lookups),
       );
     },
     { prefix: '/api/cds' },

@@ -4,8 +4,7 @@
  * bytes, duration) and our request id. Never a body, a token or a header value. The row has the
  * shape audit/audit-log.ts writes; audit-writer.ts writes it in batches.
  */
-import type { Insertable } from 'kysely';
-import type { AuditEventTable } from '../db/index.ts';
+import type { AuditRow } from '../audit/audit-log.ts';
 import { redactUrl } from '../logging.ts';
 import type { FhirInteraction } from './fhir-interaction.ts';
 
@@ -51,11 +50,7 @@ export function newFhirAuditRecord(input: {
 }
 
 /** The audit row of one proxied request, once its response is over. */
-export function fhirRequestEvent(
-  record: FhirAuditRecord,
-  status: number,
-  now = Date.now(),
-): Insertable<AuditEventTable> {
+export function fhirRequestEvent(record: FhirAuditRecord, status: number, now = Date.now()): AuditRow {
   const query = record.query === '' ? null : redactUrl(`?${record.query}`).slice(1, MAX_QUERY_CHARS + 1);
   const details = {
     api_key_prefix: record.apiKeyPrefix,
