@@ -51,8 +51,8 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Da
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     // SQLite's own default page cache (2 MB), not better-sqlite3's 16 MB: the gateway's reads are
-    // point lookups whose interior pages stay cached either way, and the larger cache filled as
-    // the database grew, which read as ~330 B of resident memory per launch over 100,000 (bench).
+    // point lookups whose interior pages stay cached either way, and the larger cache, filling as
+    // the database grew, showed as memory growth in the bench's soak (README, Performance).
     sqlite.pragma('cache_size = -2000');
     const checkpoints =
       options.backgroundCheckpoints && !inMemory ? checkpointInBackground(sqlite, resolve(file)) : null;

@@ -94,7 +94,7 @@ const preparedNames = new Map<string, string>();
  *
  * With `prepare`, each hot query goes out as a named prepared statement
  * (`query({ name, text, values })`): PostgreSQL parses and plans it once per connection instead
- * of on every launch (server CPU per launch 1.03 → 0.65 ms in a micro-benchmark, client CPU the
+ * of on every launch (a third less server CPU per launch in a micro-benchmark, client CPU the
  * same). Every other query goes out as before. Not for a pooler in transaction mode, which
  * cannot keep prepared statements (PgBouncer before 1.21): `CHARTSIDE_PG_PREPARED_STATEMENTS=false`
  * turns it off.

@@ -51,8 +51,8 @@ export function clientAuthentication(
 }
 
 /**
- * The assertion, signed with node:crypto: WebCrypto (oauth4webapi's PrivateKeyJwt) costs about
- * 90 µs more CPU per signature, on every code exchange. Claims as RFC 7523 §3 and SMART ask,
+ * The assertion, signed with node:crypto: WebCrypto (oauth4webapi's PrivateKeyJwt) costs
+ * measurably more CPU per signature, on every code exchange (bench:launch, private_key_jwt). Claims as RFC 7523 §3 and SMART ask,
  * `nbf` as oauth4webapi sends it; `client_id` in the body too, as oauth4webapi does (RFC 7521 §4.2
  * allows it, and some EHRs look the client up by it).
  */
