@@ -8,12 +8,13 @@ import type { Sealer } from '../crypto/sealing.ts';
 import type { Database, Db, EhrLaunchTable } from '../db/index.ts';
 import { hotQuery, isPostgres } from '../db/statements.ts';
 import { newMessageId } from '../webhooks/events.ts';
-import { enqueueLaunchEvent, fromChanged, insertLaunchEvent, subscribedPattern } from '../webhooks/outbox.ts';
+import { enqueueLaunchEvent } from '../webhooks/outbox.ts';
 import { launchStateRow } from './launch-state.ts';
 import {
   columnsOf,
   launchEvent,
   leavePending,
+  outcomeDeliveries,
   outcomeEvent,
   type Row,
   selectRow,
@@ -170,26 +171,13 @@ const markFailed = (db: QueryCreator<Database>, v: FailValues) =>
     ehr_error_description: v.ehrErrorDescription,
   }).returning(['org_id', 'environment']);
 
-const FAILED_PATTERN = subscribedPattern('launch.failed');
-
 const FAIL_LAUNCH = {
   postgres: hotQuery('fail_launch', (db, v: FailValues) => {
     // The org is the failed launch's, as markFailed returns it.
     const audit = launchEvent('launch.failed', v, sql.ref('failed.org_id'));
     return db
       .with('failed', (db) => markFailed(db, v))
-      .with('hooks', (db) =>
-        insertLaunchEvent(
-          db,
-          outcomeEvent(
-            v,
-            fromChanged<string>('failed', 'org_id'),
-            fromChanged<string>('failed', 'environment'),
-            v,
-          ),
-          FAILED_PATTERN,
-        ),
-      )
+      .with('hooks', outcomeDeliveries('failed', v, v))
       .insertInto('audit_event')
       .columns(columnsOf(audit))
       .expression((eb) => eb.selectFrom('failed').select(selectRow(eb, audit)));

@@ -10,12 +10,13 @@ import { hotQuery, isPostgres } from '../db/statements.ts';
 import { newId } from '../settings/ids.ts';
 import type { TokenSet } from '../smart/code-exchange.ts';
 import { newMessageId } from '../webhooks/events.ts';
-import { enqueueLaunchEvent, fromChanged, insertLaunchEvent, subscribedPattern } from '../webhooks/outbox.ts';
+import { enqueueLaunchEvent } from '../webhooks/outbox.ts';
 import { tokenContext } from './ehr-launches.ts';
 import {
   columnsOf,
   launchEvent,
   leavePending,
+  outcomeDeliveries,
   outcomeEvent,
   type Row,
   selectRow,
@@ -101,8 +102,6 @@ const countLaunch = (conflict: OnConflictBuilder<Database, 'scoped_account'>) =>
     updated_at: eb.ref('excluded.updated_at'),
   }));
 
-const READY_PATTERN = subscribedPattern('launch.ready');
-
 const COMPLETE_LAUNCH = {
   postgres: hotQuery('complete_launch', (db, v: CompleteValues) => {
     const [account, audit] = [
@@ -123,18 +122,7 @@ const COMPLETE_LAUNCH = {
           )
           .onConflict(countLaunch),
       )
-      .with('hooks', (db) =>
-        insertLaunchEvent(
-          db,
-          // Only when `ready` changed the launch: otherwise its org is NULL and no endpoint matches.
-          outcomeEvent(
-            v,
-            fromChanged<string>('ready', 'org_id'),
-            fromChanged<string>('ready', 'environment'),
-          ),
-          READY_PATTERN,
-        ),
-      )
+      .with('hooks', outcomeDeliveries('ready', v))
       .insertInto('audit_event')
       .columns(columnsOf(audit))
       .expression((eb) => eb.selectFrom('ready').select(selectRow(eb, audit)))

@@ -12,6 +12,7 @@
  */
 import type { ExpressionBuilder, InsertObject, QueryCreator, RawBuilder, UpdateObject } from 'kysely';
 import type { Database } from '../db/index.ts';
+import { fromChanged, insertLaunchEvent, subscribedPattern } from '../webhooks/outbox.ts';
 
 export type Row<Table extends keyof Database> = InsertObject<Database, Table>;
 
@@ -70,4 +71,24 @@ export function outcomeEvent<T extends string | RawBuilder<string>>(
     at: v.now,
     ...(failure && { code: failure.code }),
   };
+}
+
+/**
+ * PostgreSQL: the outcome's webhook deliveries as a CTE of the launch's statement, with the org
+ * and environment of the row the CTE `changed` wrote. No row there (the launch was no longer
+ * pending): the org is NULL, no endpoint matches, nothing is delivered.
+ */
+export function outcomeDeliveries(
+  changed: 'ready' | 'failed',
+  v: { id: string; now: string; messageId: string },
+  failure?: { code: string },
+) {
+  const event = outcomeEvent(
+    v,
+    fromChanged<string>(changed, 'org_id'),
+    fromChanged<string>(changed, 'environment'),
+    failure,
+  );
+  const pattern = subscribedPattern(event.type);
+  return <DB extends Database>(db: QueryCreator<DB>) => insertLaunchEvent(db, event, pattern);
 }
