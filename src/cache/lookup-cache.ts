@@ -8,6 +8,7 @@
  */
 export class LookupCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  private readonly loading = new Map<string, Promise<V>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -33,7 +34,38 @@ export class LookupCache<V> {
     this.entries.set(key, { value, expiresAt: this.clock() + this.ttlMs });
   }
 
+  /**
+   * The entry for `key`, else what `load` gives, remembered. Callers that miss together share
+   * one load: when an entry everybody reads expires under load, the requests in flight would
+   * otherwise each read the database at once. A failed load is not remembered; every caller
+   * waiting on it gets its error.
+   */
+  getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
+    const remembered = this.get(key);
+    if (remembered !== undefined) return Promise.resolve(remembered);
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = load();
+      this.loading.set(key, pending);
+      const mine = pending;
+      // forget() during the load wins: the value may be what it asked to drop.
+      const stillMine = () => this.loading.get(key) === mine;
+      mine.then(
+        (value) => {
+          if (!stillMine()) return;
+          this.loading.delete(key);
+          this.set(key, value);
+        },
+        () => {
+          if (stillMine()) this.loading.delete(key);
+        },
+      );
+    }
+    return pending;
+  }
+
   forget(key: string): void {
     this.entries.delete(key);
+    this.loading.delete(key);
   }
 }

@@ -26,13 +26,12 @@ export function createCdsLookups(db: Db, ttlMs: number, clock: () => number = Da
   const connections = new LookupCache<CdsConnection>(ttlMs, MAX_ENTRIES, clock);
   const issuers = new LookupCache<TrustedCdsIssuer>(ttlMs, MAX_ENTRIES, clock);
   return {
-    async connection(orgId) {
-      const remembered = connections.get(orgId);
-      if (remembered) return remembered;
-      const connection = await findCdsConnection(db, orgId);
-      if (!connection) throw new ChartsideError('cds_not_configured');
-      connections.set(orgId, connection);
-      return connection;
+    connection(orgId) {
+      return connections.getOrLoad(orgId, async () => {
+        const connection = await findCdsConnection(db, orgId);
+        if (!connection) throw new ChartsideError('cds_not_configured');
+        return connection;
+      });
     },
     async trustedIssuer(orgId, issuer) {
       // A newline cannot be part of an org id: the key is unambiguous.

@@ -117,13 +117,11 @@ async function exchange(
   const { http, keyRing, jwks } = services;
   // The same checks as the first hop (settings/launch-settings.ts), by the source the launch
   // started with: an org unlinked or a connection changed since then fails the launch.
+  const resolve = () => resolveLaunchSettings(services, pending.orgId, { sourceId: pending.fhirSourceId });
   const key = `source\n${pending.orgId}\n${pending.fhirSourceId}`;
-  let resolved = settings?.get(key);
-  if (!resolved) {
-    resolved = await resolveLaunchSettings(services, pending.orgId, { sourceId: pending.fhirSourceId });
-    settings?.set(key, resolved);
-  }
-  const { source, connection, client, smart } = resolved;
+  const { source, connection, client, smart } = await (settings
+    ? settings.getOrLoad(key, resolve)
+    : resolve());
   // The code was issued to the client that started the launch; credentials changed since → fail.
   if (client.clientId !== pending.clientId) throw new Error('the connection changed during the launch');
   const ehrStart = performance.now();

@@ -117,13 +117,9 @@ async function settingsFor(
   requestId: string,
   settings: LookupCache<LaunchSettings> | undefined,
 ): Promise<LaunchSettings> {
-  const key = `iss\n${orgId}\n${iss}`;
-  const remembered = settings?.get(key);
-  if (remembered) return remembered;
+  const resolve = () => resolveLaunchSettings(services, orgId, { iss });
   try {
-    const resolved = await resolveLaunchSettings(services, orgId, { iss });
-    settings?.set(key, resolved);
-    return resolved;
+    return await (settings ? settings.getOrLoad(`iss\n${orgId}\n${iss}`, resolve) : resolve());
   } catch (error) {
     if (error instanceof ChartsideError && error.code === 'fhir_source_not_linked') {
       await recordAudit(services.db, {
