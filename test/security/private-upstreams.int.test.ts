@@ -288,7 +288,8 @@ describe('private upstreams: the app’s CDS service in production mode', () => 
       return url === JWKS_URL ? fetch(ehr.jwksUrl) : fetch(input, init);
     }) as typeof fetch;
     ({ app, orgId } = await inProcessGateway(
-      { CHARTSIDE_ENV: 'production', ...ALLOW_LIST },
+      // Each test points the connection at another endpoint: nothing may be remembered between.
+      { CHARTSIDE_ENV: 'production', CHARTSIDE_LOOKUP_CACHE_MS: '0', ...ALLOW_LIST },
       { http: createOutboundHttp({ timeoutMs: 2000, fetchImpl, resolveHost }) },
     ));
     await addTrustedCdsIssuer(app.services.db, app.services.config, orgId, {
