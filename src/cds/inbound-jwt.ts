@@ -11,6 +11,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
 import {
   decodeUnverified,
+  JWT_ALGORITHMS,
   type JwtAlgorithm,
   type JwtClaims,
   JwtVerificationError,
@@ -22,18 +23,11 @@ import { assertAllowedUrl, urlPolicyForMode } from '../http/url-policy.ts';
 import type { Services } from '../services.ts';
 import type { CdsLookups } from './cds-lookups.ts';
 
-/** Asymmetric algorithms only (CDS Hooks: ES384 and RS384 recommended). */
-export const CDS_JWT_ALGORITHMS: readonly JwtAlgorithm[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-];
+/**
+ * Asymmetric algorithms only (CDS Hooks: ES384 and RS384 recommended): every algorithm
+ * crypto/jwt-verify.ts knows, which are the RSA, RSA-PSS and ECDSA ones and nothing else.
+ */
+export const CDS_JWT_ALGORITHMS = Object.keys(JWT_ALGORITHMS) as readonly JwtAlgorithm[];
 /** Clock skew allowed on `exp` and `iat`. */
 export const CDS_JWT_SKEW_SECONDS = 60;
 /** The longest JWT life accepted; seen `jti`s are kept this long at most. */
