@@ -108,8 +108,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     app.decorate('services', services);
     recordRoutes(app);
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback-style (not async) hooks on every request: no promise per hook per request.
+    app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
+      done();
     });
     installSecurityHeaders(app, config);
     // Rotations by the CLI or another process reach this one within the reload interval.

@@ -17,9 +17,16 @@ const SECRET_QUERY_PARAMS = [
   'mb_launch',
 ];
 
+/**
+ * A query that could name one of those parameters: a name as written, or any escape (`%`, `+`)
+ * that could spell one. Queries without (most FHIR searches) are returned as they came, unparsed.
+ */
+const MAY_NAME_A_SECRET = new RegExp(`${SECRET_QUERY_PARAMS.join('|')}|[%+]`);
+
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
   if (queryStart === -1) return url;
+  if (!MAY_NAME_A_SECRET.test(url.slice(queryStart + 1))) return url;
   const params = new URLSearchParams(url.slice(queryStart + 1));
   for (const name of SECRET_QUERY_PARAMS) if (params.has(name)) params.set(name, '[REDACTED]');
   return `${url.slice(0, queryStart)}?${params.toString()}`;

@@ -34,8 +34,9 @@ export function healthRoutes(app: FastifyInstance, services: Services): void {
 
   // Once shutdown has begun, no connection is kept alive past its current response: clients
   // (the load balancer) reconnect, and reach another process once this one stops listening.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // (Callback style: every response runs it, and an async hook costs a promise.)
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (readiness.shuttingDown) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }

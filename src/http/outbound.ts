@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
 import { ChartsideError } from '../errors/catalogue.ts';
 import { type AddressRanges, NO_ADDRESS_RANGES } from './address-ranges.ts';
+import { ExchangeDeadline } from './deadline.ts';
 import {
   assertAllowedUrl,
   checkedLookup,
@@ -112,6 +113,8 @@ export function createOutboundHttp(options: {
       const timeoutMs = init.timeoutMs ?? options.timeoutMs;
       if (init.policy) assertAllowedUrl(url.href, init.policy, 'FHIR server');
       let response: Awaited<ReturnType<typeof undiciRequest>>;
+      // One deadline for the whole exchange, body included (deadline.ts).
+      const deadline = new ExchangeDeadline(timeoutMs);
       try {
         response = await undiciRequest(url, {
           dispatcher: init.policy?.publicAddressesOnly
@@ -120,10 +123,10 @@ export function createOutboundHttp(options: {
           method: init.method as 'GET',
           headers: { 'user-agent': USER_AGENT, ...init.headers },
           body: init.body ?? null,
-          // One deadline for the whole exchange, body included.
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: deadline,
         });
       } catch (error) {
+        deadline.end();
         if ((error as { cause?: unknown }).cause instanceof ChartsideError) throw (error as Error).cause;
         if (error instanceof ChartsideError) throw error;
         throw outboundFailure(error, url, timeoutMs);

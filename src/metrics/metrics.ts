@@ -3,11 +3,12 @@
  * so apps built side by side in one process (tests) count apart. Labels are bounded sets —
  * vendor, environment, catalogue error code, status class, hop, outcome — never an id or a URL.
  *
- * What the hot paths call is a plain method that increments a pre-resolved child: no label
- * hashing or allocation per request.
+ * What the hot paths call is a plain method that adds to a series held since start-up
+ * (series.ts): no label validation, hashing or allocation per request.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { WEBHOOK_EVENTS } from '../webhooks/events.ts';
+import { SeriesCounter, SeriesHistogram } from './series.ts';
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 export type RefreshOutcome = 'refreshed' | 'error' | 'refused';
@@ -67,57 +68,57 @@ export function createMetrics(options: MetricsOptions = {}) {
   const registers = [registry];
 
   const launchLabels = ['vendor', 'environment'] as const;
-  const started = new Counter({
-    name: 'chartside_launches_started_total',
-    help: 'EHR launches started: the EHR opened the SMART Launch URI and was sent to its authorize endpoint.',
-    labelNames: launchLabels,
-    registers,
-  });
-  const ready = new Counter({
-    name: 'chartside_launches_ready_total',
-    help: 'EHR launches that finished ready (tokens and context stored).',
-    labelNames: launchLabels,
-    registers,
-  });
+  const started = new SeriesCounter(
+    'chartside_launches_started_total',
+    'EHR launches started: the EHR opened the SMART Launch URI and was sent to its authorize endpoint.',
+    launchLabels,
+    registry,
+  );
+  const ready = new SeriesCounter(
+    'chartside_launches_ready_total',
+    'EHR launches that finished ready (tokens and context stored).',
+    launchLabels,
+    registry,
+  );
   const failed = new Counter({
     name: 'chartside_launches_failed_total',
     help: 'EHR launches that failed at the callback, by error code.',
     labelNames: [...launchLabels, 'code'],
     registers,
   });
-  const launchDuration = new Histogram({
-    name: 'chartside_launch_duration_seconds',
-    help: 'From the launch hop to the launch being ready, the clinician at the EHR included.',
-    labelNames: launchLabels,
-    buckets: LAUNCH_BUCKETS,
-    registers,
-  });
-  const hopDuration = new Histogram({
-    name: 'chartside_launch_hop_duration_seconds',
-    help: 'Time in one launch hop, split into the gateway share and the EHR share (the code exchange at the token endpoint).',
-    labelNames: ['hop', 'share'],
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
+  const launchDuration = new SeriesHistogram(
+    'chartside_launch_duration_seconds',
+    'From the launch hop to the launch being ready, the clinician at the EHR included.',
+    launchLabels,
+    LAUNCH_BUCKETS,
+    registry,
+  );
+  const hopDuration = new SeriesHistogram(
+    'chartside_launch_hop_duration_seconds',
+    'Time in one launch hop, split into the gateway share and the EHR share (the code exchange at the token endpoint).',
+    ['hop', 'share'],
+    LATENCY_BUCKETS,
+    registry,
+  );
   const refreshes = new Counter({
     name: 'chartside_token_refreshes_total',
     help: 'Token renewals at the EHR: refreshed, error (temporary, launch stays ready) or refused (launch ended).',
     labelNames: ['outcome'],
     registers,
   });
-  const fhirRequests = new Counter({
-    name: 'chartside_fhir_requests_total',
-    help: 'FHIR proxy requests answered, by status class.',
-    labelNames: ['status_class'],
-    registers,
-  });
-  const fhirDuration = new Histogram({
-    name: 'chartside_fhir_request_duration_seconds',
-    help: 'FHIR proxy requests, from arrival to the last byte sent, by status class.',
-    labelNames: ['status_class'],
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
+  const fhirRequests = new SeriesCounter(
+    'chartside_fhir_requests_total',
+    'FHIR proxy requests answered, by status class.',
+    ['status_class'],
+    registry,
+  );
+  const fhirDuration = new SeriesHistogram(
+    'chartside_fhir_request_duration_seconds',
+    'FHIR proxy requests, from arrival to the last byte sent, by status class.',
+    ['status_class'],
+    LATENCY_BUCKETS,
+    registry,
+  );
   const cdsInvocations = new Counter({
     name: 'chartside_cds_invocations_total',
     help: 'CDS Hooks service calls from the EHR, by answer cache (hit, miss, off) and status class.',
@@ -168,33 +169,50 @@ export function createMetrics(options: MetricsOptions = {}) {
     });
   }
 
-  // The hot paths' children, resolved once.
-  const fhirCount = STATUS_CLASSES.map((c) => fhirRequests.labels(c));
-  const fhirTime = STATUS_CLASSES.map((c) => fhirDuration.labels(c));
+  // The hot paths' series, made once (series.ts).
+  const fhirCount = STATUS_CLASSES.map((c) => fhirRequests.series({ status_class: c }));
+  const fhirTime = STATUS_CLASSES.map((c) => fhirDuration.series({ status_class: c }));
   const launchHop = {
-    launch: hopDuration.labels('launch', 'gateway'),
-    callbackGateway: hopDuration.labels('callback', 'gateway'),
-    callbackEhr: hopDuration.labels('callback', 'ehr'),
+    launch: hopDuration.series({ hop: 'launch', share: 'gateway' }),
+    callbackGateway: hopDuration.series({ hop: 'callback', share: 'gateway' }),
+    callbackEhr: hopDuration.series({ hop: 'callback', share: 'ehr' }),
   };
   const labelsOf = (launch: LaunchLabels) => ({
     vendor: bounded(launch.vendor, VENDORS),
     environment: bounded(launch.environment, ENVIRONMENTS),
   });
+  // Per bounded vendor and environment: the launch counters' and duration's series.
+  const launchSeries = new Map<string, ReturnType<typeof launchSeriesOf>>();
+  const launchSeriesOf = (labels: ReturnType<typeof labelsOf>) => ({
+    started: started.series(labels),
+    ready: ready.series(labels),
+    duration: launchDuration.series(labels),
+  });
+  const seriesFor = (launch: LaunchLabels) => {
+    const key = `${launch.vendor}\u0000${launch.environment}`;
+    let series = launchSeries.get(key);
+    if (!series) {
+      series = launchSeriesOf(labelsOf(launch));
+      // Raw values are keys here; bounded to the known sets (and `other`), so this stays small.
+      if (launchSeries.size < 64) launchSeries.set(key, series);
+    }
+    return series;
+  };
   const classIndex = (status: number) => STATUS_CLASSES.indexOf(statusClass(status));
 
   return {
     registry,
     launchStarted(launch: LaunchLabels, gatewaySeconds: number) {
-      started.inc(labelsOf(launch));
+      seriesFor(launch).started.inc();
       launchHop.launch.observe(gatewaySeconds);
     },
     launchReady(
       launch: LaunchLabels,
       times: { sinceStartSeconds: number; gatewaySeconds: number; ehrSeconds: number },
     ) {
-      const labels = labelsOf(launch);
-      ready.inc(labels);
-      launchDuration.observe(labels, Math.max(0, times.sinceStartSeconds));
+      const series = seriesFor(launch);
+      series.ready.inc();
+      series.duration.observe(Math.max(0, times.sinceStartSeconds));
       launchHop.callbackGateway.observe(times.gatewaySeconds);
       launchHop.callbackEhr.observe(times.ehrSeconds);
     },
