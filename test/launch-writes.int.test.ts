@@ -335,6 +335,50 @@ for (const engine of ['sqlite', 'postgres'] as TestEngine[]) {
         );
       });
 
+      it('an org without endpoints owes nothing; its first launch after one is added (elsewhere) owes it', async () => {
+        const quietOrg = (await createOrganization(handle.db, { name: 'Quiet Clinic' })).id;
+        const quietLaunch = async (requestId: string) => {
+          const { id } = await startLaunch(handle.db, quietOrg, sourceId, requestId);
+          assert.equal(
+            await completeLaunch(
+              handle.db,
+              sealer,
+              { id, orgId: quietOrg, fhirSourceId: sourceId },
+              tokens('1'),
+              'r',
+            ),
+            true,
+          );
+          return id;
+        };
+        const before = await quietLaunch('req-quiet-1');
+        assert.deepEqual(await deliveries(before), []);
+        // Another process (the CLI's `webhook add`) adds the endpoint: a handle of its own.
+        const elsewhere = openDatabase(database.url);
+        let endpoint: string;
+        try {
+          endpoint = (
+            await addWebhookEndpoint(
+              {
+                db: elsewhere.db,
+                sealer,
+                config: { mode: 'test', allowPrivateUpstreams: NO_ADDRESS_RANGES },
+              },
+              quietOrg,
+              { url: 'http://127.0.0.1:9/hook', actor: 'test' },
+            )
+          ).id;
+        } finally {
+          await elsewhere.close();
+        }
+        const afterwards = await quietLaunch('req-quiet-2');
+        assert.deepEqual(
+          (await deliveries(afterwards)).map((row) => [row.endpoint_id, row.event_type, row.org_id]),
+          [[endpoint, 'launch.ready', quietOrg]],
+        );
+        assert.deepEqual(await deliveries(before), [], 'nothing is owed for a launch before the endpoint');
+      });
+
       it('without its outbox the launch write fails whole: the launch stays pending', async () => {
         const { id } = await start('req-atomic');
         await sql`alter table webhook_delivery rename to webhook_delivery_away`.execute(handle.db);

@@ -46,7 +46,19 @@ export interface NewLaunch {
 type StartValues = ReturnType<typeof startValues>;
 
 function startValues(id: string, input: NewLaunch, state: string, sealer: Sealer) {
-  const row = launchStateRow(state, { ...input, launchId: id }, sealer, new Date());
+  const row = launchStateRow(
+    state,
+    {
+      launchId: id,
+      orgId: input.orgId,
+      fhirSourceId: input.fhirSourceId,
+      codeVerifier: input.codeVerifier,
+      redirectUri: input.redirectUri,
+      clientId: input.clientId,
+    },
+    sealer,
+    new Date(),
+  );
   return {
     id,
     orgId: input.orgId,

@@ -10,7 +10,7 @@ import { hotQuery, isPostgres } from '../db/statements.ts';
 import { newId } from '../settings/ids.ts';
 import type { TokenSet } from '../smart/code-exchange.ts';
 import { newMessageId } from '../webhooks/events.ts';
-import { enqueueLaunchEvent } from '../webhooks/outbox.ts';
+import { enqueueLaunchEvent, orgHasWebhookEndpoints } from '../webhooks/outbox.ts';
 import { tokenContext } from './ehr-launches.ts';
 import {
   columnsOf,
@@ -129,7 +129,12 @@ const COMPLETE_LAUNCH = {
       .returning('launch_id');
   }),
   sqlite: {
-    markReady: hotQuery('mark_launch_ready', markReady),
+    // Whether the org has webhook endpoints at all comes back with the change (outbox.ts).
+    markReady: hotQuery('mark_launch_ready', (db, v: CompleteValues) =>
+      markReady(db, v).returning((eb) =>
+        orgHasWebhookEndpoints(eb, eb.ref('ehr_launch.org_id')).as('has_webhooks'),
+      ),
+    ),
     account: hotQuery('upsert_scoped_account', (db, v: CompleteValues & { patient: string }) =>
       db.insertInto('scoped_account').values(scopedAccount(v, v.patient)).onConflict(countLaunch),
     ),
@@ -158,7 +163,8 @@ export async function completeLaunch(
     const { patient } = values;
     if (patient !== null) await COMPLETE_LAUNCH.sqlite.account(trx, { ...values, patient });
     await COMPLETE_LAUNCH.sqlite.audit(trx, values);
-    await enqueueLaunchEvent(trx, outcomeEvent(values, ready.org_id, ready.environment));
+    if (ready.has_webhooks)
+      await enqueueLaunchEvent(trx, outcomeEvent(values, ready.org_id, ready.environment));
     return true;
   });
 }
