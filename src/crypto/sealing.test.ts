@@ -31,6 +31,17 @@ describe('sealing secrets at rest (AES-256-GCM)', () => {
     assert.throws(() => sealer.open(parts.join('.'), 'c'), /failed authentication/);
   });
 
+  it('refuses a tag cut short, even the right tag’s first bytes (GCM would check only those)', () => {
+    const parts = sealer.seal('token', 'c').split('.');
+    for (const bytes of [4, 8, 12, 15]) {
+      const cut = [...parts];
+      cut[3] = Buffer.from(parts[3] as string, 'base64url')
+        .subarray(0, bytes)
+        .toString('base64url');
+      assert.throws(() => sealer.open(cut.join('.'), 'c'), /failed authentication/, `${bytes}-byte tag`);
+    }
+  });
+
   it('refuses a value sealed under another master key', () => {
     const other = createSealer(randomBytes(32));
     assert.throws(() => sealer.open(other.seal('token', 'c'), 'c'), /different master key/);

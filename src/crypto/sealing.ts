@@ -47,7 +47,11 @@ export function createSealer(masterKey: Buffer): Sealer {
       const [, envelopeKeyId, iv, tag, ciphertext] = parts as [string, string, string, string, string];
       if (envelopeKeyId !== keyId) throw new SealError('sealed under a different master key');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        // The full 16-byte tag only: GCM would otherwise check a tag cut to 4 bytes, and a sealed
+        // value that comes from outside (the CDS FHIR token) could then be forged by trying.
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), {
+          authTagLength: 16,
+        });
         decipher.setAAD(Buffer.from(context, 'utf8'));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([
