@@ -1,6 +1,77 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { checkCdsFhirAccess, intersectTypes, readableTypes } from './fhir-token.ts';
+import { createSealer } from '../crypto/sealing.ts';
+import { ChartsideError } from '../errors/catalogue.ts';
+import type { Services } from '../services.ts';
+import {
+  checkCdsFhirAccess,
+  intersectTypes,
+  mintCdsFhirToken,
+  readableTypes,
+  verifyCdsFhirToken,
+} from './fhir-token.ts';
+
+describe('the CDS FHIR token', () => {
+  const services = {
+    config: { publicUrl: 'https://gw.example' },
+    sealer: createSealer(randomBytes(32)),
+  } as unknown as Services;
+  const ehrToken = 'eyJ-the-ehr-access-token';
+  const mint = (ehrExpiresIn = 3600, now = Date.now()) =>
+    mintCdsFhirToken(
+      services,
+      {
+        orgId: 'org_1',
+        fhirBase: 'https://ehr.example/r4',
+        environment: 'sandbox',
+        ehrToken,
+        patient: '42',
+        types: ['Patient', 'Observation'],
+        ehrExpiresIn,
+      },
+      now,
+    );
+  const refusal = (error: unknown) => error instanceof ChartsideError && error.code === 'invalid_cds_token';
+  const handleOf = (fhirServer: string) => fhirServer.split('/').at(-1) as string;
+
+  it('opens at its own base to the grant it was minted with; the EHR token is not readable in it', async () => {
+    const minted = await mint();
+    assert.match(minted.fhirServer, /^https:\/\/gw\.example\/fhir\/cds-[0-9a-f-]{36}$/);
+    assert.equal(minted.expiresIn, 300);
+    assert.equal(minted.scope, 'patient/Patient.read patient/Observation.read');
+    assert.ok(!minted.accessToken.includes(ehrToken));
+    const handle = handleOf(minted.fhirServer);
+    assert.deepEqual(await verifyCdsFhirToken(services, handle, `Bearer ${minted.accessToken}`), {
+      handle,
+      orgId: 'org_1',
+      fhirBase: 'https://ehr.example/r4',
+      environment: 'sandbox',
+      ehrToken,
+      patient: '42',
+      types: ['Patient', 'Observation'],
+    });
+  });
+
+  it('is refused at another base, once expired, tampered with, or when it is something else', async () => {
+    const now = Date.now();
+    const minted = await mint(30, now);
+    const handle = handleOf(minted.fhirServer);
+    const other = handleOf((await mint()).fhirServer);
+    await assert.rejects(verifyCdsFhirToken(services, other, `Bearer ${minted.accessToken}`), refusal);
+    await assert.rejects(
+      verifyCdsFhirToken(services, handle, `Bearer ${minted.accessToken}`, now + 30_000),
+      refusal,
+    );
+    assert.ok(await verifyCdsFhirToken(services, handle, `Bearer ${minted.accessToken}`, now + 29_000));
+    const tampered = `${minted.accessToken.slice(0, -2)}${minted.accessToken.endsWith('AA') ? 'BB' : 'AA'}`;
+    await assert.rejects(verifyCdsFhirToken(services, handle, `Bearer ${tampered}`), refusal);
+    await assert.rejects(verifyCdsFhirToken(services, handle, 'Bearer cs_live_abc_def'), refusal);
+    await assert.rejects(verifyCdsFhirToken(services, handle, undefined), refusal);
+    const elsewhere = { ...services, sealer: createSealer(randomBytes(32)) } as Services;
+    await assert.rejects(verifyCdsFhirToken(elsewhere, handle, `Bearer ${minted.accessToken}`), refusal);
+  });
+});
 
 describe('CDS FHIR token scopes and access', () => {
   const grant = {

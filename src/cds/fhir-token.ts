@@ -1,12 +1,17 @@
 /**
  * The short-lived FHIR token a CDS service gets in `fhirAuthorization` instead of the EHR's.
  *
- * It is a JWT signed by our key, bound (`aud`) to one relay base `<PUBLIC_URL>/fhir/cds-<id>`, for
- * one patient and read scopes only (the EHR's read grants ∩ the connection's read scopes), living
- * at most 5 minutes and never longer than the EHR's token. The EHR's access token rides inside
- * it sealed under the master key with a context bound to that id: the app cannot read it, and
- * nothing is stored, so every process can serve the token. So does the source's environment,
- * which picks the URL policy of the reads (fhir-access.ts), as the FHIR proxy's launch does.
+ * It is opaque: the grant — one relay base `<PUBLIC_URL>/fhir/cds-<id>`, one patient, read scopes
+ * only (the EHR's read grants ∩ the connection's read scopes), at most 5 minutes and never longer
+ * than the EHR's token, the EHR's access token, the source's environment (which picks the URL
+ * policy of the reads, fhir-access.ts, as the FHIR proxy's launch does) — as JSON sealed under
+ * the master key (AES-256-GCM, crypto/sealing.ts) with the base's id as context. Only a gateway
+ * process can open it, it opens at its own base only, and nothing is stored, so every process
+ * can serve it. CDS Hooks gives the service this token to send back, never to read (§ "FHIR
+ * Resource Access"), so it need not be a JWT: sealing costs microseconds where signing one with
+ * RSA cost about 0.8 ms of every hook call (`npm run bench:cds`).
+ *
+ * @see https://cds-hooks.hl7.org/2.0/#passing-the-access-token-to-the-cds-service
  *
  * What it may do at `/fhir/cds-<id>/…` (checkCdsFhirAccess): GET only; `Patient/<patient>`, or a
  * search on a granted type naming the patient (`patient=` or `subject=`, every value the hook's
@@ -14,13 +19,13 @@
  * interactions. Anything else is 403 `cds_fhir_not_allowed`.
  */
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
 
 export const CDS_FHIR_PREFIX = 'cds-';
 export const CDS_FHIR_TOKEN_MAX_SECONDS = 300;
-const TOKEN_TYPE = 'chartside-cds-fhir+jwt';
+/** Tells a CDS FHIR token from an API key or anything else at a glance (and in a log's prefix). */
+const TOKEN_PREFIX = 'cdsfhir.';
 
 const sealContext = (handle: string) => `cds.fhir_token:${handle}`;
 
@@ -73,56 +78,55 @@ export async function mintCdsFhirToken(
     types: string[];
     ehrExpiresIn: number;
   },
+  now = Date.now(),
 ): Promise<MintedCdsFhirToken> {
   const handle = `${CDS_FHIR_PREFIX}${randomUUID()}`;
   const fhirServer = `${services.config.publicUrl}/fhir/${handle}`;
   const expiresIn = Math.max(1, Math.min(CDS_FHIR_TOKEN_MAX_SECONDS, Math.floor(input.ehrExpiresIn)));
-  // RS384: cheap to verify on every FHIR request the app makes with it.
-  const key = services.keyRing.signingKey('RS384');
-  const now = Math.floor(Date.now() / 1000);
-  const accessToken = await new SignJWT({
+  const sealed: SealedGrant = {
     org: input.orgId,
     patient: input.patient,
     types: input.types,
     fhir: input.fhirBase,
     env: input.environment,
-    ehr: services.sealer.seal(input.ehrToken, sealContext(handle)),
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TOKEN_TYPE })
-    .setIssuer(services.config.publicUrl)
-    .setAudience(fhirServer)
-    .setIssuedAt(now)
-    .setExpirationTime(now + expiresIn)
-    .setJti(handle)
-    .sign(key.privateKey);
+    ehr: input.ehrToken,
+    exp: Math.floor(now / 1000) + expiresIn,
+  };
+  const accessToken = TOKEN_PREFIX + services.sealer.seal(JSON.stringify(sealed), sealContext(handle));
   const scope = input.types.map((type) => `patient/${type}.read`).join(' ');
   return { fhirServer, accessToken, expiresIn, scope };
 }
 
-let ownKeys: { jwks: unknown; resolver: ReturnType<typeof createLocalJWKSet> } | undefined;
+/** The grant inside the token (short names: the token travels in every FHIR request). */
+interface SealedGrant {
+  readonly org: string;
+  readonly patient: string;
+  readonly types: readonly string[];
+  readonly fhir: string;
+  readonly env: string;
+  readonly ehr: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
 
 /** Check a bearer token presented at `/fhir/<handle>/…`. Throws 401 `invalid_cds_token`. */
 export async function verifyCdsFhirToken(
   services: Services,
   handle: string,
   authorization: string | undefined,
+  now = Date.now(),
 ): Promise<CdsFhirGrant> {
   const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
   if (!token)
     throw new ChartsideError('invalid_cds_token', { message: 'Send the CDS FHIR token as a Bearer token.' });
-  if (ownKeys?.jwks !== services.keyRing.jwks) {
-    ownKeys = { jwks: services.keyRing.jwks, resolver: createLocalJWKSet(services.keyRing.jwks) };
-  }
   try {
-    const { payload } = await jwtVerify(token, ownKeys.resolver, {
-      algorithms: ['RS384'],
-      issuer: services.config.publicUrl,
-      audience: `${services.config.publicUrl}/fhir/${handle}`,
-      typ: TOKEN_TYPE,
-      requiredClaims: ['exp', 'jti'],
-    });
-    if (payload.jti !== handle) throw new Error('jti is not the handle');
-    const { org, patient, types, fhir, env, ehr } = payload as Record<string, unknown>;
+    if (!token.startsWith(TOKEN_PREFIX)) throw new Error('not a CDS FHIR token');
+    // Opens only at the base it was minted for: the handle is the sealed value's context.
+    const grant = JSON.parse(
+      services.sealer.open(token.slice(TOKEN_PREFIX.length), sealContext(handle)),
+    ) as Partial<Record<keyof SealedGrant, unknown>>;
+    const { org, patient, types, fhir, env, ehr, exp } = grant;
+    if (typeof exp !== 'number' || exp * 1000 <= now) throw new Error('expired');
     if (
       typeof org !== 'string' ||
       typeof patient !== 'string' ||
@@ -131,10 +135,8 @@ export async function verifyCdsFhirToken(
     )
       throw new Error('claims missing');
     if (!Array.isArray(types) || !types.every((type) => typeof type === 'string')) throw new Error('types');
-    const ehrToken = services.sealer.open(ehr, sealContext(handle));
-    // A token minted before `env` existed (it lives 5 minutes at most) gets the strict policy.
     const environment = env === 'sandbox' ? 'sandbox' : 'production';
-    return { handle, orgId: org, fhirBase: fhir, environment, ehrToken, patient, types };
+    return { handle, orgId: org, fhirBase: fhir, environment, ehrToken: ehr, patient, types };
   } catch (error) {
     throw new ChartsideError('invalid_cds_token', { cause: error });
   }
