@@ -8,6 +8,7 @@ import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { OutboundHttp } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
+import { BufferedResponse } from './buffered-response.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { isTrustedIdTokenIssuer } from './id-token.ts';
 
@@ -53,8 +54,9 @@ async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promis
 
 /**
  * The same rules (policy and SSRF guard, one timeout over the whole exchange, redirects refused)
- * over the outbound wrapper's lean call, with a WHATWG Response built from the read body for
- * oauth4webapi: measurably less CPU than fetch on every launch's callback (`npm run bench:launch`).
+ * over the outbound wrapper's lean call, with a WHATWG Response over the read body for
+ * oauth4webapi (buffered-response.ts): measurably less CPU than fetch on every launch's callback
+ * (`npm run bench:launch`).
  * The id_token issuer is adopted from the bytes already read, before the Response exists (a
  * `clone()` to peek at it would tee the body stream on every launch).
  */
@@ -78,10 +80,9 @@ export function codeExchangeRequestOptions(
       }
       const body = await readCapped(response.body, MAX_TOKEN_RESPONSE_BYTES);
       if (response.status === 200) adoptIssuerFromBody(issuer.as, body, issuer.smart);
-      return new Response(NULL_BODY_STATUSES.has(response.status) ? null : new Uint8Array(body), {
-        status: response.status,
-        headers,
-      });
+      if (NULL_BODY_STATUSES.has(response.status))
+        return new Response(null, { status: response.status, headers });
+      return new BufferedResponse(body, { status: response.status, headers });
     },
     [oauth.allowInsecureRequests]: policy.allowLoopbackHttp,
   };
