@@ -15,9 +15,14 @@
  * BENCH_DURATION (3 s per proxy run), BENCH_RATES (200,1000), BENCH_REQUESTS (2000 per CDS
  * target). For a quick look: BENCH_ROUNDS=1 BENCH_LAUNCHES=100 BENCH_SOAK=0 BENCH_DURATION=1
  * BENCH_REQUESTS=300.
+ *
+ * After the launch cells it measures the launch's database writes alone, in-process, per engine
+ * and concurrency (bench/launch/writes-floor.ts), and prints each cell beside them: the least CPU
+ * per launch a gateway doing those writes could reach, and what Chartside spends on the rest.
  */
 import { loadavg } from 'node:os';
 import { type CdsResults, cdsResultChecks, cdsSettings, runCdsBench } from './cds.ts';
+import { measureWritesFloor, type WritesFloor, writesFloorTable } from './launch/writes-floor.ts';
 import {
   type LaunchResults,
   launchResultChecks,
@@ -56,6 +61,23 @@ async function main(): Promise<void> {
   const machine = await describeMachine();
   console.log(`npm run bench: ${only.join(', ')} on ${formatMachine(machine)}`);
   const launch: LaunchResults | null = only.includes('launch') ? await runLaunchBench(settings.launch) : null;
+  // The launch's database writes alone, per engine and concurrency (bench/launch/writes-floor.ts).
+  const writesFloors: WritesFloor[] = [];
+  if (launch) {
+    for (const engine of settings.launch.engines) {
+      for (const concurrency of settings.launch.concurrency) {
+        writesFloors.push(
+          await measureWritesFloor(engine, {
+            launches: Math.max(2000, settings.launch.launches),
+            rounds: Math.max(1, settings.launch.rounds),
+            concurrency,
+          }),
+        );
+      }
+    }
+    console.log(`\nWhere a launch's CPU goes: its database writes alone, measured in-process\n`);
+    console.log(writesFloorTable(launch.cells, writesFloors));
+  }
   const proxy: ProxyResults | null = only.includes('proxy') ? await runProxyBench(settings.proxy) : null;
   const cds: CdsResults | null = only.includes('cds') ? await runCdsBench(settings.cds) : null;
   const loadAtEnd = loadavg();
@@ -80,6 +102,7 @@ async function main(): Promise<void> {
     settings,
     checks,
     launch,
+    writesFloors,
     proxy,
     cds,
   });

@@ -31,6 +31,11 @@ describe('npm run bench', () => {
       },
       maxBuffer: 16 * 1024 * 1024,
     });
+    assert.match(
+      stdout,
+      /sqlite · private_key_jwt · c50 +\d+\.\d\d ms +\d+\.\d\d ms +\d+\.\d\d ms +\d+\.\d\d× +-?\d+\.\d\d×/,
+      'each launch cell beside its database writes alone',
+    );
     const table = stdout.slice(stdout.indexOf("Issue 17's targets"));
     assert.match(
       table,
