@@ -195,10 +195,35 @@ describe('launches under injected faults, a PostgreSQL restart and a killed proc
     assert.equal(tally.hangs, 0);
     assert.ok(tally.ready > 0, 'some launches got through');
     assert.ok((tally.failed.token_exchange_failed ?? 0) > 0, 'some token exchanges failed');
-    assert.ok((tally.failed['refused:discovery_failed'] ?? 0) > 0, 'some discoveries failed');
+    assert.ok(
+      Object.keys(front.injected()).some((fault) => fault.startsWith('discovery.')),
+      'some discoveries were faulted',
+    );
     assert.equal(restarts.gateway, 1);
     if (postgres) assert.equal(restarts.postgres, 1);
     assert.equal(healthFailures, 0, 'the process that was never killed kept answering /health');
+
+    // Which hop a faulted discovery lands on depends on timing: both hops resolve the launch's
+    // settings, and concurrent launches share one load (a fault at the callback's is a failed
+    // token exchange). So the first hop's refusal is also checked on its own: with every SMART
+    // configuration request failing, a launch is refused with a clean page, and nothing hangs.
+    front.setRates({ discovery: { http_500: 1 } });
+    const refused = await runLaunches({
+      sandbox,
+      clientId,
+      pool,
+      launches: 2,
+      concurrency: 1,
+      hopTimeoutMs: HOP_TIMEOUT_MS,
+    });
+    front.setRates({});
+    assert.deepEqual(
+      refused.map((record) => [record.launch?.code, record.launch?.hung, record.callback]),
+      [
+        ['discovery_failed', false, null],
+        ['discovery_failed', false, null],
+      ],
+    );
   });
 
   it('FHIR reads through the faulty EHR answer with its data or a clean error of ours', async () => {
