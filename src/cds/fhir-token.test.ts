@@ -18,20 +18,16 @@ describe('the CDS FHIR token', () => {
     sealer: createSealer(randomBytes(32)),
   } as unknown as Services;
   const ehrToken = 'eyJ-the-ehr-access-token';
+  const grant = {
+    orgId: 'org_1',
+    fhirBase: 'https://ehr.example/r4',
+    environment: 'sandbox',
+    ehrToken,
+    patient: '42',
+    types: ['Patient', 'Observation'],
+  };
   const mint = (ehrExpiresIn = 3600, now = Date.now()) =>
-    mintCdsFhirToken(
-      services,
-      {
-        orgId: 'org_1',
-        fhirBase: 'https://ehr.example/r4',
-        environment: 'sandbox',
-        ehrToken,
-        patient: '42',
-        types: ['Patient', 'Observation'],
-        ehrExpiresIn,
-      },
-      now,
-    );
+    mintCdsFhirToken(services, { ...grant, ehrExpiresIn }, now);
   const refusal = (error: unknown) => error instanceof ChartsideError && error.code === 'invalid_cds_token';
   const handleOf = (fhirServer: string) => fhirServer.split('/').at(-1) as string;
 
@@ -44,12 +40,7 @@ describe('the CDS FHIR token', () => {
     const handle = handleOf(minted.fhirServer);
     assert.deepEqual(await verifyCdsFhirToken(services, handle, `Bearer ${minted.accessToken}`), {
       handle,
-      orgId: 'org_1',
-      fhirBase: 'https://ehr.example/r4',
-      environment: 'sandbox',
-      ehrToken,
-      patient: '42',
-      types: ['Patient', 'Observation'],
+      ...grant,
     });
   });
 
