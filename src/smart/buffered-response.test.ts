@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BufferedResponse } from './buffered-response.ts';
+import { bufferedResponse } from './buffered-response.ts';
 
-describe('BufferedResponse', () => {
+describe('bufferedResponse', () => {
   const make = () =>
-    new BufferedResponse(Buffer.from('{"access_token":"a","token_type":"Bearer"}'), {
+    bufferedResponse(Buffer.from('{"access_token":"a","token_type":"Bearer"}'), {
       status: 200,
       headers: new Headers({ 'content-type': 'application/json' }),
     });
@@ -34,7 +34,7 @@ describe('BufferedResponse', () => {
   });
 
   it('fails JSON parsing the way Response.json does', async () => {
-    const broken = new BufferedResponse(Buffer.from('not json'), { status: 200, headers: new Headers() });
+    const broken = bufferedResponse(Buffer.from('not json'), { status: 200, headers: new Headers() });
     await assert.rejects(broken.json(), SyntaxError);
   });
 });

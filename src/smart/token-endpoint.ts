@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { OutboundHttp } from '../http/outbound.ts';
 import type { UrlPolicy } from '../http/url-policy.ts';
-import { BufferedResponse } from './buffered-response.ts';
+import { bufferedResponse } from './buffered-response.ts';
 import type { SmartConfiguration } from './discovery.ts';
 import { isTrustedIdTokenIssuer } from './id-token.ts';
 
@@ -82,7 +82,7 @@ export function codeExchangeRequestOptions(
       if (response.status === 200) adoptIssuerFromBody(issuer.as, body, issuer.smart);
       if (NULL_BODY_STATUSES.has(response.status))
         return new Response(null, { status: response.status, headers });
-      return new BufferedResponse(body, { status: response.status, headers });
+      return bufferedResponse(body, { status: response.status, headers });
     },
     [oauth.allowInsecureRequests]: policy.allowLoopbackHttp,
   };
