@@ -1,13 +1,14 @@
 /** `chartside audit`: an org's trail, filtered by launch and time, as text or one JSON object. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it, mock } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { AuditEventView } from '../src/audit/audit-list.ts';
 import { recordAudit } from '../src/audit/audit-log.ts';
 import { auditCommand } from '../src/cli/audit-command.ts';
 import { CliUsageError, exitCodeFor } from '../src/cli/cli-errors.ts';
 import { migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { createOrganization } from '../src/settings/organizations.ts';
+import { capturedIo } from './support/cli.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 
 describe('chartside audit', () => {
@@ -60,13 +61,9 @@ describe('chartside audit', () => {
   after(() => database.drop());
 
   async function audit(...args: string[]): Promise<string> {
-    const log = mock.method(console, 'log', () => {});
-    try {
-      assert.equal(await auditCommand(args, env), 0);
-      return log.mock.calls.map((call) => String(call.arguments[0])).join('\n');
-    } finally {
-      log.mock.restore();
-    }
+    const io = capturedIo(env);
+    assert.equal(await auditCommand(args, io), 0);
+    return io.stdout().trimEnd();
   }
 
   it('--json prints one object with the org’s events, oldest first, details parsed', async () => {
@@ -110,13 +107,13 @@ describe('chartside audit', () => {
 
   it('refuses bad input with exit code 2', async () => {
     for (const args of [[], ['--org', orgId, '--since', 'yesterday'], ['--org', orgId, '--limit', '0']]) {
-      await assert.rejects(auditCommand(args, env), (error: unknown) => {
+      await assert.rejects(auditCommand(args, capturedIo(env)), (error: unknown) => {
         assert.ok(error instanceof CliUsageError, String(error));
         return exitCodeFor(error) === 2;
       });
     }
     await assert.rejects(
-      auditCommand(['--org', 'org_missing'], env),
+      auditCommand(['--org', 'org_missing'], capturedIo(env)),
       (error: unknown) => exitCodeFor(error) === 2,
     );
   });

@@ -19,7 +19,7 @@ const configText = readdirSync(join(root, 'src/config'))
   .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
   .map((file) => read(`src/config/${file}`))
   .join('\n');
-const cliMain = read('src/cli/main.ts');
+const cliMain = read('src/cli/cli.ts');
 
 function assertConfigVariable(name: string): void {
   assert.ok(configText.includes(name), `${name} is read by src/config/`);

@@ -12,6 +12,7 @@ import { addFhirSource } from '../settings/fhir-sources.ts';
 import { linkOrgToSource, unlinkOrgFromSource } from '../settings/org-links.ts';
 import { createOrganization } from '../settings/organizations.ts';
 import { CliUsageError } from './cli-errors.ts';
+import type { CliIo } from './cli-io.ts';
 import {
   type CommandContext,
   type CommandOutput,
@@ -96,17 +97,11 @@ export function isAdminCommand(command: string, sub: string): boolean {
   return Object.hasOwn(COMMANDS, `${command} ${sub}`);
 }
 
-export async function adminCommand(
-  command: string,
-  sub: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<number> {
+export async function adminCommand(command: string, sub: string, args: string[], io: CliIo): Promise<number> {
   const entry = COMMANDS[`${command} ${sub}`] as AdminCommand;
   const flags = parseFlags(args, entry.options) as Flags;
-  await entry.readInput?.(flags, stdin);
-  return runOnDatabase(env, flags.json as boolean | undefined, (context) => entry.run(flags, context));
+  await entry.readInput?.(flags, io.stdin);
+  return runOnDatabase(io, flags.json as boolean | undefined, (context) => entry.run(flags, context));
 }
 
 async function createOrg(flags: Flags, { db, config }: CommandContext): Promise<CommandOutput> {

@@ -5,12 +5,13 @@
 import { type AuditEventView, type AuditFilter, readAuditTrail } from '../audit/audit-list.ts';
 import { getOrganization } from '../settings/organizations.ts';
 import { CliUsageError } from './cli-errors.ts';
+import type { CliIo } from './cli-io.ts';
 import { parseFlags, requiredOrg, runOnDatabase } from './command-runner.ts';
 
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 100_000;
 
-export async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, {
     org: { type: 'string' },
     launch: { type: 'string' },
@@ -24,7 +25,7 @@ export async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Prom
     since: values.since === undefined ? undefined : parseSince(values.since),
     limit: values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit),
   };
-  return runOnDatabase(env, values.json, async ({ db }) => {
+  return runOnDatabase(io, values.json, async ({ db }) => {
     await getOrganization(db, orgId);
     const events = await readAuditTrail(db, filter);
     return {

@@ -8,6 +8,7 @@ import { type Config, loadConfig } from '../config/index.ts';
 import { createSealer, type Sealer } from '../crypto/sealing.ts';
 import { type Db, migrateToLatest, openDatabase } from '../db/index.ts';
 import { CliUsageError } from './cli-errors.ts';
+import type { CliIo } from './cli-io.ts';
 
 export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -53,17 +54,17 @@ export function requiredOrg(flags: Flags): string {
  * without touching the database.
  */
 export async function runOnDatabase(
-  env: NodeJS.ProcessEnv,
+  io: CliIo,
   json: boolean | undefined,
   command: (context: CommandContext) => Promise<CommandOutput>,
 ): Promise<number> {
-  const config = loadConfig(env);
+  const config = loadConfig(io.env);
   // One connection is enough: a command runs its statements one after another.
   const database = openDatabase(config.databaseUrl, { poolSize: 1 });
   try {
     await migrateToLatest(database);
     const output = await command({ db: database.db, config, sealer: createSealer(config.masterKey) });
-    console.log(json ? JSON.stringify(output.json) : output.text);
+    io.print(json ? JSON.stringify(output.json) : output.text);
     return output.exitCode ?? 0;
   } finally {
     await database.close();

@@ -6,12 +6,13 @@
 import { type GoLiveReport, runGoLiveChecks } from '../go-live/checks.ts';
 import { createOutboundHttp } from '../http/outbound.ts';
 import { loadKeyRing } from '../keys/key-ring.ts';
+import type { CliIo } from './cli-io.ts';
 import { parseFlags, requiredOrg, runOnDatabase } from './command-runner.ts';
 
-export async function doctorCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function doctorCommand(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, { org: { type: 'string' } });
   const orgId = requiredOrg(values);
-  return runOnDatabase(env, values.json, async ({ db, sealer, config }) => {
+  return runOnDatabase(io, values.json, async ({ db, sealer, config }) => {
     // Every call it makes is bounded by CHARTSIDE_HTTP_TIMEOUT_MS, as the gateway's are.
     const http = createOutboundHttp({ timeoutMs: config.outboundTimeoutMs });
     try {

@@ -16,31 +16,27 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { exportSigningKeys, importSigningKeys } from '../keys/key-transfer.ts';
 import { rotateSigningKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-keys.ts';
 import { CliUsageError } from './cli-errors.ts';
+import type { CliIo } from './cli-io.ts';
 import { parseFlags, runOnDatabase } from './command-runner.ts';
 import { readSecretLine } from './stdin.ts';
 
 /** An export holds a handful of keys (a few KB); anything much larger is not one. */
 const MAX_EXPORT_FILE_BYTES = 1024 * 1024;
 
-export async function keysCommand(
-  sub: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<number> {
-  if (sub === 'rotate') return rotate(args, env);
-  if (sub === 'export') return exportKeys(args, env, stdin);
-  if (sub === 'import') return importKeys(args, env, stdin);
+export async function keysCommand(sub: string, args: string[], io: CliIo): Promise<number> {
+  if (sub === 'rotate') return rotate(args, io);
+  if (sub === 'export') return exportKeys(args, io);
+  if (sub === 'import') return importKeys(args, io);
   throw new CliUsageError(`unknown command "keys ${sub}" (see chartside --help)`);
 }
 
-async function rotate(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+async function rotate(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, { alg: { type: 'string' } });
   const alg = (values.alg ?? 'RS384') as SigningAlgorithm;
   if (!SIGNING_ALGORITHMS.includes(alg)) {
     throw new CliUsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
   }
-  return runOnDatabase(env, values.json, async ({ db, sealer, config }) => {
+  return runOnDatabase(io, values.json, async ({ db, sealer, config }) => {
     const rotation = await rotateSigningKey(db, sealer, {
       alg,
       leadSeconds: config.keyPublicationLeadSeconds,
@@ -68,12 +64,12 @@ async function rotate(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
-async function exportKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream) {
+async function exportKeys(args: string[], io: CliIo) {
   const values = parseFlags(args, { out: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' } });
   const out = values.out;
   if (!out) throw new CliUsageError('--out FILE is required');
-  const passphrase = await passphraseFrom(stdin, values['passphrase-stdin']);
-  return runOnDatabase(env, values.json, async ({ db, sealer }) => {
+  const passphrase = await passphraseFrom(io.stdin, values['passphrase-stdin']);
+  return runOnDatabase(io, values.json, async ({ db, sealer }) => {
     const exported = await exportSigningKeys(db, sealer, passphrase);
     writeExportFile(out, exported.file);
     await recordAudit(db, {
@@ -91,13 +87,13 @@ async function exportKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.
   });
 }
 
-async function importKeys(args: string[], env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream) {
+async function importKeys(args: string[], io: CliIo) {
   const values = parseFlags(args, { in: { type: 'string' }, 'passphrase-stdin': { type: 'boolean' } });
   const from = values.in;
   if (!from) throw new CliUsageError('--in FILE is required');
   const file = readExportFile(from);
-  const passphrase = await passphraseFrom(stdin, values['passphrase-stdin']);
-  return runOnDatabase(env, values.json, async ({ db, sealer }) => {
+  const passphrase = await passphraseFrom(io.stdin, values['passphrase-stdin']);
+  return runOnDatabase(io, values.json, async ({ db, sealer }) => {
     const imported = await importSigningKeys(db, sealer, file, passphrase);
     await recordAudit(db, {
       action: 'signing_key.imported',

@@ -7,15 +7,11 @@
 import { createOperator } from '../admin/operators.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { CliUsageError } from './cli-errors.ts';
+import type { CliIo } from './cli-io.ts';
 import { parseFlags, runOnDatabase } from './command-runner.ts';
 import { readSecretLine } from './stdin.ts';
 
-export async function operatorCommand(
-  sub: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<number> {
+export async function operatorCommand(sub: string, args: string[], io: CliIo): Promise<number> {
   if (sub !== 'create') throw new CliUsageError(`unknown command "admin ${sub}" (see chartside --help)`);
   const values = parseFlags(args, {
     email: { type: 'string' },
@@ -27,10 +23,10 @@ export async function operatorCommand(
   if (!values['password-stdin']) {
     throw new CliUsageError('--password-stdin is required: pipe the password on standard input');
   }
-  const password = await readSecretLine(stdin, 'password');
+  const password = await readSecretLine(io.stdin, 'password');
   if (!password) throw new CliUsageError('no password on standard input');
 
-  return runOnDatabase(env, values.json, async ({ db, config }) => {
+  return runOnDatabase(io, values.json, async ({ db, config }) => {
     const orgId = values.org ?? null;
     const operator = await createOperator(db, { orgId, email, password });
     await recordAudit(db, {

@@ -1,8 +1,16 @@
-/** Running the real `chartside` command in a child process, as outside scripts do. */
+/**
+ * Running `chartside` commands as outside scripts do. Most tests run the command line in this
+ * process (`runChartside`: the same `runCli` the binary runs, with its own environment, standard
+ * input and captured output), which is fast; `runChartsideProcess` starts the real binary for
+ * what only a process shows (exit status, what reaches the process's stdout and stderr).
+ */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/cli.ts';
+import type { CliIo } from '../../src/cli/cli-io.ts';
 import type { TestDatabase } from './databases.ts';
 
 const bin = fileURLToPath(new URL('../../bin/chartside.js', import.meta.url));
@@ -24,7 +32,37 @@ export function cliEnvironment(database: TestDatabase): NodeJS.ProcessEnv {
   };
 }
 
-export function runChartside(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<CliResult> {
+/** A command's streams for a test: `stdin` as given, whatever it prints kept as the process would. */
+export function capturedIo(
+  env: NodeJS.ProcessEnv,
+  stdin = '',
+): CliIo & { stdout(): string; stderr(): string } {
+  let stdout = '';
+  let stderr = '';
+  return {
+    env,
+    stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
+    print: (text) => {
+      stdout += `${text}\n`;
+    },
+    printError: (text) => {
+      stderr += `${text}\n`;
+    },
+    stdout: () => stdout,
+    stderr: () => stderr,
+  };
+}
+
+/** The command line run in this process: exit code and output as the binary's. */
+export async function runChartside(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<CliResult> {
+  const io = capturedIo(env, stdin);
+  const code = await runCli(args, io);
+  assert.notEqual(code, -1, `chartside ${args[0]} keeps running: start it with runChartsideProcess`);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+/** The real `chartside` binary in a child process. */
+export function runChartsideProcess(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { env });
     let stdout = '';
