@@ -6,10 +6,14 @@ shopt -s globstar nullglob
 cd "$(dirname "$0")/.."
 
 files=()
-# The gateway, its tests, the packages (the typed client) and the example apps; never a
-# dependency's own tests under a node_modules folder.
-for file in src/**/*.test.ts test/**/*.test.ts packages/**/*.test.ts examples/**/*.test.ts; do
-  [[ "$file" == */node_modules/* ]] || files+=("$file")
+# The gateway, its tests, the packages (the typed client) and the example apps.
+# Longest first (faults, Chromium, several processes, all unit tests in one process, then the other
+# socket tests): files run side by side in this order, so a long file started last would leave the
+# other lanes idle at the end. The unit tests under src/, packages/ and examples/ run together in
+# one process (test/unit-suite.ts): a process per file spent half their time loading modules.
+for file in test/faults/**/*.test.ts test/browser/guide-whole.test.ts test/browser/**/*.test.ts \
+  test/**/*process*.test.ts test/scale-out*.test.ts test/unit-suite.ts test/**/*.int.test.ts test/**/*.test.ts; do
+  [[ " ${files[*]-} " == *" $file "* ]] || files+=("$file")
 done
 if [ "$#" -gt 0 ]; then
   files=("$@")
