@@ -19,7 +19,8 @@
  * Environment: BENCH_ENGINES (default sqlite,postgres), BENCH_DURATION (seconds per run,
  * default 3), BENCH_RATES (default 200,1000), BENCH_ROUNDS (runs per target per rate, default 3;
  * each target takes each place in the rotation once), BENCH_LOG_LEVEL (gateway, default warn),
- * BENCH_PROFILE (a folder: CPU profiles of the gateway and the sandbox), BENCH_LOOKUP_CACHE_MS
+ * BENCH_SCENARIOS (`read`, `search` or both, default both), BENCH_PROFILE (a folder: CPU profiles
+ * of the gateway and the sandbox), BENCH_LOOKUP_CACHE_MS
  * (the gateway's CHARTSIDE_LOOKUP_CACHE_MS, default 2000 as in production).
  * Raw figures go to bench-results/proxy-<timestamp>.json.
  */
@@ -41,8 +42,9 @@ import { table } from './support/table.ts';
 import { type Check, type ProxyCellFigures, proxyChecks } from './support/targets.ts';
 
 const SCENARIOS = [
-  { name: 'Patient read', path: `Patient/${PATIENT}` },
+  { key: 'read', name: 'Patient read', path: `Patient/${PATIENT}` },
   {
+    key: 'search',
     name: 'Observation search (5 of 12)',
     path: `Observation?patient=${PATIENT}&category=vital-signs&_count=5`,
   },
@@ -66,6 +68,7 @@ export interface ProxySettings {
   readonly logLevel: string;
   readonly profile: string | undefined;
   readonly lookupCacheMs: string;
+  readonly scenarios: readonly string[];
 }
 
 export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
@@ -77,6 +80,7 @@ export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
     logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
     profile: env.BENCH_PROFILE || undefined,
     lookupCacheMs: env.BENCH_LOOKUP_CACHE_MS ?? '2000',
+    scenarios: list(env.BENCH_SCENARIOS, 'read,search'),
   };
 }
 
@@ -84,7 +88,7 @@ async function measureEngine(settings: ProxySettings, engine: TestEngine): Promi
   return withStack(settings, engine, async (endpoints, sandbox) => {
     const cells: ProxyCell[] = [];
     const top = Math.max(...settings.rates);
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((each) => settings.scenarios.includes(each.key))) {
       const at = (target: Target): Endpoint => ({
         ...endpoints[target],
         url: endpoints[target].url + scenario.path,

@@ -472,63 +472,56 @@ describe('chartside admin commands', () => {
     );
     assertBadInput(await runChartside({ ...env, PORT: 'eighty' }, ['serve']), /PORT must be a whole number/);
   });
-});
 
-/**
- * The tests above run the command line in-process (support/cli.ts); these start the real binary,
- * for what only a process shows: its exit status, and that stdout and stderr carry nothing else.
- */
-describe('the chartside binary', () => {
-  let database: TestDatabase;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    database = await createTestDatabase('sqlite');
-    env = cliEnvironment(database);
-  });
-  after(() => database.drop());
+  /**
+   * The tests above run the command line in-process (support/cli.ts); these start the real
+   * binary, for what only a process shows: its exit status, and that stdout and stderr carry
+   * nothing else.
+   */
+  describe('the chartside binary', () => {
+    it('prints one JSON object on stdout and exits 0', async () => {
+      const org = await runChartsideProcess(env, ['org', 'create', '--name', 'Process Clinic', '--json']);
+      assert.equal(org.code, 0, org.stderr);
+      assert.equal(org.stderr, '');
+      assert.equal(org.stdout.trimEnd().split('\n').length, 1);
+      assert.equal(JSON.parse(org.stdout).name, 'Process Clinic');
+      const key = await runChartsideProcess(env, [
+        'apikey',
+        'create',
+        '--org',
+        JSON.parse(org.stdout).id,
+        '--json',
+      ]);
+      assert.equal(key.code, 0, key.stderr);
+      assert.match(JSON.parse(key.stdout).key, /^cs_test_/);
+    });
 
-  it('prints one JSON object on stdout and exits 0', async () => {
-    const org = await runChartsideProcess(env, ['org', 'create', '--name', 'Process Clinic', '--json']);
-    assert.equal(org.code, 0, org.stderr);
-    assert.equal(org.stderr, '');
-    assert.equal(org.stdout.trimEnd().split('\n').length, 1);
-    assert.equal(JSON.parse(org.stdout).name, 'Process Clinic');
-    const key = await runChartsideProcess(env, [
-      'apikey',
-      'create',
-      '--org',
-      JSON.parse(org.stdout).id,
-      '--json',
-    ]);
-    assert.equal(key.code, 0, key.stderr);
-    assert.match(JSON.parse(key.stdout).key, /^cs_test_/);
-  });
+    it('reads a secret from its standard input', async () => {
+      const result = await runChartsideProcess(
+        env,
+        ['admin', 'create', '--email', 'ops@process.example', '--password-stdin', '--json'],
+        'a long enough password\n',
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(JSON.parse(result.stdout).email, 'ops@process.example');
+    });
 
-  it('reads a secret from its standard input', async () => {
-    const result = await runChartsideProcess(
-      env,
-      ['admin', 'create', '--email', 'ops@process.example', '--password-stdin', '--json'],
-      'a long enough password\n',
-    );
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(JSON.parse(result.stdout).email, 'ops@process.example');
-  });
-
-  it('exits 2 with one line on stderr for bad input, and 0 or 2 for help', async () => {
-    assertBadInput(
-      await runChartsideProcess(env, ['frobnicate']),
-      /^chartside: unknown command "frobnicate"/,
-    );
-    assertBadInput(await runChartsideProcess(env, ['org', 'create']), /^chartside: .*name is required/);
-    assertBadInput(
-      await runChartsideProcess({ ...env, PORT: 'eighty' }, ['serve']),
-      /^chartside: PORT must be a whole number/,
-    );
-    const help = await runChartsideProcess(env, ['--help']);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /^Usage: chartside <command>/);
-    const bare = await runChartsideProcess(env, []);
-    assert.equal(bare.code, 2);
-    assert.match(bare.stdout, /^Usage: chartside <command>/);
+    it('exits 2 with one line on stderr for bad input, and 0 or 2 for help', async () => {
+      assertBadInput(
+        await runChartsideProcess(env, ['frobnicate']),
+        /^chartside: unknown command "frobnicate"/,
+      );
+      assertBadInput(await runChartsideProcess(env, ['org', 'create']), /^chartside: .*name is required/);
+      assertBadInput(
+        await runChartsideProcess({ ...env, PORT: 'eighty' }, ['serve']),
+        /^chartside: PORT must be a whole number/,
+      );
+      const help = await runChartsideProcess(env, ['--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /^Usage: chartside <command>/);
+      const bare = await runChartsideProcess(env, []);
+      assert.equal(bare.code, 2);
+      assert.match(bare.stdout, /^Usage: chartside <command>/);
+    });
   });
 });
