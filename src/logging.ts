@@ -18,19 +18,24 @@ const SECRET_QUERY_PARAMS = [
 ];
 
 /**
- * A query that could name one of those parameters: a name as written, or any escape (`%`, `+`)
- * that could spell one. Queries without (most FHIR searches) are returned as they came, unparsed.
+ * A function that replaces the values of the query parameters `names` with `[REDACTED]`. A query
+ * that cannot name one of them (no name as written, no escape `%` or `+` that could spell one) is
+ * returned as it came, unparsed: most URLs logged and most FHIR searches audited.
  */
-const MAY_NAME_A_SECRET = new RegExp(`${SECRET_QUERY_PARAMS.join('|')}|[%+]`);
-
-export function redactUrl(url: string): string {
-  const queryStart = url.indexOf('?');
-  if (queryStart === -1) return url;
-  if (!MAY_NAME_A_SECRET.test(url.slice(queryStart + 1))) return url;
-  const params = new URLSearchParams(url.slice(queryStart + 1));
-  for (const name of SECRET_QUERY_PARAMS) if (params.has(name)) params.set(name, '[REDACTED]');
-  return `${url.slice(0, queryStart)}?${params.toString()}`;
+export function queryRedactor(names: readonly string[]): (url: string) => string {
+  const mayNameOne = new RegExp(`${names.join('|')}|[%+]`);
+  return (url) => {
+    const queryStart = url.indexOf('?');
+    if (queryStart === -1) return url;
+    if (!mayNameOne.test(url.slice(queryStart + 1))) return url;
+    const params = new URLSearchParams(url.slice(queryStart + 1));
+    for (const name of names) if (params.has(name)) params.set(name, '[REDACTED]');
+    return `${url.slice(0, queryStart)}?${params.toString()}`;
+  };
 }
+
+/** A URL as the log may show it: OAuth codes, states, launch handles and tokens redacted. */
+export const redactUrl = queryRedactor(SECRET_QUERY_PARAMS);
 
 export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
   return {

@@ -5,11 +5,24 @@
  * shape audit/audit-log.ts writes; audit-writer.ts writes it in batches.
  */
 import type { AuditRow } from '../audit/audit-log.ts';
-import { redactUrl } from '../logging.ts';
+import { queryRedactor } from '../logging.ts';
 import type { FhirInteraction } from './fhir-interaction.ts';
 
 /** A search's query is kept for the trail (which patient was looked up), capped. */
 const MAX_QUERY_CHARS = 512;
+
+/**
+ * Credentials an app might put in a query by mistake. Not the log's OAuth list: `code` (and
+ * `state`) are ordinary FHIR search parameters (`Observation?code=…`), and the trail keeps them.
+ */
+const redactSearch = queryRedactor([
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'client_assertion',
+  'mb_launch',
+]);
 
 export interface FhirAuditRecord {
   readonly orgId: string;
@@ -62,7 +75,7 @@ const notTruncated = () => false;
 
 /** The audit row of one proxied request, once its response is over. */
 export function fhirRequestEvent(record: FhirAuditRecord, status: number, now = Date.now()): AuditRow {
-  const query = record.query === '' ? null : redactUrl(`?${record.query}`).slice(1, MAX_QUERY_CHARS + 1);
+  const query = record.query === '' ? null : redactSearch(`?${record.query}`).slice(1, MAX_QUERY_CHARS + 1);
   const details = {
     api_key_prefix: record.apiKeyPrefix,
     method: record.method,
