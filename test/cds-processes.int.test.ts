@@ -135,10 +135,18 @@ describe('CDS relay across two processes on one PostgreSQL', () => {
         hookInstance: randomUUID(),
         fhirAuthorization: { ...body.fhirAuthorization, access_token: 'another' },
       };
-      const second = await call(1, other);
+      const token = await ehr.sign(publicServiceUrl);
+      const second = await call(1, other, token);
       assert.equal(second.headers.get('x-chartside-cds-cache'), 'hit');
       assert.deepEqual(await second.json(), firstBody);
       assert.equal(appCalls() - before, 1);
+      // The replay check runs beside the cache read: a replayed JWT gets no cached answer.
+      for (const index of [0, 1]) {
+        const replayed = await call(index, other, token);
+        assert.equal(replayed.status, 401);
+        assert.equal(replayed.headers.get('x-chartside-cds-cache'), null);
+        assert.match(((await replayed.json()) as { error: { message: string } }).error.message, /jti/);
+      }
 
       const otherPatient = await call(1, hook('12724068'));
       assert.equal(otherPatient.headers.get('x-chartside-cds-cache'), 'miss');

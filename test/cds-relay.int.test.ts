@@ -172,6 +172,18 @@ describe('CDS Hooks relay', () => {
       assert.ok(!stack.logs.join('').includes(signature), 'the JWT is not in the logs');
     });
 
+    it('never answers a replayed jti with success, even when it fails before the handler', async () => {
+      const token = await ehr.sign(serviceUrl);
+      assert.equal((await post(serviceUrl, token)).status, 200);
+      cdsApp.requests.length = 0;
+      // Not a hook call: the schema's answer, which the published OpenAPI document tells anyone.
+      const replayed = await post(serviceUrl, token, { hook: 'patient-view' });
+      assert.equal(replayed.status, 400);
+      assert.equal(((await replayed.json()) as { error: { code: string } }).error.code, 'bad_request');
+      await assertRefused(token, /jti has already been used/);
+      assert.equal(appRequests('/cds-services/statins').length, 0);
+    });
+
     it('refuses an unknown issuer, even with a valid signature', async () => {
       await assertRefused(await ehr.sign(serviceUrl, { claims: { iss: 'https://evil.example' } }), /iss/);
     });
@@ -381,8 +393,13 @@ describe('CDS Hooks relay', () => {
       ];
       const refused = await post(feedbackUrl, await ehr.sign(serviceUrl), { feedback });
       assert.equal(refused.status, 401, 'the invocation URL is not the feedback URL');
-      const response = await post(feedbackUrl, await ehr.sign(feedbackUrl), { feedback });
+      const token = await ehr.sign(feedbackUrl);
+      const response = await post(feedbackUrl, token, { feedback });
       assert.equal(response.status, 200);
+      const replayed = await post(feedbackUrl, token, { feedback });
+      assert.equal(replayed.status, 401, 'a replayed feedback JWT is refused');
+      assert.match(((await replayed.json()) as { error: { message: string } }).error.message, /jti/);
+      assert.equal(appRequests('/cds-services/statins/feedback').length, 1, 'and not relayed');
       const [seen] = appRequests('/cds-services/statins/feedback');
       assert.deepEqual(JSON.parse(seen?.body ?? 'null'), { feedback });
       const jwt = /^Bearer (.+)$/.exec(seen?.headers.authorization ?? '')?.[1] ?? '';

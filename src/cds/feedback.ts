@@ -4,14 +4,14 @@ import { ChartsideError } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
 import { appServiceUrl, callApp } from './app-client.ts';
 import type { CdsLookups } from './cds-lookups.ts';
-import { callerOf } from './inbound-jwt.ts';
+import { confirmedCaller } from './inbound-jwt.ts';
 import { auditFor, failureDetails, type ServiceParams } from './relay-support.ts';
 import type { Feedback } from './schemas.ts';
 
 export function feedbackHandler(services: Services, lookups: CdsLookups) {
   return async (request: FastifyRequest<{ Params: ServiceParams; Body: Feedback }>, reply: FastifyReply) => {
     const { orgId, serviceId } = request.params;
-    const caller = callerOf(request);
+    const caller = await confirmedCaller(request);
     const connection = await lookups.connection(orgId);
     const body = request.body;
     const url = appServiceUrl(connection.cdsEndpoint, serviceId, 'feedback');

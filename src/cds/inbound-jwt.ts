@@ -5,9 +5,16 @@
  * the issuer's keys (one refetch on an unknown `kid`, jwks-cache.ts) → `aud` = the exact URL
  * called → `exp`/`iat` with a small skew → `jti` not seen before by any process (`cds_jti`).
  * Any failure is a 401 `cds_unauthorized` naming the check; the JWT itself is never logged.
+ *
+ * The last check, recording the `jti`, is a database write: the route hook starts it and the
+ * handler awaits it (`confirmedCaller`) beside its own first read, so on PostgreSQL the two
+ * round trips overlap. A handler calls the app or answers only after it, and `replayBackstop`
+ * turns any successful answer whose replay check failed (or was never awaited) into the
+ * refusal. An error answer (a body that is not a hook call) may go out before the check ends:
+ * it tells a replaying caller only what the published schemas say.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
 import {
   decodeUnverified,
@@ -39,10 +46,19 @@ export interface VerifiedCdsCaller {
   readonly tenant: string | null;
 }
 
+/** A caller whose JWT checked out but for the replay check, which is under way. */
+export interface PendingCdsCaller {
+  readonly caller: VerifiedCdsCaller;
+  /** Settles once the jti is recorded; rejects with the refusal when it was seen before. */
+  readonly replayCheck: Promise<void>;
+  /** Someone awaits the replay check (and so answers its refusal): the backstop need not. */
+  awaited: boolean;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The EHR that signed a hook call's JWT (set before the body is validated). */
-    cdsCaller: VerifiedCdsCaller | null;
+    cdsCaller: PendingCdsCaller | null;
   }
 }
 
@@ -58,10 +74,27 @@ export function authenticateCdsCaller(services: Services, lookups: CdsLookups, .
   };
 }
 
-/** The caller {@link authenticateCdsCaller} verified. */
-export function callerOf(request: FastifyRequest): VerifiedCdsCaller {
-  if (!request.cdsCaller) throw new Error('the CDS route has no authenticateCdsCaller hook');
-  return request.cdsCaller;
+/** The caller {@link authenticateCdsCaller} verified, once its jti is recorded (throws on a replay). */
+export async function confirmedCaller(request: FastifyRequest): Promise<VerifiedCdsCaller> {
+  const pending = request.cdsCaller;
+  if (!pending) throw new Error('the CDS route has no authenticateCdsCaller hook');
+  pending.awaited = true;
+  await pending.replayCheck;
+  return pending.caller;
+}
+
+/**
+ * onSend hook of the CDS scope: a successful answer goes out only for a caller whose replay
+ * check passed; otherwise the refusal is answered instead (through the error handler).
+ */
+export async function replayBackstop(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  const pending = request.cdsCaller;
+  if (pending && !pending.awaited && reply.statusCode < 400) {
+    // Once: the refusal's own answer passes through here again.
+    pending.awaited = true;
+    await pending.replayCheck;
+  }
+  return payload;
 }
 
 function refuse(reason: string, cause?: unknown): ChartsideError {
@@ -77,7 +110,7 @@ export async function verifyCdsJwt(
   orgId: string,
   authorization: string | undefined,
   audience: string,
-): Promise<VerifiedCdsCaller> {
+): Promise<PendingCdsCaller> {
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization ?? '');
   if (!match?.[1]) throw refuse('send Authorization: Bearer <JWT>');
   const token = match[1];
@@ -131,8 +164,18 @@ export async function verifyCdsJwt(
   }
   const jti = payload.jti as string;
   if (jti.length === 0 || jti.length > 255) throw refuse('jti is empty or too long');
-  await rememberJti(services, trusted.issuer, jti, exp);
-  return { issuer: trusted.issuer, jti, tenant: typeof payload.tenant === 'string' ? payload.tenant : null };
+  const replayCheck = rememberJti(services, trusted.issuer, jti, exp);
+  // Awaited by the handler or the backstop; until then a refusal is not an unhandled rejection.
+  replayCheck.catch(() => {});
+  return {
+    caller: {
+      issuer: trusted.issuer,
+      jti,
+      tenant: typeof payload.tenant === 'string' ? payload.tenant : null,
+    },
+    replayCheck,
+    awaited: false,
+  };
 }
 
 function describeVerificationFailure(error: unknown): string {

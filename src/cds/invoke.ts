@@ -12,7 +12,7 @@ import { cacheKey, readCachedAnswer, storeAnswer } from './cache.ts';
 import { checkCdsResponse } from './cards.ts';
 import type { CdsLookups } from './cds-lookups.ts';
 import { grantFhirAccess } from './fhir-grant.ts';
-import { callerOf } from './inbound-jwt.ts';
+import { confirmedCaller } from './inbound-jwt.ts';
 import { appOrigins, auditFor, failureDetails, type ServiceParams, sendJson } from './relay-support.ts';
 import type { HookRequest } from './schemas.ts';
 
@@ -34,11 +34,8 @@ export function invokeHandler(services: Services, lookups: CdsLookups) {
     reply: FastifyReply,
   ) => {
     const { orgId, serviceId } = request.params;
-    const caller = callerOf(request);
     const connection = await lookups.connection(orgId);
     const hook = forwardedHook(request.body);
-    const audit = auditFor(db, request, orgId, `cds:${caller.issuer}`);
-    const about = { service: serviceId, hook: hook.hook };
 
     const key = connection.cdsCaching
       ? cacheKey({
@@ -50,8 +47,15 @@ export function invokeHandler(services: Services, lookups: CdsLookups) {
           prefetch: hook.prefetch,
         })
       : null;
+    // The replay check (the jti's insert) and the cache read go to the database side by side;
+    // nothing is answered or sent to the app before the replay check has passed.
+    const [caller, cached] = await Promise.all([
+      confirmedCaller(request),
+      key ? readCachedAnswer(db, key) : undefined,
+    ]);
+    const audit = auditFor(db, request, orgId, `cds:${caller.issuer}`);
+    const about = { service: serviceId, hook: hook.hook };
     if (key) {
-      const cached = await readCachedAnswer(db, key);
       if (cached !== undefined) return sendJson(reply.header('x-chartside-cds-cache', 'hit'), cached);
       reply.header('x-chartside-cds-cache', 'miss');
     }

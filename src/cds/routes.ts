@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 import { createCdsLookups } from './cds-lookups.ts';
 import { discoveryHandler } from './discovery.ts';
 import { feedbackHandler } from './feedback.ts';
-import { authenticateCdsCaller } from './inbound-jwt.ts';
+import { authenticateCdsCaller, replayBackstop } from './inbound-jwt.ts';
 import { invokeHandler } from './invoke.ts';
 import { discoverySchema, feedbackSchema, invokeSchema } from './schemas.ts';
 
@@ -17,6 +17,7 @@ export async function cdsRoutes(app: FastifyInstance, services: Services): Promi
   await app.register(
     async (scope) => {
       scope.decorateRequest('cdsCaller', null);
+      scope.addHook('onSend', replayBackstop);
       scope.get('/:orgId/cds-services', { schema: discoverySchema }, discoveryHandler(services, lookups));
       scope.post(
         '/:orgId/cds-services/:serviceId',
