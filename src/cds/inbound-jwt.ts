@@ -10,8 +10,9 @@
  * handler awaits it (`confirmedCaller`) beside its own first read, so on PostgreSQL the two
  * round trips overlap. A handler calls the app or answers only after it, and `replayBackstop`
  * turns any successful answer whose replay check failed (or was never awaited) into the
- * refusal. An error answer (a body that is not a hook call) may go out before the check ends:
- * it tells a replaying caller only what the published schemas say.
+ * refusal. An error answer (a body that is not a hook call, an org without a CDS endpoint) may
+ * go out before the check ends: it tells a replaying caller, whose JWT is otherwise that of the
+ * org's own trusted EHR, only what the published schemas and that EHR's setup already say.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
